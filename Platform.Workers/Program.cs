@@ -1,0 +1,19 @@
+using Platform.Workers.Cli;
+using Spectre.Console.Cli;
+
+// The worker CLI: each verb lives in Cli/<Verb>Command.cs.
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("platform-workers");
+    config.PropagateExceptions();
+    config.AddCommand<TorchInfoCommand>("torch-info")
+        .WithDescription("Checks that TorchSharp loads here: tensors, autograd, second-order gradients.");
+});
+try
+{
+    return await app.RunAsync(args);
+}
+catch (CommandParseException ex) { return CliErrors.Usage(ex.Message); }
+catch (CommandRuntimeException ex) { return CliErrors.Usage(ex.Message); }
+catch (CliUsageException ex) { return CliErrors.Usage(ex.Message); }
