@@ -9,6 +9,8 @@ app.Configure(config =>
     config.PropagateExceptions();
     config.AddCommand<TorchInfoCommand>("torch-info")
         .WithDescription("Checks that TorchSharp loads here: tensors, autograd, second-order gradients.");
+    config.AddCommand<VerifyGoldenCommand>("verify-golden")
+        .WithDescription("Compares our Disco103 rule with a reference golden file, array by array.");
 });
 try
 {

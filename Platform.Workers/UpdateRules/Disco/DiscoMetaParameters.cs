@@ -1,0 +1,122 @@
+using Platform.Workers.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Workers.UpdateRules.Disco;
+
+/// <summary>A meta-network file that does not fit the architecture (missing, extra, misshapen or broken tensor).</summary>
+public sealed class MetaNetworkFormatException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The meta-parameters η of a Disco rule: one tensor per array of the released .npz, by name.
+/// Loading checks every name, shape, dtype and value against <see cref="DiscoArchitecture"/>;
+/// saving writes the same names, shapes and dtype (float32), so the reference code loads it.
+/// </summary>
+public sealed class DiscoMetaParameters : IDisposable
+{
+    private readonly Dictionary<string, Tensor> _tensors;
+
+    public DiscoArchitecture Architecture { get; }
+    public IReadOnlyList<MetaParameterSpec> Specs { get; }
+
+    private DiscoMetaParameters(DiscoArchitecture architecture, Dictionary<string, Tensor> tensors)
+    {
+        Architecture = architecture;
+        Specs = architecture.Parameters();
+        _tensors = tensors;
+    }
+
+    public Tensor this[string name] => _tensors.TryGetValue(name, out var t)
+        ? t : throw new KeyNotFoundException($"no meta-parameter named '{name}'");
+
+    /// <summary>Tensors in the canonical (file) order.</summary>
+    public IReadOnlyList<Tensor> Tensors => Specs.Select(s => _tensors[s.Name]).ToList();
+
+    public long ParameterCount => Specs.Sum(s => s.Count);
+
+    public Device Device => _tensors.Values.First().device;
+
+    /// <summary>Loads and validates a meta-network .npz (the released Disco103 layout).</summary>
+    public static DiscoMetaParameters Load(string path, DiscoArchitecture? architecture = null, Device? device = null)
+    {
+        IReadOnlyDictionary<string, NpyArray> arrays;
+        try
+        {
+            arrays = Npz.Read(path);
+        }
+        catch (NpyFormatException ex)
+        {
+            throw new MetaNetworkFormatException($"'{Path.GetFileName(path)}' is not a readable .npz file: {ex.Message}", ex);
+        }
+        return FromArrays(arrays, architecture, device);
+    }
+
+    /// <summary>Validates arrays against the architecture and copies them into tensors.</summary>
+    public static DiscoMetaParameters FromArrays(
+        IReadOnlyDictionary<string, NpyArray> arrays, DiscoArchitecture? architecture = null, Device? device = null)
+    {
+        architecture ??= DiscoArchitecture.Disco103;
+        var specs = architecture.Parameters();
+        var known = specs.Select(s => s.Name).ToHashSet();
+        foreach (var name in arrays.Keys)
+            if (!known.Contains(name))
+                throw new MetaNetworkFormatException(
+                    $"unexpected tensor '{name}': it is not part of the Disco meta-network architecture");
+
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var spec in specs)
+        {
+            if (!arrays.TryGetValue(spec.Name, out var array))
+                throw new MetaNetworkFormatException(
+                    $"missing tensor '{spec.Name}' (the architecture needs shape {spec.ShapeText})");
+            if (!array.Shape.SequenceEqual(spec.Shape))
+                throw new MetaNetworkFormatException(
+                    $"tensor '{spec.Name}' has shape [{string.Join(", ", array.Shape)}]; the architecture needs {spec.ShapeText}");
+            if (array.DType is not (NpyDType.Float32 or NpyDType.Float64))
+                throw new MetaNetworkFormatException(
+                    $"tensor '{spec.Name}' has dtype {array.DType}; a float32 array is needed");
+            float[] data = array.ToFloat32();
+            if (!data.All(float.IsFinite))
+                throw new MetaNetworkFormatException($"tensor '{spec.Name}' contains NaN or infinite values");
+            tensors[spec.Name] = tensor(data, spec.Shape, dtype: float32, device: device);
+        }
+        return new DiscoMetaParameters(architecture, tensors);
+    }
+
+    /// <summary>Fresh meta-parameters as Haiku would initialise them (truncated normal weights, zero biases).</summary>
+    public static DiscoMetaParameters Random(long seed, DiscoArchitecture? architecture = null, Device? device = null)
+    {
+        architecture ??= DiscoArchitecture.Disco103;
+        using var generator = new Generator((ulong)seed);
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var spec in architecture.Parameters())
+        {
+            var t = empty(spec.Shape, dtype: float32);
+            if (spec.Role == ParameterRole.Bias) t.zero_();
+            else nn.init.trunc_normal_(t, 0, spec.InitStddev, -2 * spec.InitStddev, 2 * spec.InitStddev, generator);
+            tensors[spec.Name] = device is null ? t : t.to(device);
+        }
+        return new DiscoMetaParameters(architecture, tensors);
+    }
+
+    /// <summary>The arrays in file order, as float32 numpy arrays.</summary>
+    public IReadOnlyList<KeyValuePair<string, NpyArray>> ToArrays() => Specs
+        .Select(s => KeyValuePair.Create(s.Name,
+            new NpyArray(NpyDType.Float32, s.Shape, _tensors[s.Name].detach().cpu().contiguous().data<float>().ToArray())))
+        .ToList();
+
+    /// <summary>Writes the Disco103 .npz layout atomically.</summary>
+    public void Save(string path) => Npz.Write(path, ToArrays());
+
+    /// <summary>A copy whose tensors are leaves that record gradients (for meta-gradients).</summary>
+    public DiscoMetaParameters CloneRequiringGrad(bool requiresGrad = true) => new(Architecture,
+        _tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().requires_grad_(requiresGrad)));
+
+    public DiscoMetaParameters To(Device device) => new(Architecture,
+        _tensors.ToDictionary(kv => kv.Key, kv => kv.Value.to(device)));
+
+    public void Dispose()
+    {
+        foreach (var t in _tensors.Values) t.Dispose();
+    }
+}

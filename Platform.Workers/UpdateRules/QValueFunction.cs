@@ -1,0 +1,101 @@
+using static TorchSharp.torch;
+
+namespace Platform.Workers.UpdateRules;
+
+/// <summary>Settings of the rule's own value function (no meta-parameters): Disco103 defaults.</summary>
+public sealed record QValueSettings(
+    double Discount = 0.997,
+    double Lambda = 0.95,
+    double MaxAbsValue = 300,
+    int Bins = 601,
+    double EmaDecay = 0.99,
+    double EmaEps = 1e-6);
+
+/// <summary>Everything the value function derives from one rollout. Shapes beside each field.</summary>
+public sealed record QValueOutputs(
+    Tensor QValue,            // [T+1, B, A] online Q (scalar)
+    Tensor TargetQValue,      // [T+1, B, A] target-network Q (scalar)
+    Tensor Value,             // [T+1, B]    Σ_a π(a)·Q(a)
+    Tensor TargetValue,       // [T+1, B]    Σ_a π(a)·Q_target(a), online π
+    Tensor Rho,               // [T, B]      π(a)/μ(a)
+    Tensor QTarget,           // [T, B]      Retrace return
+    Tensor Adv,               // [T, B]      q_target − V_target
+    Tensor NormalizedAdv,     // [T, B]
+    Tensor QvAdv,             // [T+1, B, A] Q_target − V_target
+    Tensor NormalizedQvAdv,   // [T+1, B, A]
+    Tensor QTd,               // [T, B]      q_target − Q(a)
+    Tensor NormalizedQTd,     // [T, B]
+    EmaState AdvEma,
+    EmaState TdEma);
+
+/// <summary>
+/// The value function inside the Disco rule: categorical Q over integer bins on
+/// [−max, max] in the signed-hyperbolic space, Retrace targets from the target network's Q,
+/// and advantages normalised by moving averages. Nothing here is differentiated: every
+/// consumer stops gradients at these values, so it runs under no_grad.
+/// </summary>
+public static class QValueFunction
+{
+    /// <summary>Categorical logits [..., N] → scalar values [...] (expected bin, then h⁻¹).</summary>
+    public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue) =>
+        RuleMath.SignedParabolic(RuleMath.FromTwoHot(logits.softmax(-1), -maxAbsValue, maxAbsValue));
+
+    public static QValueOutputs Compute(RuleInputs inputs, EmaState advEma, EmaState tdEma, QValueSettings settings)
+    {
+        using var _ = no_grad();
+        long t = inputs.T;
+        var actions = RuleMath.DropLast(inputs.Actions).to(int64);                      // [T, B]
+        var piLogits = inputs.AgentOut.Logits.detach();                                  // [T+1, B, A]
+        var policy = piLogits.softmax(-1);                                               // [T+1, B, A]
+
+        var q = ScalarFromLogits(inputs.AgentOut.Q.detach(), settings.MaxAbsValue);       // [T+1, B, A]
+        var targetQ = ScalarFromLogits(inputs.TargetOut.Q.detach(), settings.MaxAbsValue); // [T+1, B, A]
+        var v = (policy * q).sum(-1);                                                    // [T+1, B]
+        var targetV = (policy * targetQ).sum(-1);                                        // [T+1, B]
+
+        // Importance weights of the taken actions under the online vs behaviour policy.
+        var logPiA = RuleMath.SelectAction(RuleMath.DropLast(piLogits).log_softmax(-1), actions);
+        var logMuA = RuleMath.SelectAction(RuleMath.DropLast(inputs.BehaviourLogits).log_softmax(-1), actions);
+        var rho = (logPiA - logMuA).exp();                                               // [T, B]
+
+        var qA = RuleMath.SelectAction(RuleMath.DropLast(q), actions);                  // [T, B]
+        var targetQA = RuleMath.SelectAction(RuleMath.DropLast(targetQ), actions);      // [T, B]
+        var discounts = (1 - inputs.IsTerminal) * settings.Discount;                     // [T, B]
+        var traces = settings.Lambda * rho.clamp_max(1.0);                               // [T, B]
+        var qTarget = Retrace(targetQA, targetV, inputs.Rewards, discounts, traces);     // [T, B]
+
+        var adv = qTarget - targetV.narrow(0, 0, t);
+        var qvAdv = targetQ - targetV.unsqueeze(-1);
+        var qTd = qTarget - qA;
+
+        var ema = new MovingAverage(settings.EmaDecay, settings.EmaEps);
+        var newAdvEma = ema.Update(advEma, adv);
+        var newTdEma = ema.Update(tdEma, qTd);
+        return new QValueOutputs(
+            q, targetQ, v, targetV, rho, qTarget,
+            adv, ema.Normalize(newAdvEma, adv),
+            qvAdv, ema.Normalize(newAdvEma, qvAdv),
+            qTd, ema.Normalize(newTdEma, qTd, subtractMean: false),
+            newAdvEma, newTdEma);
+    }
+
+    /// <summary>
+    /// Retrace returns, computed backwards in time:
+    /// G[T−1] = r[T−1] + γ[T−1]·V[T];
+    /// G[t]   = r[t] + γ[t]·(V[t+1] + c[t+1]·(G[t+1] − Q[t+1])).
+    /// q [T, B] (taken action), v [T+1, B], rewards/discounts/traces [T, B] → [T, B].
+    /// </summary>
+    public static Tensor Retrace(Tensor q, Tensor v, Tensor rewards, Tensor discounts, Tensor traces)
+    {
+        long t = rewards.shape[0];
+        var returns = new Tensor[t];
+        var g = rewards[t - 1] + discounts[t - 1] * v[t];
+        returns[t - 1] = g;
+        for (long i = t - 2; i >= 0; i--)
+        {
+            g = rewards[i] + discounts[i] * (v[i + 1] - traces[i + 1] * q[i + 1] + traces[i + 1] * g);
+            returns[i] = g;
+        }
+        return stack(returns, 0);
+    }
+}
