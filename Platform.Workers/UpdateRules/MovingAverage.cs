@@ -5,9 +5,9 @@ namespace Platform.Workers.UpdateRules;
 /// <summary>State of a scalar exponential moving average of the first two moments (0-d tensors).</summary>
 public sealed record EmaState(Tensor Moment1, Tensor Moment2, Tensor DecayProduct)
 {
-    public static EmaState Initial(Device? device = null) =>
-        new(zeros([], dtype: float32, device: device), zeros([], dtype: float32, device: device),
-            ones([], dtype: float32, device: device));
+    public static EmaState Initial(Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        new(zeros([], dtype: dtype, device: device), zeros([], dtype: dtype, device: device),
+            ones([], dtype: dtype, device: device));
 
     public EmaState Detach() => new(Moment1.detach(), Moment2.detach(), DecayProduct.detach());
 }

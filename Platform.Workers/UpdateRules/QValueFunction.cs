@@ -36,16 +36,22 @@ public sealed record QValueOutputs(
 /// </summary>
 public static class QValueFunction
 {
-    /// <summary>Categorical logits [..., N] → scalar values [...] (expected bin, then h⁻¹).</summary>
+    /// <summary>
+    /// Categorical logits [..., N] → scalar values [...] (expected bin, then h⁻¹), in float64.
+    /// The expected bin is a sum of ±300·p terms that nearly cancel, and h⁻¹ roughly squares it:
+    /// in float32 that loses ~1e-4 relative, so the sum and everything built on it (V, Retrace,
+    /// advantages) run in float64 and are cast back at the end.
+    /// </summary>
     public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue) =>
-        RuleMath.SignedParabolic(RuleMath.FromTwoHot(logits.softmax(-1), -maxAbsValue, maxAbsValue));
+        RuleMath.SignedParabolic(RuleMath.FromTwoHot(logits.softmax(-1).to(float64), -maxAbsValue, maxAbsValue));
 
     public static QValueOutputs Compute(RuleInputs inputs, EmaState advEma, EmaState tdEma, QValueSettings settings)
     {
         using var _ = no_grad();
         long t = inputs.T;
+        var dtype = inputs.Rewards.dtype;
         var actions = RuleMath.DropLast(inputs.Actions).to(int64);                      // [T, B]
-        var piLogits = inputs.AgentOut.Logits.detach();                                  // [T+1, B, A]
+        var piLogits = inputs.AgentOut.Logits.detach().to(float64);                      // [T+1, B, A]
         var policy = piLogits.softmax(-1);                                               // [T+1, B, A]
 
         var q = ScalarFromLogits(inputs.AgentOut.Q.detach(), settings.MaxAbsValue);       // [T+1, B, A]
@@ -55,24 +61,26 @@ public static class QValueFunction
 
         // Importance weights of the taken actions under the online vs behaviour policy.
         var logPiA = RuleMath.SelectAction(RuleMath.DropLast(piLogits).log_softmax(-1), actions);
-        var logMuA = RuleMath.SelectAction(RuleMath.DropLast(inputs.BehaviourLogits).log_softmax(-1), actions);
+        var logMuA = RuleMath.SelectAction(RuleMath.DropLast(inputs.BehaviourLogits.to(float64)).log_softmax(-1), actions);
         var rho = (logPiA - logMuA).exp();                                               // [T, B]
 
         var qA = RuleMath.SelectAction(RuleMath.DropLast(q), actions);                  // [T, B]
         var targetQA = RuleMath.SelectAction(RuleMath.DropLast(targetQ), actions);      // [T, B]
-        var discounts = (1 - inputs.IsTerminal) * settings.Discount;                     // [T, B]
+        var discounts = (1 - inputs.IsTerminal.to(float64)) * settings.Discount;         // [T, B]
         var traces = settings.Lambda * rho.clamp_max(1.0);                               // [T, B]
-        var qTarget = Retrace(targetQA, targetV, inputs.Rewards, discounts, traces);     // [T, B]
+        var qTarget = Retrace(targetQA, targetV, inputs.Rewards.to(float64), discounts, traces); // [T, B]
 
         var adv = qTarget - targetV.narrow(0, 0, t);
         var qvAdv = targetQ - targetV.unsqueeze(-1);
         var qTd = qTarget - qA;
 
+        // The moving averages keep the state's precision; their inputs are cast back first.
+        (adv, qvAdv, qTd) = (adv.to(dtype), qvAdv.to(dtype), qTd.to(dtype));
         var ema = new MovingAverage(settings.EmaDecay, settings.EmaEps);
         var newAdvEma = ema.Update(advEma, adv);
         var newTdEma = ema.Update(tdEma, qTd);
         return new QValueOutputs(
-            q, targetQ, v, targetV, rho, qTarget,
+            q.to(dtype), targetQ.to(dtype), v.to(dtype), targetV.to(dtype), rho.to(dtype), qTarget.to(dtype),
             adv, ema.Normalize(newAdvEma, adv),
             qvAdv, ema.Normalize(newAdvEma, qvAdv),
             qTd, ema.Normalize(newTdEma, qTd, subtractMean: false),

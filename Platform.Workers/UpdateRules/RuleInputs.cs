@@ -61,3 +61,14 @@ public sealed record RuleInputs(
 
     private static string Show(Tensor x) => "[" + string.Join(", ", x.shape) + "]";
 }
+
+public static class RuleInputsExtensions
+{
+    /// <summary>The same rollout with every float tensor cast to <paramref name="dtype"/> (actions unchanged).</summary>
+    public static RuleInputs To(this RuleInputs x, ScalarType dtype)
+    {
+        AgentOutputs Cast(AgentOutputs o) => new(o.Logits.to(dtype), o.Y.to(dtype), o.Z.to(dtype), o.AuxPi.to(dtype), o.Q.to(dtype));
+        return new RuleInputs(Cast(x.AgentOut), Cast(x.TargetOut), x.BehaviourLogits.to(dtype),
+            x.Rewards.to(dtype), x.IsTerminal.to(dtype), x.Actions);
+    }
+}

@@ -23,12 +23,27 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
     /// </summary>
     public const double GradientNormFloor = 1e-4;
 
+    /// <summary>
+    /// Some outputs are ill-conditioned in float32. A categorical Q's expected bin is a sum of ±300·p
+    /// terms that nearly cancel (E|bin| ≈ 150 while E bin ≈ 0.3 in the Catch golden), and qv_adv
+    /// subtracts two Q values of ~3·10⁴ to get ~40; there the reference's own float32 result differs
+    /// from the exact value by more than the tolerance (by up to 2.6× in the Catch golden). Such an
+    /// element is exempt when the reference is off from the exact value (our float64 evaluation) by
+    /// more than the tolerance and our float32 result is at least as close to it as the reference.
+    /// At most this fraction of an array's elements (and at least one) may be exempt, so a real
+    /// error, which moves many elements, still fails.
+    /// </summary>
+    public const double MaxExemptFraction = 0.01;
+
     public IReadOnlyList<GoldenComparison> Verify(IReadOnlyDictionary<string, NpyArray> golden, DiscoMetaParameters weights)
     {
         var results = new List<GoldenComparison>();
         var eta = weights.CloneRequiringGrad();
+        var eta64 = weights.To(ScalarType.Float64);
         var rule = new DiscoUpdateRule(eta);
+        var rule64 = new DiscoUpdateRule(eta64);
         var state = rule.InitialState();
+        var state64 = rule64.InitialState();
         var applications = Enumerable.Range(0, 1000).TakeWhile(n => golden.ContainsKey($"in{n}/rewards")).ToList();
         if (applications.Count == 0)
             throw new ArgumentException("the golden file has no 'in0/rewards' array: not a Disco rule golden file");
@@ -47,9 +62,21 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
 
             var ours = OutputsByName(outputs, agent, value);
             for (int i = 0; i < eta.Specs.Count; i++) ours[$"metagrad/{eta.Specs[i].Name}"] = grads[i];
+
+            // The same application in float64: the exact value against which our float32 noise is measured.
+            Dictionary<string, Tensor> exact;
+            using (no_grad())
+            {
+                var inputs64 = inputs.To(ScalarType.Float64);
+                var outputs64 = rule64.Apply(inputs64, state64);
+                exact = OutputsByName(outputs64, rule64.AgentLoss(inputs64, outputs64, backprop: false),
+                    rule64.ValueLoss(inputs64, outputs64));
+                state64 = outputs64.NewState.Detach();
+                foreach (var t in StateTensors(state64)) t.MoveToOuterDisposeScope();
+            }
+
             double gradNorm = Math.Sqrt(golden.Where(kv => kv.Key.StartsWith($"out{n}/metagrad/", StringComparison.Ordinal))
                 .Sum(kv => kv.Value.ToFloat64().Sum(v => v * v)));
-
             foreach (var (key, expected) in golden.Where(kv => kv.Key.StartsWith($"out{n}/", StringComparison.Ordinal)))
             {
                 string name = key[$"out{n}/".Length..];
@@ -60,15 +87,16 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
                 }
                 results.Add(name.StartsWith("metagrad/", StringComparison.Ordinal)
                     ? CompareGradient(key, actual, expected, gradNorm)
-                    : CompareArray(key, actual, expected));
+                    : CompareArray(key, actual, expected, exact[name]));
             }
             state = outputs.NewState.Detach();
-            foreach (var t in new[] { state.MetaHidden, state.MetaCell, state.AdvEma.Moment1, state.AdvEma.Moment2,
-                         state.AdvEma.DecayProduct, state.TdEma.Moment1, state.TdEma.Moment2, state.TdEma.DecayProduct })
-                t.MoveToOuterDisposeScope();
+            foreach (var t in StateTensors(state)) t.MoveToOuterDisposeScope();
         }
         return results;
     }
+
+    private static Tensor[] StateTensors(DiscoRuleState s) => [s.MetaHidden, s.MetaCell, s.AdvEma.Moment1,
+        s.AdvEma.Moment2, s.AdvEma.DecayProduct, s.TdEma.Moment1, s.TdEma.Moment2, s.TdEma.DecayProduct];
 
     /// <summary>Reads in{N}/… arrays into rule inputs (float32 tensors, int64 actions).</summary>
     public static RuleInputs ReadInputs(IReadOnlyDictionary<string, NpyArray> golden, string prefix)
@@ -110,14 +138,16 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
         return c.data<double>().ToArray();
     }
 
-    private GoldenComparison CompareArray(string key, Tensor actualTensor, NpyArray expectedArray)
+    private GoldenComparison CompareArray(string key, Tensor actualTensor, NpyArray expectedArray, Tensor? exactTensor = null)
     {
         if (!actualTensor.shape.SequenceEqual(expectedArray.Shape))
             return new GoldenComparison(key, double.NaN, double.NaN, null, false,
                 $"shape [{string.Join(", ", actualTensor.shape)}] vs golden [{string.Join(", ", expectedArray.Shape)}]");
         var actual = Values(actualTensor);
         var expected = expectedArray.ToFloat64();
+        var exact = exactTensor is null ? null : Values(exactTensor);
         double maxAbs = 0, maxRel = 0;
+        int exempt = 0;
         bool passed = true;
         for (int i = 0; i < actual.Length; i++)
         {
@@ -125,9 +155,23 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
             if (double.IsNaN(err)) err = double.PositiveInfinity;
             maxAbs = Math.Max(maxAbs, err);
             maxRel = Math.Max(maxRel, err / Math.Max(Math.Abs(expected[i]), 1e-30));
-            if (!(err <= atol + rtol * Math.Abs(expected[i]))) passed = false;
+            double tolerance = atol + rtol * Math.Abs(expected[i]);
+            if (err <= tolerance) continue;
+            double referenceError = exact is null ? 0 : Math.Abs(expected[i] - exact[i]);
+            double ourError = exact is null ? double.PositiveInfinity : Math.Abs(actual[i] - exact[i]);
+            if (referenceError > tolerance && ourError <= referenceError) exempt++;
+            else
+            {
+                passed = false;
+                if (Environment.GetEnvironmentVariable("DISCO_GOLDEN_DEBUG") == "1")
+                    Console.Error.WriteLine($"{key}[{i}]: ours={actual[i]:R} float64={exact?[i]:R} golden={expected[i]:R}");
+            }
         }
-        return new GoldenComparison(key, maxAbs, maxRel, null, passed);
+        if (exempt > Math.Max(1, MaxExemptFraction * actual.Length)) passed = false;
+        string? note = exempt > 0
+            ? $"{exempt} of {actual.Length} elements ill-conditioned: the reference is off from the exact value by more than the tolerance, ours is closer"
+            : null;
+        return new GoldenComparison(key, maxAbs, maxRel, null, passed, note);
     }
 
     private GoldenComparison CompareGradient(string key, Tensor actualTensor, NpyArray expectedArray, double totalNorm)

@@ -91,7 +91,7 @@ public static class DiscoMetaNetwork
                     DropLast(v.NormalizedQvAdv),
                 ], -1);                                                                     // [T, B, A, 6]
             }
-            var oneHot = nn.functional.one_hot(actions, a).to(float32);
+            var oneHot = nn.functional.one_hot(actions, a).to(inputs.Rewards.dtype);
             return new SharedFeatures(actions, oneHot, policy, behaviour, targetPolicy,
                 inputs.AgentOut.Y.softmax(-1), inputs.TargetOut.Y.softmax(-1),
                 inputs.AgentOut.Z.softmax(-1), inputs.TargetOut.Z.softmax(-1), scalars, channels);

@@ -36,6 +36,8 @@ public sealed class DiscoMetaParameters : IDisposable
 
     public Device Device => _tensors.Values.First().device;
 
+    public ScalarType DType => _tensors.Values.First().dtype;
+
     /// <summary>Loads and validates a meta-network .npz (the released Disco103 layout).</summary>
     public static DiscoMetaParameters Load(string path, DiscoArchitecture? architecture = null, Device? device = null)
     {
@@ -114,6 +116,10 @@ public sealed class DiscoMetaParameters : IDisposable
 
     public DiscoMetaParameters To(Device device) => new(Architecture,
         _tensors.ToDictionary(kv => kv.Key, kv => kv.Value.to(device)));
+
+    /// <summary>A copy in another floating-point type (float64 serves as an exact reference in parity checks).</summary>
+    public DiscoMetaParameters To(ScalarType dtype) => new(Architecture,
+        _tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().to(dtype)));
 
     public void Dispose()
     {

@@ -24,10 +24,11 @@ public sealed record DiscoHyperParameters(
 /// </summary>
 public sealed record DiscoRuleState(Tensor MetaHidden, Tensor MetaCell, EmaState AdvEma, EmaState TdEma)
 {
-    public static DiscoRuleState Initial(DiscoArchitecture architecture, Device? device = null) => new(
-        zeros(architecture.MetaHiddenSize, dtype: float32, device: device),
-        zeros(architecture.MetaHiddenSize, dtype: float32, device: device),
-        EmaState.Initial(device), EmaState.Initial(device));
+    public static DiscoRuleState Initial(DiscoArchitecture architecture, Device? device = null,
+        ScalarType dtype = ScalarType.Float32) => new(
+        zeros(architecture.MetaHiddenSize, dtype: dtype, device: device),
+        zeros(architecture.MetaHiddenSize, dtype: dtype, device: device),
+        EmaState.Initial(device, dtype), EmaState.Initial(device, dtype));
 
     /// <summary>The same state with no autograd history (what carries across learner steps).</summary>
     public DiscoRuleState Detach() => new(MetaHidden.detach(), MetaCell.detach(), AdvEma.Detach(), TdEma.Detach());
@@ -49,7 +50,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
     public DiscoMetaParameters Eta { get; } = eta;
     public DiscoHyperParameters HyperParameters { get; } = hyperParameters ?? new DiscoHyperParameters();
 
-    public DiscoRuleState InitialState() => DiscoRuleState.Initial(Eta.Architecture, Eta.Device);
+    public DiscoRuleState InitialState() => DiscoRuleState.Initial(Eta.Architecture, Eta.Device, Eta.DType);
 
     /// <summary>
     /// Applies the rule to a rollout: value function, then meta-network, then the state update.
@@ -123,9 +124,9 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
         Tensor targetProbs;
         using (no_grad())
         {
-            var value = QValueFunction.ScalarFromLogits(qA, settings.MaxAbsValue);          // [T, B]
-            var target = SignedHyperbolic(value + outputs.Values.QTd);
-            targetProbs = ToTwoHot(target, -settings.MaxAbsValue, settings.MaxAbsValue, settings.Bins);
+            var value = QValueFunction.ScalarFromLogits(qA, settings.MaxAbsValue);          // [T, B] float64
+            var target = SignedHyperbolic(value + outputs.Values.QTd.to(float64));
+            targetProbs = ToTwoHot(target, -settings.MaxAbsValue, settings.MaxAbsValue, settings.Bins).to(qA.dtype);
         }
         var crossEntropy = -(targetProbs * qA.log_softmax(-1)).sum(-1);                     // [T, B]
         Tensor Logged(Func<Tensor> f) { using var _ = no_grad(); return f(); }
