@@ -93,9 +93,16 @@ public sealed class DiscoMetaParameters : IDisposable
         var tensors = new Dictionary<string, Tensor>();
         foreach (var spec in architecture.Parameters())
         {
-            var t = empty(spec.Shape, dtype: float32);
-            if (spec.Role == ParameterRole.Bias) t.zero_();
-            else nn.init.trunc_normal_(t, 0, spec.InitStddev, -2 * spec.InitStddev, 2 * spec.InitStddev, generator);
+            Tensor t;
+            if (spec.Role == ParameterRole.Bias) t = zeros(spec.Shape, dtype: float32);
+            else
+            {
+                // Standard normal truncated to ±2 by redrawing the tails, then scaled.
+                t = randn(spec.Shape, dtype: float32, generator: generator);
+                for (var outside = t.abs() > 2; outside.any().item<bool>(); outside = t.abs() > 2)
+                    t = where(outside, randn(spec.Shape, dtype: float32, generator: generator), t);
+                t = t * spec.InitStddev;
+            }
             tensors[spec.Name] = device is null ? t : t.to(device);
         }
         return new DiscoMetaParameters(architecture, tensors);
