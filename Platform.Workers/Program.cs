@@ -11,6 +11,8 @@ app.Configure(config =>
         .WithDescription("Checks that TorchSharp loads here: tensors, autograd, second-order gradients.");
     config.AddCommand<VerifyGoldenCommand>("verify-golden")
         .WithDescription("Compares our Disco103 rule with a reference golden file, array by array.");
+    config.AddCommand<BenchRuleCommand>("bench-rule")
+        .WithDescription("Times one Disco rule application (forward, forward+backward) against fp32 matmul.");
 });
 try
 {

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Platform.Workers.UpdateRules;
+using Platform.Workers.UpdateRules.Disco;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Workers.Benchmarks;
+
+/// <summary>Timings of one Disco rule application and of the machine's fp32 matmul, in one run.</summary>
+public sealed record RuleBenchmarkResult(
+    int T, int B, int A, string Device, int Threads,
+    double MatmulGflops, double ForwardMs, double ForwardBackwardMs, double ForwardGflop)
+{
+    public double ForwardGflops => ForwardGflop / (ForwardMs / 1000);
+    public double Fraction => ForwardGflops / MatmulGflops;
+}
+
+/// <summary>
+/// Measures the Disco rule on synthetic inputs of a given size: forward only (what agent
+/// training needs) and forward + backward into the meta-parameters (what meta-training needs),
+/// and the device's fp32 matmul throughput as the yardstick.
+/// </summary>
+public static class RuleBenchmark
+{
+    public static RuleBenchmarkResult Run(int t, int b, int a, Device device, int iterations, DiscoMetaParameters weights)
+    {
+        var eta = weights.To(device).CloneRequiringGrad();
+        var rule = new DiscoUpdateRule(eta);
+        var inputs = SyntheticInputs(t, b, a, eta.Architecture.PredictionSize, rule.HyperParameters.ValueSettings.Bins, device);
+        var state = rule.InitialState();
+
+        double forward = Time(iterations, device, () =>
+        {
+            using var _ = no_grad();
+            var o = rule.Apply(inputs, state);
+            rule.AgentLoss(inputs, o, backprop: false);
+            rule.ValueLoss(inputs, o);
+        });
+        double forwardBackward = Time(Math.Max(1, iterations / 2), device, () =>
+        {
+            var o = rule.Apply(inputs, state);
+            rule.AgentLoss(inputs, o, backprop: true).PerStep.mean().backward();
+            foreach (var p in eta.Tensors) p.grad?.zero_();
+        });
+        return new RuleBenchmarkResult(t, b, a, device.type.ToString(), get_num_threads(),
+            MatmulGflops(device), forward, forwardBackward, ForwardFlops(t, b, a, eta.Architecture) / 1e9);
+    }
+
+    /// <summary>
+    /// Matmul FLOPs (2·m·n·k) of one forward as this implementation executes it; elementwise work
+    /// (softmaxes over 600/601 bins, gates) is not counted, so the fraction is a lower bound.
+    /// </summary>
+    public static double ForwardFlops(int t, int b, int a, DiscoArchitecture arch)
+    {
+        double tb = (double)t * b, t1b = (double)(t + 1) * b;
+        int p = arch.PredictionSize, e = arch.EmbeddingHidden, h = arch.HiddenSize, mh = arch.MetaHiddenSize;
+        double flops = 0;
+        // Two input-network sets (trajectory net and meta-RNN), each embedding y and z of agent and target.
+        flops += 2 * 2 * 2 * (t1b * p * e + t1b * e);                 // y MLPs
+        flops += 2 * 2 * 2 * (t1b * a * p * e + t1b * a * e);         // z MLPs
+        flops += 2 * 2 * tb * a * (2 * 9 * arch.PolicyChannels1 + 2 * arch.PolicyChannels1 * arch.PolicyChannels2);
+        flops += 2 * tb * (arch.MetaInputSize + h) * 4 * h;           // trajectory LSTM
+        flops += 2 * tb * h * (1 + 2 * p);                            // heads (meta-input embedding, ŷ, ẑ)
+        flops += 2 * tb * (h * arch.PolicyTargetChannels + a * (2 * arch.PolicyChannels2 + 1) * arch.PolicyTargetChannels);
+        flops += 2 * tb * (p * e + e) + 2 * tb * (arch.MetaInputSize + 2) * arch.MetaEmbeddingSize; // meta-RNN inputs
+        flops += 2 * (arch.MetaEmbeddingSize + mh) * 4 * mh + 2 * mh * h;
+        return flops;
+    }
+
+    /// <summary>fp32 GFLOP/s of square matmuls (n = 2048 on CPU, 8192 on CUDA), best of several runs.</summary>
+    public static double MatmulGflops(Device device)
+    {
+        int n = device.type == DeviceType.CUDA ? 8192 : 2048;
+        using var x = randn(n, n, device: device);
+        using var y = randn(n, n, device: device);
+        double ms = Time(device.type == DeviceType.CUDA ? 20 : 5, device, () => x.matmul(y));
+        return 2.0 * n * n * n / (ms / 1000) / 1e9;
+    }
+
+    private static double Time(int iterations, Device device, Action body)
+    {
+        for (int i = 0; i < 2; i++) { using var warm = NewDisposeScope(); body(); }
+        Synchronize(device);
+        double best = double.MaxValue;
+        for (int i = 0; i < iterations; i++)
+        {
+            using var scope = NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            body();
+            Synchronize(device);
+            best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+        }
+        return best;
+    }
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA) cuda.synchronize();
+    }
+
+    public static RuleInputs SyntheticInputs(int t, int b, int a, int p, int bins, Device device, long seed = 0)
+    {
+        using var g = new Generator((ulong)seed, device);
+        AgentOutputs Outs() => new(randn(t + 1, b, a, generator: g, device: device), randn(t + 1, b, p, generator: g, device: device),
+            randn(new long[] { t + 1, b, a, p }, generator: g, device: device), randn(new long[] { t + 1, b, a, a }, generator: g, device: device),
+            randn(new long[] { t + 1, b, a, bins }, generator: g, device: device));
+        return new RuleInputs(Outs(), Outs(), randn(t + 1, b, a, generator: g, device: device),
+            randn(t, b, generator: g, device: device), (rand(t, b, generator: g, device: device) < 0.05).to(float32),
+            randint(0, a, new long[] { t + 1, b }, generator: g, device: device));
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian 12 machine: installs what the tests need
+# (as root, via apt), restores, builds Release and runs xunit; ends with "N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need_apt=()
+/usr/bin/python3 -c "import numpy" 2>/dev/null || need_apt+=(python3-numpy)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${need_apt[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing packages (install them as root): ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+dotnet restore Platform.sln
+dotnet build Platform.sln -c Release --no-restore
+
+results=$(mktemp -d)
+set +e
+dotnet test Platform.Tests/Platform.Tests.csproj -c Release --no-build \
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@"
+status=$?
+set -e
+trx="$results/results.trx"
+if [ -f "$trx" ]; then
+  passed=$(grep -o 'passed="[0-9]*"' "$trx" | head -1 | tr -dc 0-9)
+  failed=$(grep -o 'failed="[0-9]*"' "$trx" | head -1 | tr -dc 0-9)
+  echo "${passed:-0} passed, ${failed:-0} failed"
+fi
+exit $status
