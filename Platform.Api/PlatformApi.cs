@@ -45,7 +45,7 @@ public static class PlatformApi
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddPlatformAuth();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
 
         var app = builder.Build();
         app.UseExceptionHandler();

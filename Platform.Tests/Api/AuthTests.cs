@@ -120,6 +120,7 @@ public class AuthTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var doc = await ReadJsonAsync(await api.Client().GetAsync("/openapi/v1.json"));
         Assert.True(doc.GetProperty("paths").TryGetProperty("/api/runs", out _));
+        Assert.Equal("bearer", doc.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString());
         var page = await api.Client().GetAsync("/docs");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("scalar", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
