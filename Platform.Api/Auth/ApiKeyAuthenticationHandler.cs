@@ -1,0 +1,53 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Data;
+
+namespace Platform.Api.Auth;
+
+/// <summary>Authenticates scripts by "Authorization: Bearer &lt;key&gt;" or "X-Api-Key: &lt;key&gt;".</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PlatformDbContext db)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    /// <summary>Does the request carry a key? (The policy scheme uses this to choose between key and cookie.)</summary>
+    public static bool HasKey(HttpRequest request) => ReadKey(request) is not null;
+
+    private static string? ReadKey(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(HeaderName, out var header) && !string.IsNullOrWhiteSpace(header))
+            return header.ToString().Trim();
+        var auth = request.Headers.Authorization.ToString();
+        return auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = ReadKey(Request);
+        if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
+
+        var hash = ApiKeyHasher.Hash(key);
+        var apiKey = await db.ApiKeys.Include(k => k.User)
+            .FirstOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, Context.RequestAborted);
+        if (apiKey?.User is null) return AuthenticateResult.Fail("Invalid API key.");
+
+        // Record use at most once a minute so reads do not each cost a write.
+        var now = DateTimeOffset.UtcNow;
+        if (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1))
+            await db.ApiKeys.Where(k => k.Id == apiKey.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+
+        return AuthenticateResult.Success(new AuthenticationTicket(PlatformClaims.Create(apiKey.User, SchemeName), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Task.CompletedTask;
+    }
+}

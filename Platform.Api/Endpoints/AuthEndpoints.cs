@@ -1,0 +1,113 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Platform.Api.Auth;
+using Platform.Api.Infrastructure;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Api.Endpoints;
+
+public sealed record LoginRequest(string? Email, string? Password);
+public sealed record MeDto(Guid Id, string Email, string? DisplayName, Guid TeamId, bool IsAdmin);
+public sealed record CreateApiKeyRequest(string? Name);
+public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+/// <summary>A new API key; Key is the key itself, shown only in this response.</summary>
+public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, string Key);
+
+public static class AuthEndpoints
+{
+    public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Auth");
+        auth.MapPost("/login", Login).AllowAnonymous()
+            .Accepts<LoginRequest>("application/json").Produces<MeDto>().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("Browser sign-in: sets the session cookie");
+        auth.MapPost("/logout", async (HttpContext ctx) =>
+        {
+            await ctx.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.NoContent();
+        }).WithSummary("Clear the session cookie");
+        auth.MapGet("/me", Me).WithSummary("The signed-in user");
+
+        auth.MapGet("/keys", ListKeys).WithSummary("The user's API keys (prefixes only)");
+        auth.MapPost("/keys", CreateKey).Accepts<CreateApiKeyRequest>("application/json")
+            .Produces<CreatedApiKeyDto>(StatusCodes.Status201Created).WithSummary("Create an API key (shown once)");
+        auth.MapDelete("/keys/{id:guid}", RevokeKey).WithSummary("Revoke an API key");
+    }
+
+    private static async Task<IResult> Login(HttpContext ctx, PlatformDbContext db, IPasswordHasher<User> hasher, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<LoginRequest>(ctx.Request);
+        if (problem is not null) return problem;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body!.Email)) errors["email"] = ["Required."];
+        if (string.IsNullOrEmpty(body.Password)) errors["password"] = ["Required."];
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var email = body.Email!.Trim().ToLowerInvariant();
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
+        var verdict = user is null ? PasswordVerificationResult.Failed : hasher.VerifyHashedPassword(user, user.PasswordHash, body.Password!);
+        if (verdict == PasswordVerificationResult.Failed)
+            return Problems.Status(StatusCodes.Status401Unauthorized, "Wrong email or password.");
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user!.PasswordHash = hasher.HashPassword(user, body.Password!);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+            PlatformClaims.Create(user!, CookieAuthenticationDefaults.AuthenticationScheme));
+        return TypedResults.Ok(ToMe(user!));
+    }
+
+    private static async Task<IResult> Me(ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct) =>
+        await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == principal.GetUserId(), ct) is { } user
+            ? TypedResults.Ok(ToMe(user))
+            : Problems.Status(StatusCodes.Status401Unauthorized, "The user no longer exists.");
+
+    private static MeDto ToMe(User u) => new(u.Id, u.Email, u.DisplayName, u.TeamId, u.IsAdmin);
+
+    private static async Task<IResult> ListKeys(ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await db.ApiKeys.AsNoTracking().Where(k => k.UserId == principal.GetUserId())
+            .OrderByDescending(k => k.CreatedAt)
+            .Select(k => new ApiKeyDto(k.Id, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
+            .ToListAsync(ct));
+
+    private static async Task<IResult> CreateKey(HttpRequest request, ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(request);
+        if (problem is not null) return problem;
+        var name = body!.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200) return Problems.Field("name", "Required, at most 200 characters.");
+
+        var (entity, key) = NewApiKey(principal.GetUserId(), name);
+        db.ApiKeys.Add(entity);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/auth/keys/{entity.Id}", new CreatedApiKeyDto(entity.Id, entity.Name, entity.Prefix, key));
+    }
+
+    private static async Task<IResult> RevokeKey(Guid id, ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var n = await db.ApiKeys.Where(k => k.Id == id && k.UserId == principal.GetUserId() && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        return n > 0 ? TypedResults.NoContent() : Problems.NotFound("API key");
+    }
+
+    public static (ApiKey Entity, string Key) NewApiKey(Guid userId, string name, string? key = null)
+    {
+        key ??= ApiKeyHasher.Generate();
+        return (new ApiKey
+        {
+            Id = Guid.CreateVersion7(),
+            UserId = userId,
+            Name = name,
+            Prefix = ApiKeyHasher.DisplayPrefix(key),
+            KeyHash = ApiKeyHasher.Hash(key),
+            CreatedAt = DateTimeOffset.UtcNow,
+        }, key);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Platform.Api.Runs;
+using Platform.Data;
+
+namespace Platform.Api.Endpoints;
+
+public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, string Name, string? Description,
+    double? RandomScore, double? ReferenceScore);
+
+/// <summary>What a submission may name: environments (from the seeded table) and update rules.</summary>
+public static class CatalogEndpoints
+{
+    public static void MapCatalogEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/environments", async (PlatformDbContext db, CancellationToken ct) =>
+                TypedResults.Ok(await db.Environments.AsNoTracking().OrderBy(e => e.Id)
+                    .Select(e => new EnvironmentDto(e.Id, e.SuiteId, e.Suite!.Name, e.Name, e.Description, e.RandomScore, e.ReferenceScore))
+                    .ToListAsync(ct)))
+            .WithTags("Catalog").WithSummary("Environments a run may use, with score normalisation constants");
+
+        app.MapGet("/api/rules", () => TypedResults.Ok(RuleCatalog.Rules))
+            .WithTags("Catalog").WithSummary("Update rules a run may use");
+    }
+}

@@ -1,0 +1,102 @@
+using System.Security.Claims;
+using Platform.Api.Auth;
+using Platform.Api.Infrastructure;
+using Platform.Api.Runs;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Api.Endpoints;
+
+public static class RunEndpoints
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public static void MapRunEndpoints(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/runs").WithTags("Runs");
+
+        runs.MapPost("/", Submit)
+            .Accepts<SubmitRunRequest>("application/json")
+            .Produces<RunDto>(StatusCodes.Status201Created).Produces<RunDto>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithSummary("Submit a run")
+            .WithDescription("Validates the spec, stores the run and enqueues it on the cpu or gpu queue. " +
+                             "With an Idempotency-Key header, repeating the request returns the first run (200) instead of creating another.");
+        runs.MapGet("/", List).WithSummary("List the team's runs, newest first");
+        runs.MapGet("/{id:guid}", Get).WithSummary("One run").ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id:guid}/metrics", Metrics)
+            .WithSummary("A run's metric series")
+            .WithDescription("name picks one series (default: all); maxPoints downsamples each to at most that many points (bucket means).");
+        runs.MapPost("/{id:guid}/cancel", Cancel)
+            .WithSummary("Cancel a run")
+            .WithDescription("A queued run is cancelled at once (200); a running one is asked to stop (202); a finished one gives 409.");
+    }
+
+    private static async Task<IResult> Submit(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db, RunService service, CancellationToken ct)
+    {
+        var key = request.Headers[IdempotencyHeader].ToString();
+        if (key.Length > 200) return Problems.Field(IdempotencyHeader, "At most 200 characters.");
+
+        var (body, problem) = await JsonBody.ReadAsync<SubmitRunRequest>(request);
+        if (problem is not null) return problem;
+
+        var (spec, errors) = await RunSpecValidator.ValidateAsync(body!, user.GetTeamId(), db, ct);
+        if (spec is null) return Problems.Validation(errors);
+
+        var result = await service.SubmitAsync(spec, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct);
+        var dto = RunDto.From(result.Run);
+        if (result.Created) return TypedResults.Created($"/api/runs/{dto.Id}", dto);
+        request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Ok(dto);
+    }
+
+    private static async Task<IResult> List(ClaimsPrincipal user, RunService service, CancellationToken ct,
+        string? env = null, string? rule = null, string? status = null, string? kind = null, string? tag = null,
+        int page = 1, int pageSize = 50)
+    {
+        var errors = new Dictionary<string, string[]>();
+        RunStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (WireNames.TryParse<RunStatus>(status, out var s)) statusFilter = s;
+            else errors["status"] = [$"Expected one of {string.Join(", ", WireNames.All<RunStatus>())}."];
+        }
+        RunKind? kindFilter = null;
+        if (kind is not null)
+        {
+            if (WireNames.TryParse<RunKind>(kind, out var k)) kindFilter = k;
+            else errors["kind"] = [$"Expected one of {string.Join(", ", WireNames.All<RunKind>())}."];
+        }
+        if (page < 1) errors["page"] = ["Must be 1 or more."];
+        if (pageSize is < 1 or > 200) errors["pageSize"] = ["Must be between 1 and 200."];
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        return TypedResults.Ok(await service.ListAsync(user.GetTeamId(),
+            new RunQuery(env, rule, statusFilter, kindFilter, tag, page, pageSize), ct));
+    }
+
+    private static async Task<IResult> Get(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct) =>
+        await service.GetAsync(user.GetTeamId(), id, ct) is { } run
+            ? TypedResults.Ok(RunDto.From(run))
+            : Problems.NotFound("Run");
+
+    private static async Task<IResult> Metrics(Guid id, ClaimsPrincipal user, RunService service, MetricQueries metrics,
+        CancellationToken ct, string? name = null, int? maxPoints = null)
+    {
+        if (maxPoints is < 2 or > 100_000) return Problems.Field("maxPoints", "Must be between 2 and 100000.");
+        if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
+        return TypedResults.Ok(new RunMetricsDto(id, await metrics.ReadAsync(id, name, maxPoints, ct)));
+    }
+
+    private static async Task<IResult> Cancel(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct)
+    {
+        var (outcome, run) = await service.CancelAsync(user.GetTeamId(), id, ct);
+        return outcome switch
+        {
+            RunService.CancelOutcome.NotFound => Problems.NotFound("Run"),
+            RunService.CancelOutcome.Cancelled => TypedResults.Ok(RunDto.From(run!)),
+            RunService.CancelOutcome.Requested => TypedResults.Accepted($"/api/runs/{id}", RunDto.From(run!)),
+            _ => Problems.Status(StatusCodes.Status409Conflict, $"The run has already finished ({WireNames.ToWire(run!.Status)})."),
+        };
+    }
+}

@@ -1,0 +1,20 @@
+namespace Platform.Api.Infrastructure;
+
+/// <summary>Every error the API returns is RFC 9457 ProblemDetails; validation errors list fields under "errors".</summary>
+public static class Problems
+{
+    public static IResult Field(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static IResult Validation(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors,
+            detail: "Invalid field(s): " + string.Join(", ", errors.Keys) + ".");
+
+    public static IResult Status(int status, string detail, string? field = null) =>
+        field is null
+            ? TypedResults.Problem(detail: detail, statusCode: status)
+            : TypedResults.Problem(detail: detail, statusCode: status,
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
+
+    public static IResult NotFound(string what) => Status(StatusCodes.Status404NotFound, $"{what} not found.");
+}

@@ -1,0 +1,68 @@
+using Hangfire;
+using Platform.Api.Auth;
+using Platform.Api.Endpoints;
+using Platform.Api.Infrastructure;
+using Platform.Api.Runs;
+using Platform.Data;
+using Platform.Data.Jobs;
+using Scalar.AspNetCore;
+
+namespace Platform.Api;
+
+/// <summary>
+/// Builds the API host. Program.cs and the tests both go through here, so the tests run the real pipeline
+/// (Kestrel, PostgreSQL, Hangfire storage) with only configuration changed.
+/// </summary>
+public static class PlatformApi
+{
+    /// <summary>The database: ConnectionStrings:Platform, else the PLATFORM_DB environment variable.</summary>
+    public static string ConnectionString(IConfiguration config) =>
+        config.GetConnectionString("Platform") is { Length: > 0 } cs ? cs
+        : Environment.GetEnvironmentVariable("PLATFORM_DB") is { Length: > 0 } env ? env
+        : throw new InvalidOperationException(
+            "No database configured: set ConnectionStrings__Platform or PLATFORM_DB (scripts/postgres.sh start prints one).");
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+        builder.Services.Configure<PlatformOptions>(builder.Configuration.GetSection(PlatformOptions.Section));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+
+        var connectionString = ConnectionString(builder.Configuration);
+        builder.Services.AddPlatformData(connectionString);
+
+        // Hangfire client only (the workers run the server). Built from our own storage instance rather than
+        // AddHangfire's global configuration, so several hosts in one process (tests) keep separate databases.
+        builder.Services.AddSingleton<JobStorage>(_ => PlatformJobStorage.Create(connectionString));
+        builder.Services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>()));
+
+        builder.Services.AddScoped<RunService>();
+        builder.Services.AddScoped<MetricQueries>();
+        builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddPlatformAuth();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        // Empty-bodied errors (401 from authentication, 404 from routing, 405...) become ProblemDetails too.
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // The API description is public (it holds no data), so a browser can read it before signing in.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Disco Platform API")).AllowAnonymous();
+
+        app.MapHealthEndpoints();
+        app.MapAuthEndpoints();
+        app.MapRunEndpoints();
+        app.MapCatalogEndpoints();
+        app.MapCheckpointEndpoints();
+        return app;
+    }
+}

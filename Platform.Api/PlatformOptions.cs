@@ -1,0 +1,25 @@
+namespace Platform.Api;
+
+/// <summary>Settings under "Platform" in configuration (appsettings, PLATFORM__* environment variables).</summary>
+public sealed class PlatformOptions
+{
+    public const string Section = "Platform";
+
+    /// <summary>Email of the administrator created on first start (when no user exists yet).</summary>
+    public string AdminEmail { get; set; } = "admin@localhost";
+
+    /// <summary>Initial administrator password; generated and printed when unset.</summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>Initial administrator API key; generated and printed when unset.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>Apply pending EF Core migrations when the API starts (else run `Platform.Api migrate`).</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>Where relative checkpoint paths are resolved.</summary>
+    public string StorageRoot { get; set; } = ".local/storage";
+
+    /// <summary>Largest request body accepted (JSON endpoints); uploads would raise it per endpoint.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}

@@ -1,0 +1,26 @@
+namespace Platform.Data.Entities;
+
+public enum CheckpointKind { Agent, MetaNetwork }
+
+/// <summary>A file a run wrote (agent parameters, or a meta-network, i.e. a learned update rule).</summary>
+public class Checkpoint
+{
+    public Guid Id { get; set; }
+    public CheckpointKind Kind { get; set; }
+
+    /// <summary>Null for checkpoints that were not produced here (e.g. the published disco103 weights).</summary>
+    public Guid? RunId { get; set; }
+    public Run? Run { get; set; }
+
+    /// <summary>Owner; null means visible to every team.</summary>
+    public Guid? TeamId { get; set; }
+
+    public required string Name { get; set; }
+    public long Step { get; set; }
+    public long SizeBytes { get; set; }
+    /// <summary>Lower-case hex SHA-256 of the file, sent to downloaders as X-Checksum-Sha256.</summary>
+    public required string Sha256 { get; set; }
+    /// <summary>Where the file is: an absolute path, a path relative to Platform:StorageRoot, or a file:// URI.</summary>
+    public required string StorageUri { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,50 @@
+namespace Platform.Data.Entities;
+
+public enum RunKind { Train, Evaluate, MetaTrain }
+
+public enum RunStatus { Queued, Running, Succeeded, Failed, Cancelled }
+
+public enum RunQueue { Cpu, Gpu }
+
+/// <summary>One submitted piece of work: a training, evaluation or meta-training run.</summary>
+public class Run
+{
+    public Guid Id { get; set; }
+    public Guid TeamId { get; set; }
+    public Team? Team { get; set; }
+    public Guid? CreatedByUserId { get; set; }
+
+    public RunKind Kind { get; set; }
+    public RunStatus Status { get; set; }
+    public RunQueue Queue { get; set; }
+
+    /// <summary>The validated submission as JSON (jsonb): what a worker needs to reproduce the run.</summary>
+    public required string Spec { get; set; }
+
+    public required string EnvironmentId { get; set; }
+    public EnvironmentRecord? Environment { get; set; }
+    public required string Rule { get; set; }
+    public long Seed { get; set; }
+
+    /// <summary>Client-chosen key; the same key within a team returns the same run (unique per team).</summary>
+    public string? IdempotencyKey { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Set when a running run is asked to stop; the worker notices and moves it to Cancelled.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
+    public string? WorkerName { get; set; }
+    public string? HangfireJobId { get; set; }
+    public string? Error { get; set; }
+
+    public long CurrentStep { get; set; }
+    public long TotalSteps { get; set; }
+
+    /// <summary>Lineage: the meta-network (update rule) checkpoint this run used, if any.</summary>
+    public Guid? MetaNetworkCheckpointId { get; set; }
+    public Checkpoint? MetaNetworkCheckpoint { get; set; }
+
+    public List<string> Tags { get; set; } = [];
+}

@@ -1,0 +1,98 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Api;
+using Platform.Api.Endpoints;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Tests.Api;
+
+public sealed record TestUser(Guid UserId, Guid TeamId, string Email, string Password, string ApiKey);
+
+/// <summary>
+/// One real API per test class: its own database, Kestrel on a free loopback port, migrations and bootstrap
+/// exactly as in production. Team A's admin comes from the bootstrap; team B is a second, unrelated team.
+/// </summary>
+public class ApiFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@team-a.test";
+    public const string AdminPassword = "correct horse battery staple";
+    public static readonly string AdminKey = ApiKeyHasher.Generate();
+
+    public string ConnectionString { get; private set; } = "";
+    public WebApplication App { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+    public TestUser TeamA { get; private set; } = null!;
+    public TestUser TeamB { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync(GetType().Name);
+        App = PlatformApi.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Platform"] = ConnectionString,
+                ["Platform:AdminEmail"] = AdminEmail,
+                ["Platform:AdminPassword"] = AdminPassword,
+                ["Platform:AdminApiKey"] = AdminKey,
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
+            });
+        });
+        await Bootstrapper.PrepareAsync(App.Services);
+        await App.StartAsync();
+        BaseAddress = new Uri(App.Urls.Single());
+
+        await using var db = Db();
+        var admin = db.Users.Single(u => u.Email == AdminEmail);
+        TeamA = new TestUser(admin.Id, admin.TeamId, AdminEmail, AdminPassword, AdminKey);
+        TeamB = await CreateUserAsync("team-b", "user@team-b.test", "another password");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await TestDatabase.DropAsync(ConnectionString);
+    }
+
+    public PlatformDbContext Db() => PlatformDbContext.Create(ConnectionString);
+
+    public HttpClient Client(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    public async Task<TestUser> CreateUserAsync(string teamName, string email, string password)
+    {
+        await using var db = Db();
+        var team = new Team { Id = Guid.NewGuid(), Name = teamName, CreatedAt = DateTimeOffset.UtcNow };
+        var user = new User { Id = Guid.NewGuid(), TeamId = team.Id, Email = email, PasswordHash = "", CreatedAt = DateTimeOffset.UtcNow };
+        user.PasswordHash = App.Services.GetRequiredService<IPasswordHasher<User>>().HashPassword(user, password);
+        var (apiKey, key) = AuthEndpoints.NewApiKey(user.Id, "tests");
+        db.AddRange(team, user, apiKey);
+        await db.SaveChangesAsync();
+        return new TestUser(user.Id, team.Id, email, password, key);
+    }
+
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    public Task<long> CountRunsAsync() => ScalarAsync("SELECT count(*) FROM runs");
+    public Task<long> CountJobsAsync() => ScalarAsync("SELECT count(*) FROM hangfire.job");
+}
