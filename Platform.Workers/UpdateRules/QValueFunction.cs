@@ -42,8 +42,16 @@ public static class QValueFunction
     /// in float32 that loses ~1e-4 relative, so the sum and everything built on it (V, Retrace,
     /// advantages) run in float64 and are cast back at the end.
     /// </summary>
-    public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue) =>
-        RuleMath.SignedParabolic(RuleMath.FromTwoHot(logits.softmax(-1).to(float64), -maxAbsValue, maxAbsValue));
+    public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue)
+    {
+        // exp(x − max) in float32, then one float64 product with [bins | 1]: Σ e·bin / Σ e.
+        long bins = logits.shape[^1];
+        var e = (logits - logits.amax([-1], keepdim: true)).exp().to(float64);
+        var support = stack([linspace(-maxAbsValue, maxAbsValue, bins, dtype: float64, device: logits.device),
+            ones(bins, dtype: float64, device: logits.device)], 1);                    // [N, 2]
+        var sums = e.matmul(support);                                                   // [..., 2]
+        return RuleMath.SignedParabolic(sums.select(-1, 0) / sums.select(-1, 1));
+    }
 
     public static QValueOutputs Compute(RuleInputs inputs, EmaState advEma, EmaState tdEma, QValueSettings settings)
     {

@@ -32,6 +32,20 @@ public static class RuleMath
     }
 
     /// <summary>
+    /// softmax(logits) @ w over the last axis without materialising the softmax: exp(x − max)
+    /// is multiplied by [w | 1] in one pass and divided by its last column. logits [..., K], w [K, M] → [..., M].
+    /// (The max is a constant shift, so it is detached; the result and its gradients are those of softmax @ w.)
+    /// </summary>
+    public static Tensor SoftmaxMatmul(Tensor logits, Tensor w)
+    {
+        var shifted = (logits - logits.amax([-1], keepdim: true).detach()).exp();
+        var withOnes = cat([w, ones(w.shape[0], 1, dtype: w.dtype, device: w.device)], 1);
+        var r = shifted.matmul(withOnes);
+        long m = w.shape[1];
+        return r.narrow(-1, 0, m) / r.narrow(-1, m, 1);
+    }
+
+    /// <summary>
     /// Two-hot encoding of a scalar over evenly spaced bins: values [...] → probs [..., N].
     /// An exact bin value puts all mass on that bin (as in rlax, with its 1e-5 guard).
     /// </summary>
