@@ -9,6 +9,14 @@ app.Configure(config =>
     config.PropagateExceptions();
     config.AddCommand<TorchInfoCommand>("torch-info")
         .WithDescription("Checks that TorchSharp loads here: tensors, autograd, second-order gradients.");
+    config.AddCommand<EnvsCommand>("envs")
+        .WithDescription("Lists the environment ids with suite, actions, observation shape and normalisation constants.");
+    config.AddCommand<BenchEnvsCommand>("bench-envs")
+        .WithDescription("Single-thread env steps per second, random actions, observations written: one line 'ID <steps/s>' per environment.");
+    config.AddCommand<MeasureEnvsCommand>("measure-envs")
+        .WithDescription("Measures normalisation constants: random-policy return and (ProcGen) solver return per environment.");
+    config.AddCommand<ReplayCommand>("replay")
+        .WithDescription("Records an episode replay of an environment under a policy into an animated GIF.");
 });
 try
 {
