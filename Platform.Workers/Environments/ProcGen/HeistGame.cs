@@ -44,7 +44,11 @@ internal sealed class HeistGame : ProcGenGame
         for (int i = 0; i < Cells; i++) if (dist[i] > dist[gem]) gem = i;
         Grid[gem] = Gem;
 
-        // Path from gem back to start (strictly decreasing distance, orthogonal steps only: a perfect maze path).
+        // The tree path from gem back to start, by orthogonal steps. Every cell on it is a cut of the maze even with
+        // diagonal moves: a diagonal move only cuts the corner of a maze cell between two of its openings, and its
+        // other side is a wall pillar, so a door on the path cannot be bypassed.
+        Span<int> orth = stackalloc int[Cells];
+        Distances(src, (x, y) => Grid[Idx(x, y)] != Wall, orth, orthogonal: true);
         Span<int> path = stackalloc int[Cells];
         int len = 0;
         for (int c = gem; c != start;)
@@ -52,7 +56,7 @@ internal sealed class HeistGame : ProcGenGame
             path[len++] = c;
             int next = -1;
             foreach (int nb in (ReadOnlySpan<int>)[c - 1, c + 1, c - Size, c + Size])
-                if (dist[nb] == dist[c] - 1 && Grid[nb] != Wall) { next = nb; break; }
+                if (orth[nb] == orth[c] - 1 && Grid[nb] != Wall) { next = nb; break; }
             c = next;
         }
         // path[0] = gem … path[len-1] next to the start; start-side position p means path[len - p]. Doors go on

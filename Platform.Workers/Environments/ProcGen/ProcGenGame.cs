@@ -151,7 +151,7 @@ internal abstract class ProcGenGame(EnvironmentOptions options) : Game
     }
 
     /// <summary>Breadth-first distances (in moves with the diagonal rule) from all <paramref name="sources"/>; −1 = unreachable.</summary>
-    internal static void Distances(ReadOnlySpan<int> sources, Func<int, int, bool> enterable, Span<int> dist)
+    internal static void Distances(ReadOnlySpan<int> sources, Func<int, int, bool> enterable, Span<int> dist, bool orthogonal = false)
     {
         dist.Fill(-1);
         Span<int> queue = stackalloc int[Cells];
@@ -164,7 +164,7 @@ internal abstract class ProcGenGame(EnvironmentOptions options) : Game
             for (int a = 0; a < 9; a++)
             {
                 int dx = ActionDx[a], dy = ActionDy[a];
-                if (dx == 0 && dy == 0) continue;
+                if ((dx == 0 && dy == 0) || (orthogonal && dx != 0 && dy != 0)) continue;
                 // Moves are symmetric under the diagonal rule, so distances from the sources are distances to them.
                 if (!CanMove(x, y, dx, dy, enterable)) continue;
                 int nc = Idx(x + dx, y + dy);
