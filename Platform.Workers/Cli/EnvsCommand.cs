@@ -10,13 +10,12 @@ public sealed class EnvsCommand : Command
 {
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
-        var table = new Table().AddColumns("id", "suite", "actions", "observation", "random return", "reference return", "channels");
+        var table = new Table().AddColumns("id", "suite", "actions", "observation", "random return", "reference return");
         foreach (var s in EnvironmentRegistry.All)
         {
             table.AddRow(
                 Markup.Escape(s.Id), s.Suite, s.ActionCount.ToString(CultureInfo.InvariantCulture),
-                string.Join("×", s.ObservationShape), Format(s.RandomReturn), Format(s.ReferenceReturn),
-                Markup.Escape(string.Join(",", s.ChannelNames)));
+                string.Join("×", s.ObservationShape), Format(s.RandomReturn), Format(s.ReferenceReturn));
         }
         AnsiConsole.Write(table);
         return 0;
