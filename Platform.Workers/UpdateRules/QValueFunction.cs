@@ -46,7 +46,7 @@ public static class QValueFunction
     {
         // exp(x − max) in float32, then one float64 product with [bins | 1]: Σ e·bin / Σ e.
         long bins = logits.shape[^1];
-        var e = (logits - logits.amax([-1], keepdim: true)).exp().to(float64);
+        var e = (logits - logits.amax([-1], keepdim: true)).exp_().to(float64);
         var support = stack([linspace(-maxAbsValue, maxAbsValue, bins, dtype: float64, device: logits.device),
             ones(bins, dtype: float64, device: logits.device)], 1);                    // [N, 2]
         var sums = e.matmul(support);                                                   // [..., 2]

@@ -38,7 +38,8 @@ public static class RuleMath
     /// </summary>
     public static Tensor SoftmaxMatmul(Tensor logits, Tensor w)
     {
-        var shifted = (logits - logits.amax([-1], keepdim: true).detach()).exp();
+        var shifted = logits - logits.amax([-1], keepdim: true).detach();
+        shifted = torch.is_grad_enabled() && logits.requires_grad ? shifted.exp() : shifted.exp_();
         var withOnes = cat([w, ones(w.shape[0], 1, dtype: w.dtype, device: w.device)], 1);
         var r = shifted.matmul(withOnes);
         long m = w.shape[1];
