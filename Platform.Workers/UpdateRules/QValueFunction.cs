@@ -44,12 +44,13 @@ public static class QValueFunction
     /// </summary>
     public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue)
     {
-        // exp(x − max) in float32, then one float64 product with [bins | 1]: Σ e·bin / Σ e.
+        // exp(x − max) in float32, then one float64 product with [bins | 1]: Σ e·bin / Σ e,
+        // block by block so the float64 copy stays in cache.
         long bins = logits.shape[^1];
-        var e = (logits - logits.amax([-1], keepdim: true)).exp_().to(float64);
         var support = stack([linspace(-maxAbsValue, maxAbsValue, bins, dtype: float64, device: logits.device),
             ones(bins, dtype: float64, device: logits.device)], 1);                    // [N, 2]
-        var sums = e.matmul(support);                                                   // [..., 2]
+        var sums = RuleMath.MapRowBlocks(logits, block =>
+            (block - block.amax([-1], keepdim: true)).exp_().to(float64).matmul(support)); // [..., 2]
         return RuleMath.SignedParabolic(sums.select(-1, 0) / sums.select(-1, 1));
     }
 

@@ -33,17 +33,45 @@ public static class RuleMath
 
     /// <summary>
     /// softmax(logits) @ w over the last axis without materialising the softmax: exp(x − max)
-    /// is multiplied by [w | 1] in one pass and divided by its last column. logits [..., K], w [K, M] → [..., M].
-    /// (The max is a constant shift, so it is detached; the result and its gradients are those of softmax @ w.)
+    /// is multiplied by [w | 1] and divided by its last column. logits [..., K], w [K, M] → [..., M].
+    /// Rows are processed in cache-sized blocks, so each [.., 600] input is read from memory once
+    /// (the max is a constant shift, so it is detached; results and gradients are those of softmax @ w).
     /// </summary>
     public static Tensor SoftmaxMatmul(Tensor logits, Tensor w)
     {
-        var shifted = logits - logits.amax([-1], keepdim: true).detach();
-        shifted = torch.is_grad_enabled() && logits.requires_grad ? shifted.exp() : shifted.exp_();
         var withOnes = cat([w, ones(w.shape[0], 1, dtype: w.dtype, device: w.device)], 1);
-        var r = shifted.matmul(withOnes);
         long m = w.shape[1];
+        bool inPlace = !(is_grad_enabled() && logits.requires_grad);
+        var r = MapRowBlocks(logits, block =>
+        {
+            var shifted = block - block.amax([-1], keepdim: true).detach();
+            return (inPlace ? shifted.exp_() : shifted.exp()).matmul(withOnes);
+        });
         return r.narrow(-1, 0, m) / r.narrow(-1, m, 1);
+    }
+
+    /// <summary>Rows per block in <see cref="MapRowBlocks"/>: a 4096 × 601 float block is ~10 MB, cache-resident.</summary>
+    public const long RowBlock = 4096;
+
+    /// <summary>
+    /// Applies f to blocks of rows of x [..., K] (flattened to [N, K]) and joins the results [..., M].
+    /// On a GPU (where memory bandwidth is plentiful) the whole tensor is one block.
+    /// </summary>
+    public static Tensor MapRowBlocks(Tensor x, Func<Tensor, Tensor> f)
+    {
+        var lead = x.shape[..^1];
+        var flat = x.reshape(-1, x.shape[^1]);
+        long n = flat.shape[0];
+        Tensor result;
+        if (n <= RowBlock || x.device.type != DeviceType.CPU) result = f(flat);
+        else
+        {
+            var parts = new List<Tensor>();
+            for (long start = 0; start < n; start += RowBlock)
+                parts.Add(f(flat.narrow(0, start, Math.Min(RowBlock, n - start))));
+            result = cat(parts, 0);
+        }
+        return result.reshape([.. lead, result.shape[^1]]);
     }
 
     /// <summary>
