@@ -161,14 +161,15 @@ public static class DiscoMetaNetwork
         var inputGates = x.matmul(w.narrow(0, 0, inputSize)) + b;                          // [T, B, 4H], batched over time
         var wh = w.narrow(0, inputSize, hidden);                                            // [H, 4H]
         var keep = (1 - isTerminal).unsqueeze(-1);                                          // [T, B, 1]
+        bool[] anyReset;
+        using (no_grad()) anyReset = isTerminal.any(1).cpu().data<bool>().ToArray();      // [T] on the host
         var h = zeros([batch, hidden], dtype: x.dtype, device: x.device);
         var c = zeros([batch, hidden], dtype: x.dtype, device: x.device);
         var outputs = new Tensor[t];
         for (long i = t - 1; i >= 0; i--)
         {
-            h = h * keep[i];
-            c = c * keep[i];
-            (h, c) = LstmCell(inputGates[i] + h.matmul(wh), c);
+            if (anyReset[i]) (h, c) = (h * keep[i], c * keep[i]);
+            (h, c) = LstmCell(addmm(inputGates[i], h, wh, 1, 1), c);
             outputs[i] = h;
         }
         return stack(outputs, 0);
