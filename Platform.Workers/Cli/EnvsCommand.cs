@@ -10,7 +10,10 @@ public sealed class EnvsCommand : Command
 {
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
-        var table = new Table().AddColumns("id", "suite", "actions", "observation", "random return", "reference return");
+        // Ids never wrap (they are copied into commands); short headers keep the table within 80 columns.
+        var table = new Table()
+            .AddColumn(new TableColumn("id").NoWrap())
+            .AddColumns("suite", "actions", "obs (H×W×C)", "random", "reference");
         foreach (var s in EnvironmentRegistry.All)
         {
             table.AddRow(
