@@ -1,4 +1,5 @@
 using Platform.Workers.Cli;
+using Platform.Workers.Jobs;
 using Spectre.Console.Cli;
 
 // The worker CLI: each verb lives in Cli/<Verb>Command.cs.
@@ -13,6 +14,8 @@ app.Configure(config =>
         .WithDescription("Compares our Disco103 rule with a reference golden file, array by array.");
     config.AddCommand<BenchRuleCommand>("bench-rule")
         .WithDescription("Times one Disco rule application (forward, forward+backward) against fp32 matmul.");
+    config.AddCommand<WorkerCommand>("worker")
+        .WithDescription("Serves the platform's job queues (Hangfire on PostgreSQL): runs each run in a child process.");
 });
 try
 {
