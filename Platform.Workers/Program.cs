@@ -13,6 +13,14 @@ app.Configure(config =>
         .WithDescription("Compares our Disco103 rule with a reference golden file, array by array.");
     config.AddCommand<BenchRuleCommand>("bench-rule")
         .WithDescription("Times one Disco rule application (forward, forward+backward) against fp32 matmul.");
+    config.AddCommand<EnvsCommand>("envs")
+        .WithDescription("Lists the environment ids with suite, actions, observation shape and normalisation constants.");
+    config.AddCommand<BenchEnvsCommand>("bench-envs")
+        .WithDescription("Single-thread env steps per second, random actions, observations written: one line 'ID <steps/s>' per environment.");
+    config.AddCommand<MeasureEnvsCommand>("measure-envs")
+        .WithDescription("Measures normalisation constants: random-policy return and (ProcGen) solver return per environment.");
+    config.AddCommand<ReplayCommand>("replay")
+        .WithDescription("Records an episode replay of an environment under a policy into an animated GIF.");
 });
 try
 {
