@@ -19,6 +19,8 @@ app.Configure(config =>
         .WithDescription("Single-thread env steps per second, random actions, observations written: one line 'ID <steps/s>' per environment.");
     config.AddCommand<MeasureEnvsCommand>("measure-envs")
         .WithDescription("Measures normalisation constants: random-policy return and (ProcGen) solver return per environment.");
+    config.AddCommand<TrainCommand>("train")
+        .WithDescription("Trains an agent with a rule (disco103, actor-critic, ppo, npz:PATH) on an environment; metrics, checkpoints, resume.");
     config.AddCommand<ReplayCommand>("replay")
         .WithDescription("Records an episode replay of an environment under a policy into an animated GIF.");
 });
