@@ -13,9 +13,11 @@ public class WorkerPartsTests
             {"kind":"train","env":"catch/5x5","rule":"ppo","steps":4000,"seed":7,"queue":"cpu",
              "hyperparameters":{"lr":0.001,"checkpoint-interval":500,"greedy":true,"name":"x y"},"tags":[],"metaNetworkCheckpointId":null}
             """);
-        var args = TrainCommandLine.Build(spec, spec.Rule, "/runs/r1", resume: true, gpu: false);
+        var args = TrainCommandLine.Build(spec, spec.Rule, "/runs/r1", resume: false, gpu: false);
         Assert.Equal(["train", "--env", "catch/5x5", "--rule", "ppo", "--steps", "4000", "--seed", "7", "--out", "/runs/r1",
-            "--device", "cpu", "--resume", "/runs/r1", "--lr", "0.001", "--checkpoint-interval", "500", "--greedy", "true", "--name", "x y"], args);
+            "--device", "cpu", "--lr", "0.001", "--checkpoint-interval", "500", "--greedy", "true", "--name", "x y"], args);
+        Assert.Equal(["train", "--resume", "/runs/r1", "--steps", "4000", "--device", "cpu"],
+            TrainCommandLine.Build(spec, spec.Rule, "/runs/r1", resume: true, gpu: false));
         Assert.DoesNotContain("--resume", TrainCommandLine.Build(spec, "npz:/m.npz", "/o", resume: false, gpu: true));
         Assert.Contains("cuda", TrainCommandLine.Build(spec, "npz:/m.npz", "/o", resume: false, gpu: true));
     }

@@ -45,7 +45,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         var runId = await WorkerFixture.SubmitAsync(client, new
         {
             env = "catch/5x5", rule = "actor-critic", steps = 6000, seed = 3,
-            hyperparameters = new Dictionary<string, object> { ["checkpoint-interval"] = 2000 },
+            hyperparameters = new Dictionary<string, object> { ["checkpoint-every"] = 2000, ["net"] = "small" },
         });
 
         var live = new List<LivePoint>();
@@ -103,7 +103,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         var runId = await WorkerFixture.SubmitAsync(client, new
         {
             env = "catch/5x5", rule = "actor-critic", steps = 20000, seed = 5,
-            hyperparameters = new Dictionary<string, object> { ["checkpoint-interval"] = 2000 },
+            hyperparameters = new Dictionary<string, object> { ["checkpoint-every"] = 2000, ["net"] = "small" },
         });
         var outDir = Path.Combine(fx.RunsDirectory, runId.ToString());
 

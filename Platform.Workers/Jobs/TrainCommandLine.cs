@@ -31,8 +31,8 @@ public sealed record TrainSpec(string Env, string Rule, long Steps, long Seed, I
 }
 
 /// <summary>
-/// Builds the trainer's argument list: <c>train --env ID --rule R --steps N --seed S --out DIR [--device cuda]
-/// [--resume DIR] [--NAME VALUE]...</c>. Hyperparameters pass through as <c>--NAME VALUE</c> (names are
+/// Builds the trainer's argument list: <c>train --env ID --rule R --steps N --seed S --out DIR --device D
+/// [--NAME VALUE]...</c>, or <c>train --resume DIR --steps N --device D</c> when DIR has a checkpoint. Hyperparameters pass through as <c>--NAME VALUE</c> (names are
 /// validated by the API: letters, digits, '_', '.', '-'), after the fixed options so they cannot replace them.
 /// </summary>
 public static class TrainCommandLine
@@ -42,15 +42,16 @@ public static class TrainCommandLine
 
     public static IReadOnlyList<string> Build(TrainSpec spec, string rule, string outDir, bool resume, bool gpu)
     {
+        var steps = spec.Steps.ToString(CultureInfo.InvariantCulture);
+        var device = gpu ? "cuda" : "cpu";
+        // Resuming takes the configuration from DIR/run.json: only the step budget (and the device) may be given.
+        if (resume) return ["train", "--resume", outDir, "--steps", steps, "--device", device];
         var args = new List<string>
         {
-            "train", "--env", spec.Env, "--rule", rule,
-            "--steps", spec.Steps.ToString(CultureInfo.InvariantCulture),
+            "train", "--env", spec.Env, "--rule", rule, "--steps", steps,
             "--seed", spec.Seed.ToString(CultureInfo.InvariantCulture),
-            "--out", outDir,
-            "--device", gpu ? "cuda" : "cpu",
+            "--out", outDir, "--device", device,
         };
-        if (resume) args.AddRange(["--resume", outDir]);
         foreach (var (name, value) in spec.Hyperparameters)
         {
             if (Reserved.Contains(name)) throw new FormatException($"Hyperparameter '{name}' would override a fixed trainer option.");

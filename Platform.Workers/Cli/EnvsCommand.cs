@@ -1,0 +1,37 @@
+using System.Globalization;
+using Platform.Workers.Environments;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Platform.Workers.Cli;
+
+/// <summary><c>envs</c>: the environment registry as a table.</summary>
+public sealed class EnvsCommand : Command
+{
+    public override int Execute(CommandContext context, CancellationToken cancellationToken)
+    {
+        var table = new Table().AddColumns("id", "suite", "actions", "observation", "random return", "reference return", "channels");
+        foreach (var s in EnvironmentRegistry.All)
+        {
+            table.AddRow(
+                Markup.Escape(s.Id), s.Suite, s.ActionCount.ToString(CultureInfo.InvariantCulture),
+                string.Join("×", s.ObservationShape), Format(s.RandomReturn), Format(s.ReferenceReturn),
+                Markup.Escape(string.Join(",", s.ChannelNames)));
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    internal static string Format(double v) => double.IsNaN(v) ? "—" : v.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Parses an <c>--env</c> option: one registry id, or all of them when absent.</summary>
+internal static class EnvOption
+{
+    public static IReadOnlyList<EnvironmentSpec> Resolve(string? id)
+    {
+        if (string.IsNullOrEmpty(id)) return EnvironmentRegistry.All;
+        try { return [EnvironmentRegistry.Get(id)]; }
+        catch (UnknownEnvironmentException ex) { throw new CliUsageException(ex.Message); }
+    }
+}
