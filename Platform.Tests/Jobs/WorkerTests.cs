@@ -20,11 +20,11 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
     public async Task TrainerFailureMarksRunFailedWithStderrTail()
     {
         using var client = fx.Client(fx.TeamA.ApiKey);
-        // An option the trainer does not know: it exits 2 (invalid options) — a real failure of a real child.
+        // A value the trainer refuses: it exits 2 (invalid options) — a real failure of a real child.
         var runId = await WorkerFixture.SubmitAsync(client, new
         {
             env = "catch/5x5", rule = "actor-critic", steps = 1000, seed = 1,
-            hyperparameters = new Dictionary<string, object> { ["no-such-option-for-the-trainer"] = 1 },
+            hyperparameters = new Dictionary<string, object> { ["net"] = "no-such-network" },
         });
         using var worker = fx.StartWorker("w-failure");
         var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromSeconds(90), worker);
@@ -59,7 +59,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         await hub.InvokeAsync("Subscribe", runId);
 
         using var worker = fx.StartWorker("w-e2e");
-        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(3), worker);
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(4), worker);
         Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
         Assert.NotNull(run.FinalScore);
         Assert.True(run.CurrentStep >= 6000);
@@ -68,7 +68,12 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         await using var db = fx.Db();
         var stored = await db.MetricPoints.Where(p => p.RunId == runId && p.Name == "episode_return").OrderBy(p => p.Step).ToListAsync();
         Assert.NotEmpty(stored);
-        await Task.Delay(1000);
+        // Relayed after storing: allow the relay a moment on a busy machine.
+        for (var i = 0; i < 150; i++)
+        {
+            lock (statuses) if (statuses.Contains(RunStatus.Succeeded)) break;
+            await Task.Delay(100);
+        }
         lock (live)
         {
             var liveReturns = live.Where(p => p.Name == "episode_return").Select(p => p.Step).Distinct().ToHashSet();
@@ -89,7 +94,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
 
         // The leaderboard shows it, with its CI.
         var board = await WorkerFixture.GetJsonAsync(client, "/api/leaderboards/catch");
-        var aggregate = board.GetProperty("aggregates").EnumerateArray().Single(a => a.GetProperty("rule").GetString() == "actor-critic");
+        var aggregate = board.GetProperty("aggregates").EnumerateArray().Single(a => a.GetProperty("rule").GetString() == "actor-critic" && a.GetProperty("steps").GetInt64() == 6000);
         Assert.Contains(runId, aggregate.GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
         var iqm = aggregate.GetProperty("iqm").GetDouble();
         Assert.InRange(iqm, aggregate.GetProperty("ciLow").GetDouble(), aggregate.GetProperty("ciHigh").GetDouble());
@@ -102,8 +107,8 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         using var client = fx.Client(fx.TeamA.ApiKey);
         var runId = await WorkerFixture.SubmitAsync(client, new
         {
-            env = "catch/5x5", rule = "actor-critic", steps = 20000, seed = 5,
-            hyperparameters = new Dictionary<string, object> { ["checkpoint-every"] = 2000, ["net"] = "small" },
+            env = "catch/5x5", rule = "actor-critic", steps = 12000, seed = 5,
+            hyperparameters = new Dictionary<string, object> { ["checkpoint-every"] = 3000 },
         });
         var outDir = Path.Combine(fx.RunsDirectory, runId.ToString());
 
@@ -126,7 +131,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
             Assert.DoesNotContain(trainerPids, p => Directory.Exists($"/proc/{p}"));
         }
         Assert.Equal(RunStatus.Running, (await fx.WaitForRunAsync(runId, _ => true, TimeSpan.FromSeconds(5))).Status);
-        Assert.True(stepAtKill < 20000);
+        Assert.True(stepAtKill < 12000);
 
         using var second = fx.StartWorker("w-rescuer");
         var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(4), second);
@@ -140,7 +145,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.Equal(steps.Count, steps.Distinct().Count());
         var interval = steps[1] - steps[0];
         for (var i = 1; i < steps.Count; i++) Assert.True(steps[i] - steps[i - 1] == interval, $"gap between {steps[i - 1]} and {steps[i]}");
-        Assert.True(steps[^1] >= 20000 - interval);
+        Assert.True(steps[^1] >= 12000 - interval);
     }
 
     private static List<int> TrainerPids(string outDir) =>
