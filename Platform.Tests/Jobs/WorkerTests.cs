@@ -139,13 +139,20 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.Equal("w-rescuer", run.WorkerName);
         Assert.Contains("resuming", second.Log);
 
-        // No point lost or duplicated: the series' steps are those of the trainer's log interval, each once.
+        // No point lost or duplicated. Every line the trainer's metrics.jsonl holds is stored, each step once (the
+        // key is (run, name, step)); the trainer logs every K learner iterations counted from where it (re)started,
+        // so the grid may shift by less than one interval at the resume point, but never skips one.
         await using var db = fx.Db();
         var steps = await db.MetricPoints.Where(p => p.RunId == runId && p.Name == "episode_return").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
         Assert.Equal(steps.Count, steps.Distinct().Count());
-        var interval = steps[1] - steps[0];
-        for (var i = 1; i < steps.Count; i++) Assert.True(steps[i] - steps[i - 1] == interval, $"gap between {steps[i - 1]} and {steps[i]}");
-        Assert.True(steps[^1] >= 12000 - interval);
+        var logged = new Platform.Workers.Jobs.MetricsFileTailer(Path.Combine(outDir, "metrics.jsonl")).ReadNew()
+            .Where(l => l.Values.Any(v => v.Key == "episode_return")).Select(l => l.Step).ToHashSet();
+        Assert.Subset(steps.ToHashSet(), logged);
+        var intervals = steps.Zip(steps.Skip(1), (a, b) => b - a).Order().ToList();
+        var typical = intervals[intervals.Count / 2];
+        for (var i = 1; i < steps.Count; i++)
+            Assert.True(steps[i] - steps[i - 1] < 2 * typical, $"gap between {steps[i - 1]} and {steps[i]} (interval {typical})");
+        Assert.True(steps[^1] >= 12000 - typical);
     }
 
     private static List<int> TrainerPids(string outDir) =>
