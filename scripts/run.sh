@@ -1,14 +1,67 @@
 #!/usr/bin/env bash
-# Builds the worker CLI (Release) and runs it with the given arguments; with none, it checks
-# that TorchSharp works here and verifies our Disco103 rule against both golden files.
+# Starts the whole platform on this machine:
+#   scripts/run.sh              private PostgreSQL (installed if absent, own data dir, free port), migrations,
+#                               Release build, API + one worker (queues gpu,cpu) + web; prints the URLs and the
+#                               initial API key; Ctrl+C stops everything (the database keeps running: scripts/postgres.sh stop).
+#   scripts/run.sh cli VERB ... runs a worker CLI verb (torch-info, train, evaluate, envs, ...).
+# Environment: API_PORT / WEB_PORT (default: free ports), PLATFORM_PG_DIR, PLATFORM_RUNS_DIR (default .local/runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build Platform.Workers -c Release -v quiet -nologo >/dev/null
-cli() { dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll "$@"; }
-if [ $# -gt 0 ]; then cli "$@"; exit $?; fi
-cli torch-info
-for f in ../shared/golden/*.npz; do
-  cli verify-golden "$f" | tail -1
+BIN=bin/Release/net10.0
+
+if [[ "${1:-}" == cli ]]; then
+  shift
+  dotnet build Platform.Workers -c Release -v quiet -nologo >/dev/null
+  exec dotnet "Platform.Workers/$BIN/Platform.Workers.dll" "$@"
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+eval "$(scripts/postgres.sh start)"
+export ConnectionStrings__Platform="$PLATFORM_DB"
+echo "Building (Release)..." >&2
+dotnet build Platform.sln -c Release -v quiet -nologo >/dev/null
+
+mkdir -p .local/logs
+KEY_FILE=.local/admin-api-key
+# The initial key is fixed on first start and kept, so it can be printed on every start.
+if [[ ! -s "$KEY_FILE" ]]; then
+  python3 -c 'import secrets; print("dp_" + secrets.token_urlsafe(32))' > "$KEY_FILE"
+  chmod 600 "$KEY_FILE"
+fi
+export Platform__AdminApiKey="$(cat "$KEY_FILE")"
+export Platform__RunsDirectory="${PLATFORM_RUNS_DIR:-$ROOT/.local/runs}"
+export Platform__StorageRoot="$ROOT/.local/storage"
+
+dotnet "Platform.Api/$BIN/Platform.Api.dll" migrate >/dev/null
+API_PORT="${API_PORT:-$(free_port)}"
+WEB_PORT="${WEB_PORT:-$(free_port)}"
+
+pids=()
+cleanup() { trap - INT TERM EXIT; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup INT TERM EXIT
+
+(cd Platform.Api && exec dotnet "$BIN/Platform.Api.dll" --urls "http://127.0.0.1:$API_PORT") > .local/logs/api.log 2>&1 &
+pids+=($!)
+dotnet "Platform.Workers/$BIN/Platform.Workers.dll" worker --queues gpu,cpu --name "$(hostname)-worker-1" > .local/logs/worker.log 2>&1 &
+pids+=($!)
+(cd Platform.Web && exec dotnet "$BIN/Platform.Web.dll" --urls "http://127.0.0.1:$WEB_PORT") > .local/logs/web.log 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$API_PORT/health" >/dev/null 2>&1 && break
+  sleep 1
 done
-cli --help
+grep -A3 "Platform bootstrap" .local/logs/api.log >&2 || true
+cat <<MSG
+Disco Platform is running (logs in .local/logs/):
+  API:      http://127.0.0.1:$API_PORT   (reference: http://127.0.0.1:$API_PORT/docs)
+  Web:      http://127.0.0.1:$WEB_PORT
+  API key:  $(cat "$KEY_FILE")   (Authorization: Bearer <key>; also in $KEY_FILE)
+  Database: $PLATFORM_DB
+Press Ctrl+C to stop.
+MSG
+wait -n "${pids[@]}" || true
+echo "A process exited; stopping the others (see .local/logs/)." >&2
