@@ -9,6 +9,7 @@ namespace Platform.Tests.Learning;
 /// Learning checks on Catch 8×8, in-process, CPU. Budgets are fixed in environment steps so the result does not
 /// depend on machine speed; each run is sized to finish in under 3 minutes on 2 cores.
 /// </summary>
+[Collection("Learning")]
 public sealed class CatchLearningTests(ITestOutputHelper output)
 {
     /// <summary>The settings the Catch CI tests use for the replay rules (see docs/LEARNING.md).</summary>
@@ -28,6 +29,7 @@ public sealed class CatchLearningTests(ITestOutputHelper output)
     private (double MeanLast500, TrainResult Result) Train(TrainConfig config)
     {
         var sw = Stopwatch.StartNew();
+        TorchSharp.torch.set_num_threads(1);
         var trainer = Trainer.Create(config, null);
         var result = trainer.Run();
         var last = trainer.EpisodeReturns.TakeLast(500).ToList();
@@ -65,6 +67,10 @@ public sealed class CatchLearningTests(ITestOutputHelper output)
         Assert.True(mean >= 0.0, $"mean return over the last 500 episodes {mean:F3} is not above random");
     }
 }
+
+/// <summary>The learning runs share the CPU badly: they run one at a time, on one torch thread each.</summary>
+[CollectionDefinition("Learning", DisableParallelization = true)]
+public sealed class LearningCollection;
 
 /// <summary>Step budgets of the Catch tests (environment steps; 2 actors × 29 steps = 58 per learner step).</summary>
 public static class CatchBudgets

@@ -5,6 +5,7 @@ using TorchSharp;
 namespace Platform.Tests.Learning;
 
 /// <summary>N steps straight vs N/2, checkpoint, resume in a fresh trainer, N/2 more: identical parameters (CPU).</summary>
+[Collection("Learning")]
 public sealed class ResumeTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "learn-resume-" + Guid.NewGuid().ToString("N"));
