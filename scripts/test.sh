@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what the tests need
-# (as root, via apt), restores, builds Release and runs xunit; ends with "N passed, M failed".
+# (as root, via apt: python3-numpy, postgresql), starts a private PostgreSQL, restores, builds
+# Release and runs xunit; ends with "N passed, M failed". Extra arguments go to `dotnet test`
+# (e.g. --filter FullyQualifiedName~UpdateRules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -17,6 +19,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# A private PostgreSQL for the integration tests (installs the server package when absent).
+eval "$(bash scripts/postgres.sh start)"
+export PLATFORM_TEST_DB
 
 dotnet restore Platform.sln
 dotnet build Platform.sln -c Release --no-restore

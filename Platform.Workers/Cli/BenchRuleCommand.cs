@@ -28,6 +28,7 @@ public sealed class BenchRuleCommand : Command<BenchRuleCommand.Settings>
         Console.WriteLine($"device={r.Device} threads={r.Threads} T={r.T} B={r.B} A={r.A}");
         Console.WriteLine($"matmul_fp32_gflops={r.MatmulGflops:F1}");
         Console.WriteLine($"rule_forward_ms={r.ForwardMs:F2} rule_forward_gflop={r.ForwardGflop:F3} rule_forward_gflops={r.ForwardGflops:F1} fraction_of_matmul={r.Fraction:P1}");
+        Console.WriteLine($"reference_formulation_gflop={r.ReferenceFormulationGflop:F3} effective_fraction_of_matmul={r.EffectiveFraction:P1}");
         Console.WriteLine($"rule_forward_backward_ms={r.ForwardBackwardMs:F2}");
         return 0;
     }

@@ -10,13 +10,15 @@ public sealed class EnvsCommand : Command
 {
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
-        var table = new Table().AddColumns("id", "suite", "actions", "observation", "random return", "reference return", "channels");
+        // Ids never wrap (they are copied into commands); short headers keep the table within 80 columns.
+        var table = new Table()
+            .AddColumn(new TableColumn("id").NoWrap())
+            .AddColumns("suite", "actions", "obs (H×W×C)", "random", "reference");
         foreach (var s in EnvironmentRegistry.All)
         {
             table.AddRow(
                 Markup.Escape(s.Id), s.Suite, s.ActionCount.ToString(CultureInfo.InvariantCulture),
-                string.Join("×", s.ObservationShape), Format(s.RandomReturn), Format(s.ReferenceReturn),
-                Markup.Escape(string.Join(",", s.ChannelNames)));
+                string.Join("×", s.ObservationShape), Format(s.RandomReturn), Format(s.ReferenceReturn));
         }
         AnsiConsole.Write(table);
         return 0;

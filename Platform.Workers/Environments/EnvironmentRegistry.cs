@@ -88,16 +88,16 @@ public static class EnvironmentRegistry
 /// </summary>
 public static class NormalisationConstants
 {
-    public const double Catch8x8Random = double.NaN;
-    public const double Catch5x5Random = double.NaN;
-    public const double AsterixRandom = double.NaN;
-    public const double BreakoutRandom = double.NaN;
-    public const double FreewayRandom = double.NaN;
-    public const double SeaquestRandom = double.NaN;
-    public const double SpaceInvadersRandom = double.NaN;
-    public const double MazeRandom = double.NaN, MazeBest = double.NaN;
-    public const double MinerRandom = double.NaN, MinerBest = double.NaN;
-    public const double HeistRandom = double.NaN, HeistBest = double.NaN;
-    public const double ChaserRandom = double.NaN, ChaserBest = double.NaN;
-    public const double LeaperRandom = double.NaN, LeaperBest = double.NaN;
+    public const double Catch8x8Random = -0.754;
+    public const double Catch5x5Random = -0.616;
+    public const double AsterixRandom = 0.487;
+    public const double BreakoutRandom = 0.507;
+    public const double FreewayRandom = 0.143;
+    public const double SeaquestRandom = 0.097;
+    public const double SpaceInvadersRandom = 2.786;
+    public const double MazeRandom = 2.58, MazeBest = 10;
+    public const double MinerRandom = 1.924, MinerBest = 14.5;
+    public const double HeistRandom = 0.47, HeistBest = 10;
+    public const double ChaserRandom = 0.231, ChaserBest = 14.16;
+    public const double LeaperRandom = 0.01, LeaperBest = 10;
 }

@@ -42,8 +42,22 @@ public static class QValueFunction
     /// in float32 that loses ~1e-4 relative, so the sum and everything built on it (V, Retrace,
     /// advantages) run in float64 and are cast back at the end.
     /// </summary>
-    public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue) =>
-        RuleMath.SignedParabolic(RuleMath.FromTwoHot(logits.softmax(-1).to(float64), -maxAbsValue, maxAbsValue));
+    public static Tensor ScalarFromLogits(Tensor logits, double maxAbsValue)
+    {
+        // exp(x − max) in float32, then one float64 product with [bins | 1]: Σ e·bin / Σ e,
+        // block by block in reused scratch tensors so the float64 copy stays in cache.
+        using var _ = no_grad();
+        long bins = logits.shape[^1];
+        var support = stack([linspace(-maxAbsValue, maxAbsValue, bins, dtype: float64, device: logits.device),
+            ones(bins, dtype: float64, device: logits.device)], 1);                    // [N, 2]
+        using var wide = empty(Math.Min(RuleMath.RowBlock, logits.NumberOfElements / bins), bins, dtype: float64, device: logits.device);
+        var sums = RuleMath.MapRowBlocks(logits, (block, scratch) =>
+        {
+            var e = scratch!.copy_(block).sub_(block.amax([-1], keepdim: true)).exp_();
+            return wide.narrow(0, 0, block.shape[0]).copy_(e).matmul(support);        // [rows, 2]
+        }, reuseScratch: true);
+        return RuleMath.SignedParabolic(sums.select(-1, 0) / sums.select(-1, 1));
+    }
 
     public static QValueOutputs Compute(RuleInputs inputs, EmaState advEma, EmaState tdEma, QValueSettings settings)
     {

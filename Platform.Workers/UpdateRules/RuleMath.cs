@@ -32,6 +32,52 @@ public static class RuleMath
     }
 
     /// <summary>
+    /// softmax(logits) @ w over the last axis without materialising the softmax: exp(x − max)
+    /// is multiplied by [w | 1] and divided by its last column. logits [..., K], w [K, M] → [..., M].
+    /// Rows are processed in cache-sized blocks, so each [.., 600] input is read from memory once
+    /// (the max is a constant shift, so it is detached; results and gradients are those of softmax @ w).
+    /// </summary>
+    public static Tensor SoftmaxMatmul(Tensor logits, Tensor w)
+    {
+        var withOnes = cat([w, ones(w.shape[0], 1, dtype: w.dtype, device: w.device)], 1);
+        long m = w.shape[1];
+        var r = MapRowBlocks(logits, (block, scratch) =>
+        {
+            var max = block.amax([-1], keepdim: true).detach();
+            // Without autograd a reused scratch block avoids allocating (and page-faulting) each block.
+            var e = scratch is null ? (block - max).exp() : scratch.copy_(block).sub_(max).exp_();
+            return e.matmul(withOnes);
+        }, reuseScratch: !is_grad_enabled() || !(logits.requires_grad || w.requires_grad));
+        return r.narrow(-1, 0, m) / r.narrow(-1, m, 1);
+    }
+
+    /// <summary>Rows per block in <see cref="MapRowBlocks"/>: a 2048 × 601 float block is ~5 MB, cache-resident.</summary>
+    public const long RowBlock = 2048;
+
+    /// <summary>
+    /// Applies f to blocks of rows of x [..., K] (flattened to [N, K]) and joins the results [..., M].
+    /// With <paramref name="reuseScratch"/>, f also gets a scratch tensor shaped like the block that it
+    /// may overwrite (only safe when nothing records the block for a backward pass). On a GPU the whole
+    /// tensor is one block.
+    /// </summary>
+    public static Tensor MapRowBlocks(Tensor x, Func<Tensor, Tensor?, Tensor> f, bool reuseScratch = false)
+    {
+        var lead = x.shape[..^1];
+        var flat = x.reshape(-1, x.shape[^1]);
+        long n = flat.shape[0];
+        long block = x.device.type == DeviceType.CPU ? RowBlock : n;
+        using var scratch = reuseScratch ? empty([Math.Min(block, n), flat.shape[1]], dtype: x.dtype, device: x.device) : null;
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += block)
+        {
+            long rows = Math.Min(block, n - start);
+            parts.Add(f(flat.narrow(0, start, rows), scratch?.narrow(0, 0, rows)));
+        }
+        var result = parts.Count == 1 ? parts[0] : cat(parts, 0);
+        return result.reshape([.. lead, result.shape[^1]]);
+    }
+
+    /// <summary>
     /// Two-hot encoding of a scalar over evenly spaced bins: values [...] → probs [..., N].
     /// An exact bin value puts all mass on that bin (as in rlax, with its 1e-5 guard).
     /// </summary>

@@ -19,8 +19,8 @@ public sealed record MetaNetOutputs(
 /// 3. multiplicative modulation by the lifetime meta-RNN's hidden state;
 /// 4. heads for ŷ, ẑ, the meta-RNN input embedding and π̂;
 /// 5. one step of the meta-RNN on the batch-and-time average of its own embedding of the same inputs.
-/// Softmaxes of y and z are computed once and shared by both input networks; matmuls that
-/// do not depend on the recurrence are batched over time.
+/// The y and z embeddings of both input-network sets share one pass over each softmax input;
+/// matmuls that do not depend on the recurrence are batched over time.
 /// </summary>
 public static class DiscoMetaNetwork
 {
@@ -30,9 +30,15 @@ public static class DiscoMetaNetwork
     {
         var shared = SharedFeatures.From(inputs, values);
 
-        // Input networks: one set for the per-trajectory network, one for the meta-RNN.
-        var mainInputs = BuildInputs(eta, shared, Arch.YNet0, Arch.YNet1, Arch.ZNet0, Arch.ZNet1,
+        // Input networks: one set for the per-trajectory network, one for the meta-RNN. Their y and z
+        // embeddings share one pass over each [.., 600] tensor (the bulk of the rule's memory traffic).
+        var (yMain, yMeta) = EmbedBoth(inputs.AgentOut.Y, eta, Arch.YNet0, Arch.YNet1, Arch.MetaYNet0, Arch.MetaYNet1);
+        var (targetYMain, targetYMeta) = EmbedBoth(inputs.TargetOut.Y, eta, Arch.YNet0, Arch.YNet1, Arch.MetaYNet0, Arch.MetaYNet1);
+        var (zMain, zMeta) = EmbedBoth(inputs.AgentOut.Z, eta, Arch.ZNet0, Arch.ZNet1, Arch.MetaZNet0, Arch.MetaZNet1);
+        var (targetZMain, targetZMeta) = EmbedBoth(inputs.TargetOut.Z, eta, Arch.ZNet0, Arch.ZNet1, Arch.MetaZNet0, Arch.MetaZNet1);
+        var mainInputs = BuildInputs(eta, shared, new Embeddings(yMain, targetYMain, zMain, targetZMain),
             Arch.PolicyConv0, Arch.PolicyConv1);                                            // [T, B, 27], [T, B, A, 2]
+        var metaEmbeddings = new Embeddings(yMeta, targetYMeta, zMeta, targetZMeta);
 
         // Per-trajectory LSTM, backwards in time so each step sees its future (for bootstrapping).
         var x = ReverseLstm(mainInputs.Features, inputs.IsTerminal, eta[Arch.TrajectoryLstm + "/w"],
@@ -46,7 +52,7 @@ public static class DiscoMetaNetwork
         var zHat = Linear(x, eta, Arch.ZHead);                                              // [T, B, P]
         var piHat = PolicyHead(eta, x, mainInputs.ActionEmbedding);                         // [T, B, A]
 
-        var (h, c) = MetaRnnStep(eta, shared, metaInputEmb, yHat, metaHidden, metaCell);
+        var (h, c) = MetaRnnStep(eta, shared, metaEmbeddings, metaInputEmb, yHat, metaHidden, metaCell);
         return (new MetaNetOutputs(piHat, yHat, zHat, metaInputEmb), h, c);
     }
 
@@ -57,10 +63,6 @@ public static class DiscoMetaNetwork
         Tensor Policy,           // [T+1, B, A] online π (stop-gradient)
         Tensor Behaviour,        // [T+1, B, A] μ
         Tensor TargetPolicy,     // [T+1, B, A]
-        Tensor SoftY,            // [T+1, B, P] softmax(y), not stopped
-        Tensor SoftTargetY,      // [T+1, B, P]
-        Tensor SoftZ,            // [T+1, B, A, P]
-        Tensor SoftTargetZ,      // [T+1, B, A, P]
         Tensor Scalars,          // [T, B, 8] features that need no meta-parameters (see From)
         Tensor ActionChannels)   // [T, B, A, 6] per-action channels that need no meta-parameters
     {
@@ -92,22 +94,37 @@ public static class DiscoMetaNetwork
                 ], -1);                                                                     // [T, B, A, 6]
             }
             var oneHot = nn.functional.one_hot(actions, a).to(inputs.Rewards.dtype);
-            return new SharedFeatures(actions, oneHot, policy, behaviour, targetPolicy,
-                inputs.AgentOut.Y.softmax(-1), inputs.TargetOut.Y.softmax(-1),
-                inputs.AgentOut.Z.softmax(-1), inputs.TargetOut.Z.softmax(-1), scalars, channels);
+            return new SharedFeatures(actions, oneHot, policy, behaviour, targetPolicy, scalars, channels);
         }
     }
 
     private sealed record NetworkInputs(Tensor Features, Tensor ActionEmbedding);
 
-    /// <summary>The 27 per-step inputs of one input-network set, and its per-action embedding [T, B, A, 2].</summary>
-    private static NetworkInputs BuildInputs(DiscoMetaParameters eta, SharedFeatures s,
-        string yNet0, string yNet1, string zNet0, string zNet1, string conv0, string conv1)
+    /// <summary>One input-network set's embeddings of softmax(y) [T+1, B, 1] and softmax(z) [T+1, B, A], agent and target.</summary>
+    private sealed record Embeddings(Tensor Y, Tensor TargetY, Tensor Z, Tensor TargetZ);
+
+    /// <summary>
+    /// The two-layer embedding MLPs (P → 16 → 1, ReLU between) of the trajectory network and of the
+    /// meta-RNN applied to softmax(v): their first layers are joined into one [P, 32] product.
+    /// logits [..., P] → two [..., 1] (z's trailing axis of 1 is dropped: [..., A]).
+    /// </summary>
+    private static (Tensor Main, Tensor Meta) EmbedBoth(Tensor logits, DiscoMetaParameters eta,
+        string main0, string main1, string meta0, string meta1)
     {
-        var yEmb = Mlp(s.SoftY, eta, yNet0, yNet1);                                        // [T+1, B, 1]
-        var targetYEmb = Mlp(s.SoftTargetY, eta, yNet0, yNet1);                            // [T+1, B, 1]
-        var zEmb = Mlp(s.SoftZ, eta, zNet0, zNet1).squeeze(-1);                            // [T+1, B, A]
-        var targetZEmb = Mlp(s.SoftTargetZ, eta, zNet0, zNet1).squeeze(-1);                // [T+1, B, A]
+        var w0 = cat([eta[main0 + "/w"], eta[meta0 + "/w"]], 1);                          // [P, 2E]
+        var b0 = cat([eta[main0 + "/b"], eta[meta0 + "/b"]], 0);
+        var hidden = (SoftmaxMatmul(logits, w0) + b0).relu();                               // [..., 2E]
+        long e = w0.shape[1] / 2;
+        var main = Linear(hidden.narrow(-1, 0, e), eta, main1);
+        var meta = Linear(hidden.narrow(-1, e, e), eta, meta1);
+        return logits.dim() == 4 ? (main.squeeze(-1), meta.squeeze(-1)) : (main, meta);
+    }
+
+    /// <summary>The 27 per-step inputs of one input-network set, and its per-action embedding [T, B, A, 2].</summary>
+    private static NetworkInputs BuildInputs(DiscoMetaParameters eta, SharedFeatures s, Embeddings emb0,
+        string conv0, string conv1)
+    {
+        var (yEmb, targetYEmb, zEmb, targetZEmb) = (emb0.Y, emb0.TargetY, emb0.Z, emb0.TargetZ);
 
         // z embeddings reduced over actions: at the taken action, π-weighted mean, and max (as t, t+1 pairs).
         Tensor ZFeatures(Tensor e) => cat([
@@ -144,14 +161,15 @@ public static class DiscoMetaNetwork
         var inputGates = x.matmul(w.narrow(0, 0, inputSize)) + b;                          // [T, B, 4H], batched over time
         var wh = w.narrow(0, inputSize, hidden);                                            // [H, 4H]
         var keep = (1 - isTerminal).unsqueeze(-1);                                          // [T, B, 1]
+        bool[] anyReset;
+        using (no_grad()) anyReset = isTerminal.any(1).cpu().data<bool>().ToArray();      // [T] on the host
         var h = zeros([batch, hidden], dtype: x.dtype, device: x.device);
         var c = zeros([batch, hidden], dtype: x.dtype, device: x.device);
         var outputs = new Tensor[t];
         for (long i = t - 1; i >= 0; i--)
         {
-            h = h * keep[i];
-            c = c * keep[i];
-            (h, c) = LstmCell(inputGates[i] + h.matmul(wh), c);
+            if (anyReset[i]) (h, c) = (h * keep[i], c * keep[i]);
+            (h, c) = LstmCell(addmm(inputGates[i], h, wh, 1, 1), c);
             outputs[i] = h;
         }
         return stack(outputs, 0);
@@ -188,16 +206,13 @@ public static class DiscoMetaNetwork
     /// One meta-RNN step: its own input networks rebuild the 27 inputs, joined with the
     /// meta-input embedding and an embedding of softmax(ŷ), embedded to 16, averaged over T and B.
     /// </summary>
-    private static (Tensor H, Tensor C) MetaRnnStep(DiscoMetaParameters eta, SharedFeatures s,
+    private static (Tensor H, Tensor C) MetaRnnStep(DiscoMetaParameters eta, SharedFeatures s, Embeddings embeddings,
         Tensor metaInputEmb, Tensor yHat, Tensor hidden, Tensor cell)
     {
-        var metaInputs = BuildInputs(eta, s, Arch.MetaYNet0, Arch.MetaYNet1, Arch.MetaZNet0, Arch.MetaZNet1,
-            Arch.MetaPolicyConv0, Arch.MetaPolicyConv1);
-        var x = cat([
-            metaInputs.Features,
-            metaInputEmb,
-            Mlp(yHat.softmax(-1), eta, Arch.MetaYNet0, Arch.MetaYNet1),
-        ], -1);                                                                             // [T, B, 29]
+        var metaInputs = BuildInputs(eta, s, embeddings, Arch.MetaPolicyConv0, Arch.MetaPolicyConv1);
+        var yHatEmb = Linear((SoftmaxMatmul(yHat, eta[Arch.MetaYNet0 + "/w"]) + eta[Arch.MetaYNet0 + "/b"]).relu(),
+            eta, Arch.MetaYNet1);                                                           // [T, B, 1]
+        var x = cat([metaInputs.Features, metaInputEmb, yHatEmb], -1);                     // [T, B, 29]
         var pooled = Linear(x, eta, Arch.MetaEmbedding).mean([0, 1]);                       // [E]
         var gates = Linear(cat([pooled, hidden], -1), eta, Arch.MetaLstm);                  // [4H]
         return LstmCell(gates, cell);
@@ -205,10 +220,6 @@ public static class DiscoMetaNetwork
 
     private static Tensor Linear(Tensor x, DiscoMetaParameters eta, string name) =>
         x.matmul(eta[name + "/w"]) + eta[name + "/b"];
-
-    /// <summary>Two-layer MLP with ReLU between (Haiku MLP, no final activation).</summary>
-    private static Tensor Mlp(Tensor x, DiscoMetaParameters eta, string layer0, string layer1) =>
-        Linear(Linear(x, eta, layer0).relu(), eta, layer1);
 
     /// <summary>Per-action block: each action's features joined with their mean over actions, a shared linear map, ReLU.</summary>
     private static Tensor ConvBlock(Tensor x, DiscoMetaParameters eta, string name)

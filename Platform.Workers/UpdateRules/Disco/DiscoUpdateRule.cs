@@ -124,7 +124,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
         Tensor targetProbs;
         using (no_grad())
         {
-            var value = QValueFunction.ScalarFromLogits(qA, settings.MaxAbsValue);          // [T, B] float64
+            var value = SelectAction(DropLast(outputs.Values.QValue), actions).to(float64);  // [T, B] Q(a)
             var target = SignedHyperbolic(value + outputs.Values.QTd.to(float64));
             targetProbs = ToTwoHot(target, -settings.MaxAbsValue, settings.MaxAbsValue, settings.Bins).to(qA.dtype);
         }
