@@ -24,6 +24,12 @@ app.Configure(config =>
         .WithDescription("Measures normalisation constants: random-policy return and (ProcGen) solver return per environment.");
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Trains an agent with a rule (disco103, actor-critic, ppo, npz:PATH) on an environment; metrics, checkpoints, resume.");
+    config.AddCommand<EvaluateCommand>("evaluate")
+        .WithDescription("Runs a trained checkpoint for K episodes; last line 'mean_return=<x> episodes=<k>'.");
+    config.AddCommand<BenchLearnerCommand>("bench-learner")
+        .WithDescription("Learner loop throughput: env steps/s, learner updates/s, share of time in actor, forward, rule, backward.");
+    config.AddCommand<PlotCommand>("plot")
+        .WithDescription("Learning curves of training runs (grouped by rule, mean over seeds) as a PNG.");
     config.AddCommand<ReplayCommand>("replay")
         .WithDescription("Records an episode replay of an environment under a policy into an animated GIF.");
 });

@@ -135,8 +135,7 @@ public sealed class AgentNetwork
         using var _ = no_grad();
         foreach (var spec in Specs)
         {
-            var t = zeros(spec.Shape, dtype: float32);
-            if (spec.InitStd > 0) nn.init.trunc_normal_(t, 0, spec.InitStd, -2 * spec.InitStd, 2 * spec.InitStd, generator);
+            var t = spec.InitStd > 0 ? TensorInit.TruncatedNormal(spec.Shape, spec.InitStd, generator) : zeros(spec.Shape, dtype: float32);
             result.Add(device is null ? t : t.to(device));
         }
         return result;

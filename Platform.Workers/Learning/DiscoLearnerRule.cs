@@ -65,8 +65,9 @@ public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearn
             var total = (agentLoss.PerStep + valueLoss.PerStep).sum() / (batch.T * batch.B + 1e-8);
             return (total, agentLoss, valueLoss);
         });
-        core.ApplyGradients(loss);
+        // As in the reference, the target moves toward the parameters the rule was applied with (before this step).
         UpdateRules.Disco.TargetParameters.Update(core.TargetParameters, core.Parameters, Rule.HyperParameters.TargetParamsCoeff);
+        core.ApplyGradients(loss);
 
         var newState = outputs.NewState.Detach();
         foreach (var t in new[] { newState.MetaHidden, newState.MetaCell, newState.AdvEma.Moment1, newState.AdvEma.Moment2,

@@ -67,6 +67,14 @@ public static class LearnerRules
         throw new ArgumentException($"--rule must be one of {string.Join(", ", Names)}, not '{rule}'");
     }
 
+    /// <summary>The network heads a rule needs (without loading its meta-network).</summary>
+    public static AgentHeads Heads(string rule, int actions) => rule switch
+    {
+        "actor-critic" => new ActorCriticRule().Heads(actions),
+        "ppo" => new PpoRule().Heads(actions),
+        _ => AgentHeads.Disco(actions),
+    };
+
     public static ILearnerRule Create(string rule, Device device)
     {
         CheckSpec(rule);

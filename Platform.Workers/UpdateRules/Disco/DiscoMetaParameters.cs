@@ -93,16 +93,9 @@ public sealed class DiscoMetaParameters : IDisposable
         var tensors = new Dictionary<string, Tensor>();
         foreach (var spec in architecture.Parameters())
         {
-            Tensor t;
-            if (spec.Role == ParameterRole.Bias) t = zeros(spec.Shape, dtype: float32);
-            else
-            {
-                // Standard normal truncated to ±2 by redrawing the tails, then scaled.
-                t = randn(spec.Shape, dtype: float32, generator: generator);
-                for (var outside = t.abs() > 2; outside.any().item<bool>(); outside = t.abs() > 2)
-                    t = where(outside, randn(spec.Shape, dtype: float32, generator: generator), t);
-                t = t * spec.InitStddev;
-            }
+            var t = spec.Role == ParameterRole.Bias
+                ? zeros(spec.Shape, dtype: float32)
+                : TensorInit.TruncatedNormal(spec.Shape, spec.InitStddev, generator);
             tensors[spec.Name] = device is null ? t : t.to(device);
         }
         return new DiscoMetaParameters(architecture, tensors);

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Platform.Workers.Cli;
+
+namespace Platform.Tests.Learning;
+
+/// <summary>The train and evaluate verbs as a child process: option errors are one line and exit code 2; a tiny run and its evaluation.</summary>
+public sealed class TrainCliTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "learn-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, true);
+    }
+
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var dll = typeof(TrainCommand).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), "timed out");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Theory]
+    [InlineData("train", "--rule", "disco103", "--out", "X")]
+    [InlineData("train", "--env", "nope/1", "--out", "X")]
+    [InlineData("train", "--env", "catch/8x8")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--rule", "sarsa")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--rule", "npz:/does/not/exist.npz")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--steps", "0")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--device", "tpu")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--net", "huge")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--batch", "8", "--replay-ratio", "16")]
+    [InlineData("train", "--resume", "/does/not/exist")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--steps", "many")]
+    [InlineData("evaluate", "--episodes", "5")]
+    [InlineData("evaluate", "--checkpoint", "/does/not/exist")]
+    public void Invalid_options_exit_2_with_one_line(params string[] args)
+    {
+        var (code, _, err) = Cli(args.Select(a => a == "X" ? Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")) : a).ToArray());
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("error:", err.Trim());
+    }
+
+    [Fact]
+    public void Train_then_evaluate_prints_mean_return_last()
+    {
+        var dir = Path.Combine(_root, "run");
+        var (code, stdout, err) = Cli("train", "--env", "catch/8x8", "--rule", "actor-critic", "--steps", "600", "--out", dir,
+            "--net", "small", "--batch", "8", "--replay-ratio", "4", "--rollout", "10");
+        Assert.True(code == 0, err);
+        Assert.Contains("done steps=600", stdout);
+        (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", "20", "--greedy");
+        Assert.True(code == 0, err);
+        var last = stdout.Trim().Split('\n')[^1];
+        Assert.Matches(@"^mean_return=-?[0-9.]+(E-?[0-9]+)? episodes=20$", last);
+    }
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using System.Globalization;
+using Platform.Workers.Environments;
+using Platform.Workers.Learning;
+using Spectre.Console.Cli;
+
+namespace Platform.Workers.Cli;
+
+/// <summary><c>evaluate</c>: runs a checkpoint's policy for K episodes; the last line is <c>mean_return=&lt;x&gt; episodes=&lt;k&gt;</c>.</summary>
+public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--checkpoint <DIR>")] [Description("A run folder (its latest checkpoint) or a checkpoints/step-… folder.")]
+        public string? Checkpoint { get; init; }
+        [CommandOption("--env <ID>")] [Description("Environment id (default: the run's).")]
+        public string? Env { get; init; }
+        [CommandOption("--episodes <K>")] [Description("Episodes to run (default 100).")]
+        public int Episodes { get; init; } = 100;
+        [CommandOption("--greedy")] [Description("Take the policy's most likely action instead of sampling.")]
+        public bool Greedy { get; init; }
+        [CommandOption("--seed <S>")] [Description("Environment and action seed (default 1000003, apart from training seeds).")]
+        public ulong Seed { get; init; } = 1_000_003;
+        [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(s.Checkpoint)) throw new CliUsageException("--checkpoint is required");
+        if (!Directory.Exists(s.Checkpoint)) throw new CliUsageException($"--checkpoint {s.Checkpoint}: no such folder");
+        if (s.Episodes < 1 || s.Episodes > 1_000_000) throw new CliUsageException("--episodes must be in 1..1000000");
+        if (s.Env is not null && !EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}'");
+        var device = DeviceOption.Parse(s.Device);
+        Policy policy;
+        try { policy = Policy.Load(s.Checkpoint, device); }
+        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        var env = s.Env ?? policy.Config.Env;
+        List<float> returns;
+        try { returns = Evaluator.Run(policy, env, s.Episodes, s.Greedy, s.Seed); }
+        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min={returns.Min()} max={returns.Max()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean_return={returns.Average():G6} episodes={returns.Count}"));
+        return 0;
+    }
+}
