@@ -13,7 +13,7 @@ namespace Platform.Tests.Learning;
 public sealed class CatchLearningTests(ITestOutputHelper output)
 {
     /// <summary>The settings the Catch CI tests use for the replay rules (see docs/LEARNING.md).</summary>
-    public static TrainConfig CatchConfig(string rule, long steps, double lr, int batch, long seed = 0) => new()
+    public static TrainConfig CatchConfig(string rule, long steps, double lr, int batch, long seed = 0, double? entropyCost = null) => new()
     {
         Env = "catch/8x8",
         Rule = rule,
@@ -23,6 +23,7 @@ public sealed class CatchLearningTests(ITestOutputHelper output)
         ReplayRatio = batch / 2,
         ReplayCapacity = 1024,
         LearningRate = lr,
+        EntropyCost = entropyCost,
         Network = AgentNetworkConfig.Small,
     };
 
@@ -53,7 +54,8 @@ public sealed class CatchLearningTests(ITestOutputHelper output)
     [Trait("Category", "Learning")]
     public void ActorCritic_learns_catch()
     {
-        var (mean, _) = Train(CatchConfig("actor-critic", CatchBudgets.ActorCriticSteps, CatchBudgets.ActorCriticLr, CatchBudgets.DiscoBatch));
+        var (mean, _) = Train(CatchConfig("actor-critic", CatchBudgets.ActorCriticSteps, CatchBudgets.ActorCriticLr,
+            CatchBudgets.DiscoBatch, entropyCost: CatchBudgets.ActorCriticEntropyCost));
         Assert.True(mean >= 0.8, $"mean return over the last 500 episodes {mean:F3} < 0.8");
     }
 
@@ -77,8 +79,13 @@ public static class CatchBudgets
 {
     public const int DiscoBatch = 32;
     public const long DiscoSteps = 58 * 700;
-    public const long ActorCriticSteps = 58 * 700;
-    public const double ActorCriticLr = 5e-3;
+    public const long ActorCriticSteps = 58 * 1000;
+    public const double ActorCriticLr = 2e-3;
+    /// <summary>
+    /// The published 0.2 (set for Atari-scale returns) holds the policy near uniform on Catch's ±1 rewards (it
+    /// plateaus near 0.7); below ~0.05 the policy collapses before the value function has learned a baseline.
+    /// </summary>
+    public const double ActorCriticEntropyCost = 0.1;
     public const long PpoSteps = 16 * 29 * 60;
     public const double PpoLr = 2.5e-3;
 }

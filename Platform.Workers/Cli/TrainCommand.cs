@@ -35,6 +35,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Device { get; init; }
         [CommandOption("--lr <LR>")] [Description("Learning rate (default: the rule's published one).")]
         public double? LearningRate { get; init; }
+        [CommandOption("--entropy-cost <C>")] [Description("Entropy bonus of actor-critic / PPO (default: the published one, 0.2 / 0.01).")]
+        public double? EntropyCost { get; init; }
         [CommandOption("--rollout <T>")] public int? Rollout { get; init; }
         [CommandOption("--batch <B>")] [Description("Trajectories per learner step (default 64).")]
         public int? Batch { get; init; }
@@ -96,6 +98,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     ReplayRatio = s.ReplayRatio ?? Math.Min(32, s.Batch ?? 64),
                     ReplayCapacity = s.ReplayCapacity ?? Math.Max(1024, s.Batch ?? 64),
                     LearningRate = s.LearningRate,
+                    EntropyCost = s.EntropyCost,
                     Network = ParseNet(s.Net ?? (spec.Suite == "catch" ? "demo" : "small-conv")),
                     LogEvery = s.LogEvery ?? 10,
                     CheckpointEvery = s.CheckpointEvery ?? Math.Max(1, steps / 10),

@@ -26,6 +26,8 @@ public sealed record TrainConfig
     /// <summary>Null: the rule's published default.</summary>
     public double? LearningRate { get; init; }
     public double MaxAbsUpdate { get; init; } = 1.0;
+    /// <summary>Entropy bonus of the baselines (actor-critic, PPO); null: the rule's published default.</summary>
+    public double? EntropyCost { get; init; }
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Demo;
     /// <summary>Log a metrics line every this many learner iterations.</summary>
     public int LogEvery { get; init; } = 10;
@@ -43,6 +45,7 @@ public sealed record TrainConfig
         if (ReplayRatio < 1 || ReplayRatio > BatchSize) throw new ArgumentException("--replay-ratio must be in [1, batch]");
         if (ReplayCapacity < BatchSize) throw new ArgumentException("--replay-capacity must be ≥ batch");
         if (LearningRate is { } lr && !(lr > 0 && lr < 10)) throw new ArgumentException("--lr must be in (0, 10)");
+        if (EntropyCost is { } ec && !(ec >= 0 && ec < 10)) throw new ArgumentException("--entropy-cost must be in [0, 10)");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         if (CheckpointEvery < 0) throw new ArgumentException("--checkpoint-every must be ≥ 0");
         if (KeepCheckpoints < 1) throw new ArgumentException("--keep-checkpoints must be ≥ 1");
@@ -75,13 +78,17 @@ public static class LearnerRules
         _ => AgentHeads.Disco(actions),
     };
 
-    public static ILearnerRule Create(string rule, Device device)
+    public static ILearnerRule Create(string rule, Device device, double? entropyCost = null)
     {
         CheckSpec(rule);
         switch (rule)
         {
-            case "actor-critic": return new ActorCriticRule();
-            case "ppo": return new PpoRule();
+            case "actor-critic":
+                var ac = new ActorCriticHyperParameters();
+                return new ActorCriticRule(entropyCost is { } e ? ac with { EntropyCost = e } : ac);
+            case "ppo":
+                var ppo = new PpoHyperParameters();
+                return new PpoRule(entropyCost is { } f ? ppo with { EntropyCost = f } : ppo);
         }
         var path = rule == "disco103"
             ? SharedPaths.Disco103Weights ?? throw new ArgumentException("disco103: shared/weights/disco_103.npz not found (set DISCO_SHARED_DIR)")

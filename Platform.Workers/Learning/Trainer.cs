@@ -57,7 +57,7 @@ public sealed class Trainer
         OutDir = outDir;
         var device = Cli.DeviceOption.Parse(config.Device);
         Spec = EnvironmentRegistry.Get(config.Env);
-        Rule = LearnerRules.Create(config.Rule, device);
+        Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
         _env = EnvironmentRegistry.Create(config.Env, _numEnvs, (ulong)config.Seed);
         _obsSize = Spec.ObservationSize;
