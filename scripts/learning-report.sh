@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Learning report runs (docs/LEARNING.md): rules × seeds on an environment, then the plot.
 # Usage: scripts/learning-report.sh ENV STEPS [SEEDS...]   e.g. scripts/learning-report.sh catch/8x8 52200 0 1 2
-# Catch uses the CI settings (small network, batch 32 from 2 actors, lr 1e-2 for Disco103, 5e-3 actor-critic,
-# PPO 16 actors lr 2.5e-3); other environments use the defaults of the train verb (small-conv network, batch 64).
+# Catch uses the CI settings (small network, batch 32 from 2 actors, lr 1e-2 for Disco103; actor-critic lr 2e-3 with
+# entropy cost 0.1; PPO 16 actors lr 2.5e-3); other environments use the train verb's defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV_ID=${1:?env id}; STEPS=${2:?env steps}; shift 2
@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 for seed in "${SEEDS[@]}"; do
   if [[ $ENV_ID == catch/* ]]; then
     $CLI train --env "$ENV_ID" --rule disco103 --steps "$STEPS" --seed "$seed" --out "$OUT/disco103-$seed" --net small --batch 32 --replay-ratio 16 --lr 0.01 --threads 1
-    $CLI train --env "$ENV_ID" --rule actor-critic --steps "$STEPS" --seed "$seed" --out "$OUT/actor-critic-$seed" --net small --batch 32 --replay-ratio 16 --lr 0.005 --threads 1
+    $CLI train --env "$ENV_ID" --rule actor-critic --steps "$STEPS" --seed "$seed" --out "$OUT/actor-critic-$seed" --net small --batch 32 --replay-ratio 16 --lr 0.002 --entropy-cost 0.1 --threads 1
     $CLI train --env "$ENV_ID" --rule ppo --steps "$STEPS" --seed "$seed" --out "$OUT/ppo-$seed" --net small --batch 16 --lr 0.0025 --threads 1
   else
     for rule in disco103 actor-critic ppo; do
