@@ -1,0 +1,162 @@
+using Platform.Workers.Agents;
+using Platform.Workers.Learning;
+using Platform.Workers.UpdateRules;
+using Platform.Workers.UpdateRules.Disco;
+using TorchSharp;
+using static TorchSharp.torch;
+using static Platform.Workers.UpdateRules.RuleMath;
+
+namespace Platform.Workers.MetaTraining;
+
+/// <summary>Weights of the meta-loss's regularisers (reference meta-training colab).</summary>
+public sealed record MetaLossSettings(
+    double EntropyCost = 1e-2,        // −H(π) on the validation rollout
+    double PredictionEntropyCost = 1e-3,  // −H(y), −H(z_a) on the validation rollout
+    double OutputMeanCost = 1e-3,     // (mean of π̂, ŷ, ẑ over a rollout)², per inner step
+    double TargetKlCost = 1e-2);      // KL(π_target ‖ π̂) on the training rollouts
+
+/// <summary>
+/// One agent's state at the start of an inner unroll: parameters θ, target parameters, optimiser moments and
+/// the rule's state (meta-RNN, EMAs), all as tensors of the same dtype and device.
+/// </summary>
+public sealed record InnerState(IReadOnlyList<Tensor> Parameters, IReadOnlyList<Tensor> TargetParameters,
+    AdamState Optimizer, DiscoRuleState RuleState)
+{
+    /// <summary>The same state with no autograd history: what carries to the next meta-step.</summary>
+    public InnerState Detach() => new(
+        Parameters.Select(p => p.detach()).ToList(), TargetParameters.Select(p => p.detach()).ToList(),
+        new AdamState(Optimizer.Count, Optimizer.Mu.Select(m => m.detach()).ToList(), Optimizer.Nu.Select(v => v.detach()).ToList()),
+        RuleState.Detach());
+}
+
+/// <summary>A rollout as tensors: obs [T+1, B, H, W, C], actions [T+1, B], behaviour logits [T+1, B, A], rewards and is_terminal [T, B].</summary>
+public sealed record RolloutTensors(Tensor Observations, Tensor Actions, Tensor BehaviourLogits, Tensor Rewards, Tensor IsTerminal)
+{
+    public long T => Rewards.shape[0];
+    public long B => Rewards.shape[1];
+
+    public static RolloutTensors From(TrajectoryBatch batch, IReadOnlyList<int> obsShape, Device device, ScalarType dtype)
+    {
+        var (obs, actions, logits, rewards, terminal) = batch.ToTensors(obsShape, device);
+        return new RolloutTensors(obs.to(dtype), actions, logits.to(dtype), rewards.to(dtype), terminal.to(dtype));
+    }
+}
+
+/// <summary>
+/// The meta-gradient of the Disco rule for one agent (the paper's method, as in the reference colab): K inner
+/// learner steps with the current meta-parameters η, keeping the graph through the agent's parameter updates,
+/// then a meta-loss on a fresh validation rollout: a policy gradient with advantages from a separately trained
+/// value function, plus regularisers. Pure functions of their arguments; η must be leaves that record gradients.
+/// </summary>
+public static class MetaGradient
+{
+    /// <summary>
+    /// The meta-loss as a differentiable function of η. <paramref name="validationAdvantages"/> [T, B] are constants
+    /// (normalised advantages of the validation rollout from the separate value function).
+    /// With <paramref name="stopGradientDenominator"/> (the reference's choice) Adam's second moment carries no
+    /// meta-gradient; the finite-difference test turns it off to check the exact derivative.
+    /// </summary>
+    public static (Tensor Loss, InnerState Final, Dictionary<string, Tensor> Log) MetaLoss(
+        DiscoUpdateRule rule, AgentNetwork network, InnerState start,
+        IReadOnlyList<RolloutTensors> trainRollouts, RolloutTensors validation, Tensor validationAdvantages,
+        AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
+    {
+        if (trainRollouts.Count == 0) throw new ArgumentException("at least one inner step (training rollout) is needed");
+        if (!validationAdvantages.shape.SequenceEqual(new[] { validation.T, validation.B }))
+            throw new ArgumentException("validation advantages must be [T, B] of the validation rollout");
+
+        // θ₀ is a constant of the meta-loss, but the inner gradient needs it in the graph.
+        var theta = start.Parameters.Select(p => p.detach().requires_grad_(true)).ToList();
+        IReadOnlyList<Tensor> target = start.TargetParameters;
+        var optimizer = start.Optimizer;
+        var ruleState = start.RuleState;
+        var outputMeans = new List<Tensor>();   // per inner step: (mean π̂)² + (mean ŷ)² + (mean ẑ)²
+        var targetKl = new List<Tensor>();
+
+        foreach (var r in trainRollouts)
+        {
+            long t1 = r.T + 1, b = r.B;
+            var obs = r.Observations.reshape([t1 * b, .. r.Observations.shape[2..]]);
+            // The rule reads the agent's outputs at θ_k; it sees the same θ_k the loss is differentiated at,
+            // but the inner gradient is taken through the loss only (θ'_k below), as the reference's inner grad is.
+            var online = DiscoLearnerRule.ToAgentOutputs(network.Forward(theta, obs), t1, b);
+            var targetOut = DiscoLearnerRule.ToAgentOutputs(network.Forward(target, obs), t1, b);
+            var outputs = rule.Apply(new RuleInputs(online, targetOut, r.BehaviourLogits, r.Rewards, r.IsTerminal, r.Actions), ruleState);
+
+            var thetaPrime = theta.Select(p => p * 1.0).ToList();
+            var live = DiscoLearnerRule.ToAgentOutputs(network.Forward(thetaPrime, obs), t1, b);
+            var liveInputs = new RuleInputs(live, targetOut, r.BehaviourLogits, r.Rewards, r.IsTerminal, r.Actions);
+            var loss = (rule.AgentLoss(liveInputs, outputs, backprop: true).PerStep + rule.ValueLoss(liveInputs, outputs).PerStep).mean();
+            var grads = autograd.grad([loss], thetaPrime, retain_graph: true, create_graph: true).ToList();
+
+            // The target moves toward the parameters the rule was applied with; then the Adam + clip step.
+            target = target.Zip(theta, (old, p) => old * rule.HyperParameters.TargetParamsCoeff + p * (1 - rule.HyperParameters.TargetParamsCoeff)).ToList();
+            (theta, optimizer) = StepFunctional(inner, theta, grads, optimizer, stopGradientDenominator);
+            ruleState = outputs.NewState;
+
+            var meta = outputs.Meta;
+            outputMeans.Add(meta.Pi.mean().square() + meta.Y.mean().square() + meta.Z.mean().square());
+            targetKl.Add(CategoricalKl(DropLast(targetOut.Logits).detach(), meta.Pi).mean());
+        }
+
+        // Meta-loss on the validation rollout with the updated parameters.
+        long vt1 = validation.T + 1, vb = validation.B;
+        var vObs = validation.Observations.reshape([vt1 * vb, .. validation.Observations.shape[2..]]);
+        var v = DiscoLearnerRule.ToAgentOutputs(network.Forward(theta, vObs), vt1, vb);
+        var actions = DropLast(validation.Actions).to(int64);
+        var logits = DropLast(v.Logits);                                                // [T, B, A]
+        var logPiA = SelectAction(logits.log_softmax(-1).unsqueeze(-1), actions).squeeze(-1);
+        var pgLoss = -(logPiA * validationAdvantages.detach()).mean();
+        var entropy = Entropy(logits).mean();
+        var yEntropy = Entropy(v.Y).mean();
+        var zEntropy = Entropy(SelectAction(DropLast(v.Z), actions)).mean();
+        var meanPenalty = stack(outputMeans).mean();
+        var kl = stack(targetKl).mean();
+        var total = pgLoss - settings.EntropyCost * entropy - settings.PredictionEntropyCost * (yEntropy + zEntropy)
+                    + settings.OutputMeanCost * meanPenalty + settings.TargetKlCost * kl;
+
+        var log = new Dictionary<string, Tensor>
+        {
+            ["meta_loss"] = total.detach(), ["pg_loss"] = pgLoss.detach(), ["entropy"] = entropy.detach(),
+            ["target_kl"] = kl.detach(), ["output_mean_penalty"] = meanPenalty.detach(),
+        };
+        return (total, new InnerState(theta, target, optimizer, ruleState), log);
+    }
+
+    /// <summary>The meta-gradient ∂(meta-loss)/∂η for every meta-parameter (zeros where η does not reach the loss).</summary>
+    public static (IReadOnlyList<Tensor> Gradient, InnerState Final, Dictionary<string, double> Log) Compute(
+        DiscoUpdateRule rule, AgentNetwork network, InnerState start,
+        IReadOnlyList<RolloutTensors> trainRollouts, RolloutTensors validation, Tensor validationAdvantages,
+        AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
+    {
+        var eta = rule.Eta.Tensors;
+        if (eta.Any(p => !p.requires_grad)) throw new ArgumentException("the rule's meta-parameters must record gradients (CloneRequiringGrad)");
+        var (loss, final, log) = MetaLoss(rule, network, start, trainRollouts, validation, validationAdvantages, inner, settings, stopGradientDenominator);
+        var grads = autograd.grad([loss], eta.ToList(), allow_unused: true);
+        var result = eta.Select((p, i) => grads[i] is { } g && !g.IsInvalid ? g.detach() : zeros_like(p)).ToList();
+        return (result, final.Detach(), log.ToDictionary(kv => kv.Key, kv => kv.Value.to(float64).item<double>()));
+    }
+
+    /// <summary>Adam + element-wise clip as a differentiable step (optionally with a stop-gradient denominator).</summary>
+    private static (List<Tensor>, AdamState) StepFunctional(AdamClipSettings s, IReadOnlyList<Tensor> parameters,
+        IReadOnlyList<Tensor> grads, AdamState state, bool stopGradientDenominator)
+    {
+        if (stopGradientDenominator) return AdamClip.StepFunctional(s, parameters, grads, state);
+        long count = state.Count + 1;
+        double c1 = 1 - Math.Pow(s.Beta1, count), c2 = 1 - Math.Pow(s.Beta2, count);
+        var newParams = new List<Tensor>();
+        var mu = new List<Tensor>();
+        var nu = new List<Tensor>();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var m = state.Mu[i] * s.Beta1 + grads[i] * (1 - s.Beta1);
+            var v = state.Nu[i] * s.Beta2 + grads[i].square() * (1 - s.Beta2);
+            // √ has an infinite slope at 0 (parameters with no gradient): clamping keeps that derivative 0, not NaN.
+            var update = (m / c1 / ((v / c2).clamp_min(1e-300).sqrt() + s.Eps)).clamp(-s.MaxAbsUpdate, s.MaxAbsUpdate);
+            newParams.Add(parameters[i] - s.LearningRate * update);
+            mu.Add(m);
+            nu.Add(v);
+        }
+        return (newParams, new AdamState(count, mu, nu));
+    }
+}
