@@ -2,6 +2,8 @@ using Hangfire;
 using Platform.Api.Auth;
 using Platform.Api.Endpoints;
 using Platform.Api.Infrastructure;
+using Platform.Api.Leaderboards;
+using Platform.Api.Progress;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Jobs;
@@ -41,6 +43,11 @@ public static class PlatformApi
 
         builder.Services.AddScoped<RunService>();
         builder.Services.AddScoped<MetricQueries>();
+        builder.Services.AddScoped<LeaderboardService>();
+        builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        builder.Services.AddSingleton(sp => new ProgressRelay(connectionString, sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<Microsoft.AspNetCore.SignalR.IHubContext<ProgressHub>>(), sp.GetRequiredService<ILogger<ProgressRelay>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProgressRelay>());
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -63,6 +70,8 @@ public static class PlatformApi
         app.MapRunEndpoints();
         app.MapCatalogEndpoints();
         app.MapCheckpointEndpoints();
+        app.MapLeaderboardEndpoints();
+        app.MapHub<ProgressHub>(ProgressHub.Path);
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using Platform.Workers.Cli;
+using Platform.Workers.Jobs;
 using Spectre.Console.Cli;
 
 // The worker CLI: each verb lives in Cli/<Verb>Command.cs.
@@ -13,12 +14,16 @@ app.Configure(config =>
         .WithDescription("Compares our Disco103 rule with a reference golden file, array by array.");
     config.AddCommand<BenchRuleCommand>("bench-rule")
         .WithDescription("Times one Disco rule application (forward, forward+backward) against fp32 matmul.");
+    config.AddCommand<WorkerCommand>("worker")
+        .WithDescription("Serves the platform's job queues (Hangfire on PostgreSQL): runs each run in a child process.");
     config.AddCommand<EnvsCommand>("envs")
         .WithDescription("Lists the environment ids with suite, actions, observation shape and normalisation constants.");
     config.AddCommand<BenchEnvsCommand>("bench-envs")
         .WithDescription("Single-thread env steps per second, random actions, observations written: one line 'ID <steps/s>' per environment.");
     config.AddCommand<MeasureEnvsCommand>("measure-envs")
         .WithDescription("Measures normalisation constants: random-policy return and (ProcGen) solver return per environment.");
+    config.AddCommand<TrainCommand>("train")
+        .WithDescription("Trains an agent with a rule (disco103, actor-critic, ppo, npz:PATH) on an environment; metrics, checkpoints, resume.");
     config.AddCommand<ReplayCommand>("replay")
         .WithDescription("Records an episode replay of an environment under a policy into an animated GIF.");
 });

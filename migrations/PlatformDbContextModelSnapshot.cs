@@ -315,6 +315,10 @@ namespace Platform.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<double?>("FinalScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("final_score");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");

@@ -6,13 +6,14 @@ using Platform.Data;
 
 namespace Platform.Api.Auth;
 
-/// <summary>Authenticates scripts by "Authorization: Bearer &lt;key&gt;" or "X-Api-Key: &lt;key&gt;".</summary>
+/// <summary>Authenticates scripts by "Authorization: Bearer &lt;key&gt;" or "X-Api-Key: &lt;key&gt;" (and SignalR clients by ?access_token= on /hubs).</summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PlatformDbContext db)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
+    public const string HubPathPrefix = "/hubs";
 
     /// <summary>Does the request carry a key? (The policy scheme uses this to choose between key and cookie.)</summary>
     public static bool HasKey(HttpRequest request) => ReadKey(request) is not null;
@@ -22,7 +23,12 @@ public sealed class ApiKeyAuthenticationHandler(
         if (request.Headers.TryGetValue(HeaderName, out var header) && !string.IsNullOrWhiteSpace(header))
             return header.ToString().Trim();
         var auth = request.Headers.Authorization.ToString();
-        return auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
+        if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return auth["Bearer ".Length..].Trim();
+        // Browsers' WebSockets cannot send headers: SignalR clients put the key in access_token instead.
+        // Accepted on the hub paths only, so keys do not end up in the access logs of ordinary URLs.
+        if (request.Path.StartsWithSegments(HubPathPrefix) && request.Query["access_token"].ToString() is { Length: > 0 } token)
+            return token.Trim();
+        return null;
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()

@@ -42,6 +42,9 @@ public class Run
     public long CurrentStep { get; set; }
     public long TotalSteps { get; set; }
 
+    /// <summary>Mean return of the last 100 training episodes (the trainer's summary.json); set when the run succeeds.</summary>
+    public double? FinalScore { get; set; }
+
     /// <summary>Lineage: the meta-network (update rule) checkpoint this run used, if any.</summary>
     public Guid? MetaNetworkCheckpointId { get; set; }
     public Checkpoint? MetaNetworkCheckpoint { get; set; }

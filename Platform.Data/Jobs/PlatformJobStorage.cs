@@ -11,10 +11,19 @@ public static class PlatformJobStorage
     /// <summary>Queue names as Hangfire sees them (lower-case, matching RunQueue's wire names).</summary>
     public static string QueueName(Entities.RunQueue queue) => WireNames.ToWire(queue);
 
-    public static PostgreSqlStorage Create(string connectionString)
+    /// <summary>
+    /// How long a fetched job may go without its worker's heartbeat before another worker takes it over. The
+    /// timeout slides (the server renews it while the job runs), so it bounds recovery after a worker dies
+    /// (kill -9, lost machine) without limiting how long a run may take.
+    /// </summary>
+    public static readonly TimeSpan DefaultInvisibilityTimeout = TimeSpan.FromSeconds(60);
+
+    public static PostgreSqlStorage Create(string connectionString, TimeSpan? invisibilityTimeout = null)
     {
         var options = new PostgreSqlStorageOptions
         {
+            InvisibilityTimeout = invisibilityTimeout ?? DefaultInvisibilityTimeout,
+            UseSlidingInvisibilityTimeout = true,
             SchemaName = Schema,
             // Creates or upgrades the hangfire schema on first use; the platform's own tables use EF migrations.
             PrepareSchemaIfNecessary = true,

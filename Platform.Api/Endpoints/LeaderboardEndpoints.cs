@@ -1,0 +1,27 @@
+using System.Security.Claims;
+using Platform.Api.Auth;
+using Platform.Api.Infrastructure;
+using Platform.Api.Leaderboards;
+
+namespace Platform.Api.Endpoints;
+
+public static class LeaderboardEndpoints
+{
+    public static void MapLeaderboardEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/leaderboards/{suite}", Get).WithTags("Leaderboards")
+            .Produces<LeaderboardDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Leaderboard of a suite (catch, minatar, procgen)")
+            .WithDescription("Per environment × rule × step budget: each seed's final score and normalised score; per rule: the IQM " +
+                             "of normalised scores with a 95% stratified-bootstrap CI (rliable). Every number names its runs. " +
+                             "steps restricts to one step budget.");
+    }
+
+    private static async Task<IResult> Get(string suite, ClaimsPrincipal user, LeaderboardService service, CancellationToken ct, long? steps = null)
+    {
+        if (steps is <= 0) return Problems.Field("steps", "Must be positive.");
+        return await service.BuildAsync(suite.ToLowerInvariant(), user.GetTeamId(), steps, ct) is { } board
+            ? TypedResults.Ok(board)
+            : Problems.Status(StatusCodes.Status404NotFound, $"Unknown suite '{suite}'; expected one of {string.Join(", ", LeaderboardService.Suites.Keys)}.");
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Api.Leaderboards;
+
+public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised);
+
+/// <summary>How an entry's scores were normalised: (score − random) / (reference − random), or why they were not.</summary>
+public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, IReadOnlyList<Guid> ReferenceRunIds);
+
+public sealed record LeaderboardEntryDto(string Env, string Rule, long Steps, IReadOnlyList<SeedScoreDto> Seeds,
+    double MeanScore, double? MeanNormalised, NormalisationDto Normalisation);
+
+/// <summary>IQM of the normalised scores of one rule (at one step budget) across environments and seeds, with its 95% CI.</summary>
+public sealed record LeaderboardAggregateDto(string Rule, long Steps, double? Iqm, double? CiLow, double? CiHigh,
+    int Environments, int Scores, IReadOnlyList<Guid> RunIds, string? Note);
+
+public sealed record LeaderboardDto(string Suite, string DisplayName, IReadOnlyList<LeaderboardAggregateDto> Aggregates,
+    IReadOnlyList<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed);
+
+/// <summary>
+/// Leaderboards per suite from the team's succeeded training runs. A run's score is its final score (mean
+/// return of its last 100 episodes); for a repeated (env, rule, steps, seed) the newest run counts.
+/// Normalisation: Catch — random policy → 0 (exactly 2/columns − 1: the ball's column is uniform and
+/// independent of the paddle), every ball caught (1) → 1; MinAtar — the environments table's random score → 0 and
+/// the mean final score of the team's own PPO runs on the same environment at the same step budget → 1 (so above 1
+/// beats PPO); ProcGen — the environments table's random and reference (solver) scores. A missing constant
+/// leaves the normalised score null with the reason.
+/// </summary>
+public sealed class LeaderboardService(PlatformDbContext db)
+{
+    public const int Resamples = 2000;
+    public const int BootstrapSeed = 20251;
+
+    public static readonly IReadOnlyDictionary<string, string> Suites = new Dictionary<string, string>
+    {
+        ["catch"] = "Catch", ["minatar"] = "Atari (MinAtar)", ["procgen"] = "ProcGen",
+    };
+
+    private sealed record Score(Guid RunId, string Env, string Rule, long Steps, long Seed, double Value);
+
+    public async Task<LeaderboardDto?> BuildAsync(string suite, Guid teamId, long? steps, CancellationToken ct)
+    {
+        if (!Suites.TryGetValue(suite, out var displayName)) return null;
+        var environments = await db.Environments.AsNoTracking().Where(e => e.SuiteId == suite).ToDictionaryAsync(e => e.Id, ct);
+
+        var query = db.Runs.AsNoTracking().Where(r => r.TeamId == teamId && r.Kind == RunKind.Train
+            && r.Status == RunStatus.Succeeded && r.FinalScore != null && r.Environment!.SuiteId == suite);
+        if (steps is not null) query = query.Where(r => r.TotalSteps == steps);
+        var rows = await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
+            .Select(r => new Score(r.Id, r.EnvironmentId, r.Rule, r.TotalSteps, r.Seed, r.FinalScore!.Value))
+            .ToListAsync(ct);
+        // Newest run per (env, rule, steps, seed).
+        var scores = rows.GroupBy(r => (r.Env, r.Rule, r.Steps, r.Seed)).Select(g => g.First()).ToList();
+
+        var entries = new List<LeaderboardEntryDto>();
+        foreach (var group in scores.GroupBy(s => (s.Env, s.Rule, s.Steps)).OrderBy(g => g.Key.Env).ThenBy(g => g.Key.Rule).ThenBy(g => g.Key.Steps))
+        {
+            var (env, rule, budget) = group.Key;
+            var normalisation = Normalisation(suite, environments.GetValueOrDefault(env), env, budget, scores);
+            var seeds = group.OrderBy(s => s.Seed).Select(s => new SeedScoreDto(s.Seed, s.RunId, s.Value,
+                normalisation.Random is { } lo && normalisation.Reference is { } hi ? (s.Value - lo) / (hi - lo) : null)).ToList();
+            entries.Add(new LeaderboardEntryDto(env, rule, budget, seeds, seeds.Average(s => s.FinalScore),
+                seeds.All(s => s.Normalised is not null) ? seeds.Average(s => s.Normalised!.Value) : null, normalisation));
+        }
+
+        var aggregates = new List<LeaderboardAggregateDto>();
+        foreach (var group in entries.GroupBy(e => (e.Rule, e.Steps)).OrderBy(g => g.Key.Rule).ThenBy(g => g.Key.Steps))
+        {
+            var usable = group.Where(e => e.Seeds.All(s => s.Normalised is not null)).ToList();
+            var skipped = group.Count() - usable.Count;
+            var note = skipped > 0 ? $"{skipped} environment(s) left out: no normalisation constants." : null;
+            if (usable.Count == 0)
+            {
+                aggregates.Add(new LeaderboardAggregateDto(group.Key.Rule, group.Key.Steps, null, null, null, 0, 0, [], note));
+                continue;
+            }
+            IReadOnlyList<IReadOnlyList<double>> strata = usable.Select(e => (IReadOnlyList<double>)e.Seeds.Select(s => s.Normalised!.Value).ToArray()).ToList();
+            var iqm = ScoreStatistics.InterquartileMean(strata);
+            var (low, high) = ScoreStatistics.StratifiedBootstrapCi(strata, Resamples, 0.95, BootstrapSeed);
+            aggregates.Add(new LeaderboardAggregateDto(group.Key.Rule, group.Key.Steps, iqm, low, high, usable.Count,
+                strata.Sum(s => s.Count), usable.SelectMany(e => e.Seeds.Select(s => s.RunId)).ToList(), note));
+        }
+        return new LeaderboardDto(suite, displayName, aggregates, entries, Resamples, BootstrapSeed);
+    }
+
+    private static NormalisationDto Normalisation(string suite, EnvironmentRecord? env, string envId, long steps, List<Score> scores)
+    {
+        switch (suite)
+        {
+            case "catch":
+            {
+                var random = env?.RandomScore ?? CatchRandomScore(envId);
+                var reference = env?.ReferenceScore ?? 1.0;
+                return new NormalisationDto(random, reference, "random policy → 0, every ball caught → 1",
+                    random is null ? "Unknown board size." : null, []);
+            }
+            case "minatar":
+            {
+                var ppo = scores.Where(s => s.Env == envId && s.Rule == "ppo" && s.Steps == steps).ToList();
+                double? reference = ppo.Count > 0 ? ppo.Average(s => s.Value) : null;
+                string? why = env?.RandomScore is null ? "The random-policy score of this environment has not been measured."
+                    : reference is null ? $"No succeeded PPO run on {envId} at {steps} steps to normalise against."
+                    : reference == env.RandomScore ? "The PPO baseline scores no better than random." : null;
+                return new NormalisationDto(why is null ? env!.RandomScore : null, why is null ? reference : null,
+                    "random policy → 0, the platform's PPO at the same step budget → 1", why, ppo.Select(s => s.RunId).ToList());
+            }
+            default:
+            {
+                var ok = env?.RandomScore is not null && env.ReferenceScore is not null && env.ReferenceScore != env.RandomScore;
+                return new NormalisationDto(ok ? env!.RandomScore : null, ok ? env!.ReferenceScore : null,
+                    "random policy → 0, the level solver → 1", ok ? null : "Normalisation constants not measured for this environment.", []);
+            }
+        }
+    }
+
+    /// <summary>Catch's random-policy expected return: the ball is caught with probability 1/columns (+1), else −1.</summary>
+    public static double? CatchRandomScore(string envId)
+    {
+        var size = envId.Split('/').Last().Split('x');
+        return size.Length == 2 && int.TryParse(size[1], NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns > 0
+            ? 2.0 / columns - 1
+            : null;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json;
+using Platform.Data.Entities;
+
+namespace Platform.Tests.Api;
+
+/// <summary>Leaderboards from finished runs in the real database, through the real endpoint.</summary>
+public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
+{
+    private async Task<Guid> FinishedRunAsync(Guid teamId, string env, string rule, long steps, long seed, double score,
+        RunStatus status = RunStatus.Succeeded)
+    {
+        await using var db = fx.Db();
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(), TeamId = teamId, Kind = RunKind.Train, Status = status, Queue = RunQueue.Cpu,
+            Spec = "{}", EnvironmentId = env, Rule = rule, Seed = seed, TotalSteps = steps, CurrentStep = steps,
+            FinalScore = score, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+        };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        return run.Id;
+    }
+
+    [Fact]
+    public async Task CatchLeaderboardNormalisesAndAggregates()
+    {
+        var owner = await fx.CreateUserAsync("lb-catch", "lb@catch.test", "password");
+        var team = owner.TeamId;
+        var ids = new Dictionary<(string, long), Guid>();
+        double[] scores5 = [1.0, 0.2, -0.6, 0.6];
+        double[] scores8 = [0.5, 1.0, -0.75];
+        for (var s = 0; s < scores5.Length; s++) ids[("catch/5x5", s)] = await FinishedRunAsync(team, "catch/5x5", "disco103", 5000, s, scores5[s]);
+        for (var s = 0; s < scores8.Length; s++) ids[("catch/8x8", s)] = await FinishedRunAsync(team, "catch/8x8", "disco103", 5000, s, scores8[s]);
+        await FinishedRunAsync(team, "catch/5x5", "disco103", 5000, 9, 1.0, RunStatus.Failed); // not counted
+        // The newest run of a repeated seed counts.
+        await Task.Delay(20);
+        ids[("catch/5x5", 0)] = await FinishedRunAsync(team, "catch/5x5", "disco103", 5000, 0, 0.84);
+        scores5[0] = 0.84;
+
+        using var client = fx.Client(owner.ApiKey);
+        var board = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/catch"));
+        Assert.Equal("catch", board.GetProperty("suite").GetString());
+
+        var entries = board.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(2, entries.Count);
+        var e5 = entries.Single(e => e.GetProperty("env").GetString() == "catch/5x5");
+        var seeds5 = e5.GetProperty("seeds").EnumerateArray().ToList();
+        Assert.Equal(4, seeds5.Count);
+        for (var s = 0; s < 4; s++)
+        {
+            Assert.Equal(ids[("catch/5x5", s)], seeds5[s].GetProperty("runId").GetGuid());
+            Assert.Equal((scores5[s] + 0.6) / 1.6, seeds5[s].GetProperty("normalised").GetDouble(), 12);
+        }
+        Assert.Equal(-0.6, e5.GetProperty("normalisation").GetProperty("random").GetDouble(), 12);
+        Assert.Equal(1.0, e5.GetProperty("normalisation").GetProperty("reference").GetDouble(), 12);
+
+        var aggregate = board.GetProperty("aggregates").EnumerateArray().Single();
+        var normalised = scores5.Select(x => (x + 0.6) / 1.6).Concat(scores8.Select(x => (x + 0.75) / 1.75)).ToArray();
+        var iqm = aggregate.GetProperty("iqm").GetDouble();
+        Assert.Equal(Platform.Api.Leaderboards.ScoreStatistics.InterquartileMean(normalised), iqm, 12);
+        Assert.InRange(iqm, aggregate.GetProperty("ciLow").GetDouble(), aggregate.GetProperty("ciHigh").GetDouble());
+        Assert.Equal(7, aggregate.GetProperty("scores").GetInt32());
+        Assert.Equal(ids.Values.ToHashSet(), aggregate.GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()).ToHashSet());
+
+        // Reproducible: the same request gives the same CI.
+        var again = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/catch"));
+        Assert.Equal(aggregate.GetProperty("ciLow").GetDouble(), again.GetProperty("aggregates")[0].GetProperty("ciLow").GetDouble());
+
+        // Other teams see none of it.
+        using var other = fx.Client(fx.TeamB.ApiKey);
+        var theirs = await HttpAssertions.ReadJsonAsync(await other.GetAsync("/api/leaderboards/catch"));
+        Assert.Empty(theirs.GetProperty("entries").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task MinAtarNormalisesAgainstPpoAtTheSameBudget()
+    {
+        var owner = await fx.CreateUserAsync("lb-minatar", "lb@minatar.test", "password");
+        var team = owner.TeamId;
+        await using (var db = fx.Db())
+        {
+            var env = await db.Environments.FindAsync("minatar/breakout");
+            env!.RandomScore = 0.5;
+            await db.SaveChangesAsync();
+        }
+        var ppo1 = await FinishedRunAsync(team, "minatar/breakout", "ppo", 100_000, 1, 10);
+        var ppo2 = await FinishedRunAsync(team, "minatar/breakout", "ppo", 100_000, 2, 12);
+        var disco = await FinishedRunAsync(team, "minatar/breakout", "disco103", 100_000, 1, 16);
+        await FinishedRunAsync(team, "minatar/breakout", "disco103", 50_000, 1, 8); // no PPO at 50k
+        await FinishedRunAsync(team, "minatar/freeway", "disco103", 100_000, 1, 20); // freeway: no random score
+
+        using var client = fx.Client(owner.ApiKey);
+        var board = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/minatar"));
+        Assert.Equal("Atari (MinAtar)", board.GetProperty("displayName").GetString());
+        var entries = board.GetProperty("entries").EnumerateArray().ToList();
+
+        var discoEntry = entries.Single(e => e.GetProperty("env").GetString() == "minatar/breakout" && e.GetProperty("rule").GetString() == "disco103" && e.GetProperty("steps").GetInt64() == 100_000);
+        Assert.Equal((16 - 0.5) / (11 - 0.5), discoEntry.GetProperty("seeds")[0].GetProperty("normalised").GetDouble(), 12);
+        Assert.Equal([ppo1, ppo2], discoEntry.GetProperty("normalisation").GetProperty("referenceRunIds").EnumerateArray().Select(e => e.GetGuid()).OrderBy(g => g));
+        Assert.True(discoEntry.GetProperty("seeds")[0].GetProperty("normalised").GetDouble() > 1, "beats PPO");
+
+        var noBaseline = entries.Single(e => e.GetProperty("steps").GetInt64() == 50_000);
+        Assert.Equal(JsonValueKind.Null, noBaseline.GetProperty("seeds")[0].GetProperty("normalised").ValueKind);
+        Assert.Contains("No succeeded PPO run", noBaseline.GetProperty("normalisation").GetProperty("unavailable").GetString());
+        var freeway = entries.Single(e => e.GetProperty("env").GetString() == "minatar/freeway");
+        Assert.Contains("random-policy score", freeway.GetProperty("normalisation").GetProperty("unavailable").GetString());
+
+        var agg = board.GetProperty("aggregates").EnumerateArray()
+            .Single(a => a.GetProperty("rule").GetString() == "disco103" && a.GetProperty("steps").GetInt64() == 100_000);
+        Assert.Equal(1, agg.GetProperty("environments").GetInt32());
+        Assert.Equal([disco], agg.GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
+        Assert.Contains("left out", agg.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownSuiteIs404()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        await HttpAssertions.AssertProblemAsync(await client.GetAsync("/api/leaderboards/atari2600"), HttpStatusCode.NotFound);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Api.Progress;
+using Platform.Data.Entities;
+using Platform.Tests.Api;
+
+namespace Platform.Tests.Jobs;
+
+/// <summary>
+/// A real worker process on the real queue: API → Hangfire (PostgreSQL) → worker → child trainer → database →
+/// SignalR. No stand-ins: where the trainer is needed and absent, the test is skipped and says so.
+/// </summary>
+public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
+{
+    [Fact]
+    public async Task TrainerFailureMarksRunFailedWithStderrTail()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        // An option the trainer does not know: it exits 2 (invalid options) — a real failure of a real child.
+        var runId = await WorkerFixture.SubmitAsync(client, new
+        {
+            env = "catch/5x5", rule = "actor-critic", steps = 1000, seed = 1,
+            hyperparameters = new Dictionary<string, object> { ["no-such-option-for-the-trainer"] = 1 },
+        });
+        using var worker = fx.StartWorker("w-failure");
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromSeconds(90), worker);
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("w-failure", run.WorkerName);
+        Assert.NotNull(run.StartedAt);
+        Assert.NotNull(run.FinishedAt);
+        Assert.StartsWith("The trainer exited with code 2 (invalid options).", run.Error);
+        Assert.True(run.Error!.Split('\n').Length > 1, "The error carries the trainer's stderr: " + run.Error);
+    }
+
+    [TrainerFact]
+    public async Task CatchRunEndToEnd()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        await fx.App.Services.GetRequiredService<ProgressRelay>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var runId = await WorkerFixture.SubmitAsync(client, new
+        {
+            env = "catch/5x5", rule = "actor-critic", steps = 6000, seed = 3,
+            hyperparameters = new Dictionary<string, object> { ["checkpoint-every"] = 2000, ["net"] = "small" },
+        });
+
+        var live = new List<LivePoint>();
+        var statuses = new List<RunStatus>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(fx.BaseAddress, ProgressHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(fx.TeamA.ApiKey))
+            .Build();
+        hub.On<MetricsMessage>("metrics", m => { lock (live) live.AddRange(m.Points); });
+        hub.On<System.Text.Json.JsonElement>("status", s => { lock (statuses) statuses.Add(Platform.Data.WireNames.Parse<RunStatus>(s.GetProperty("status").GetString()!)); });
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", runId);
+
+        using var worker = fx.StartWorker("w-e2e");
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(3), worker);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
+        Assert.NotNull(run.FinalScore);
+        Assert.True(run.CurrentStep >= 6000);
+
+        // Metrics in the database, and the same points live over SignalR.
+        await using var db = fx.Db();
+        var stored = await db.MetricPoints.Where(p => p.RunId == runId && p.Name == "episode_return").OrderBy(p => p.Step).ToListAsync();
+        Assert.NotEmpty(stored);
+        await Task.Delay(1000);
+        lock (live)
+        {
+            var liveReturns = live.Where(p => p.Name == "episode_return").Select(p => p.Step).Distinct().ToHashSet();
+            Assert.NotEmpty(liveReturns);
+            Assert.Subset(stored.Select(p => p.Step).ToHashSet(), liveReturns);
+        }
+        lock (statuses) Assert.Contains(RunStatus.Succeeded, statuses);
+
+        // The checkpoint downloads with the recorded SHA-256.
+        var checkpoints = await WorkerFixture.GetJsonAsync(client, $"/api/checkpoints?runId={runId}");
+        var checkpoint = Assert.Single(checkpoints.EnumerateArray());
+        var response = await client.GetAsync($"/api/checkpoints/{checkpoint.GetProperty("id").GetGuid()}/download");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Assert.Equal(checkpoint.GetProperty("sha256").GetString(), sha);
+        Assert.Equal(sha, response.Headers.GetValues("X-Checksum-Sha256").Single());
+
+        // The leaderboard shows it, with its CI.
+        var board = await WorkerFixture.GetJsonAsync(client, "/api/leaderboards/catch");
+        var aggregate = board.GetProperty("aggregates").EnumerateArray().Single(a => a.GetProperty("rule").GetString() == "actor-critic");
+        Assert.Contains(runId, aggregate.GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
+        var iqm = aggregate.GetProperty("iqm").GetDouble();
+        Assert.InRange(iqm, aggregate.GetProperty("ciLow").GetDouble(), aggregate.GetProperty("ciHigh").GetDouble());
+        Assert.Equal((run.FinalScore!.Value + 0.6) / 1.6, iqm, 9);
+    }
+
+    [TrainerFact]
+    public async Task KilledWorkerRunResumesFromCheckpointWithoutLosingOrDuplicatingPoints()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var runId = await WorkerFixture.SubmitAsync(client, new
+        {
+            env = "catch/5x5", rule = "actor-critic", steps = 20000, seed = 5,
+            hyperparameters = new Dictionary<string, object> { ["checkpoint-every"] = 2000, ["net"] = "small" },
+        });
+        var outDir = Path.Combine(fx.RunsDirectory, runId.ToString());
+
+        long stepAtKill;
+        using (var first = fx.StartWorker("w-doomed"))
+        {
+            // Wait for a checkpoint, then kill -9 the worker mid-run.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (Platform.Workers.Jobs.ChildProcessRunExecutor.LatestCheckpoint(outDir) is null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "No checkpoint after 2 minutes:\n" + first.Log);
+                await Task.Delay(200);
+            }
+            var trainerPids = TrainerPids(outDir);
+            Assert.NotEmpty(trainerPids);
+            first.KillHard();
+            stepAtKill = (await fx.WaitForRunAsync(runId, _ => true, TimeSpan.FromSeconds(5))).CurrentStep;
+            // The trainer dies with its worker (pdeathsig).
+            for (var i = 0; i < 50 && trainerPids.Any(p => Directory.Exists($"/proc/{p}")); i++) await Task.Delay(100);
+            Assert.DoesNotContain(trainerPids, p => Directory.Exists($"/proc/{p}"));
+        }
+        Assert.Equal(RunStatus.Running, (await fx.WaitForRunAsync(runId, _ => true, TimeSpan.FromSeconds(5))).Status);
+        Assert.True(stepAtKill < 20000);
+
+        using var second = fx.StartWorker("w-rescuer");
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(4), second);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + second.Log);
+        Assert.Equal("w-rescuer", run.WorkerName);
+        Assert.Contains("resuming", second.Log);
+
+        // No point lost or duplicated: the series' steps are those of the trainer's log interval, each once.
+        await using var db = fx.Db();
+        var steps = await db.MetricPoints.Where(p => p.RunId == runId && p.Name == "episode_return").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
+        Assert.Equal(steps.Count, steps.Distinct().Count());
+        var interval = steps[1] - steps[0];
+        for (var i = 1; i < steps.Count; i++) Assert.True(steps[i] - steps[i - 1] == interval, $"gap between {steps[i - 1]} and {steps[i]}");
+        Assert.True(steps[^1] >= 20000 - interval);
+    }
+
+    private static List<int> TrainerPids(string outDir) =>
+        Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0)
+            .Where(pid =>
+            {
+                try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(" train ") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(outDir); }
+                catch (IOException) { return false; }
+                catch (UnauthorizedAccessException) { return false; }
+            }).ToList();
+}

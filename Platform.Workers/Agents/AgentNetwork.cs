@@ -1,0 +1,235 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Platform.Workers.Agents;
+
+/// <summary>
+/// Shape of the agent network. Torso "mlp": flatten, then dense layers (ReLU between, the last one linear, as a
+/// Haiku MLP). Torso "conv": 3×3 same-padded convolutions with ReLU (channels in <see cref="Conv"/>), flatten, then the
+/// dense layers. The reference demo (Disco103 on Catch/Atari) uses mlp 512-512, model LSTM 128, model heads 128.
+/// </summary>
+public sealed record AgentNetworkConfig
+{
+    public string Torso { get; init; } = "mlp";
+    public int[] Conv { get; init; } = [];
+    public int[] Dense { get; init; } = [512, 512];
+    public int ModelLstm { get; init; } = 128;
+    public int[] ModelHeadHidden { get; init; } = [128];
+    /// <summary>Initial weight scale of the torso's linear heads (logits, y, v); model heads use the Haiku default.</summary>
+    public double HeadInitStd { get; init; } = 1e-2;
+
+    public static AgentNetworkConfig Demo => new();
+    public static AgentNetworkConfig Small => new() { Dense = [64, 64], ModelLstm = 64, ModelHeadHidden = [64] };
+    public static AgentNetworkConfig SmallConv => new() { Torso = "conv", Conv = [16], Dense = [128, 128], ModelLstm = 64, ModelHeadHidden = [64] };
+
+    public void Validate()
+    {
+        if (Torso is not ("mlp" or "conv")) throw new ArgumentException($"torso must be mlp or conv, not '{Torso}'");
+        if (Dense.Length == 0 || Dense.Any(d => d < 1)) throw new ArgumentException("dense layers must be ≥ 1 wide and at least one");
+        if (Torso == "conv" && (Conv.Length == 0 || Conv.Any(c => c < 1))) throw new ArgumentException("conv torso needs channels ≥ 1");
+        if (ModelLstm < 1 || ModelHeadHidden.Any(h => h < 1)) throw new ArgumentException("model sizes must be ≥ 1");
+    }
+}
+
+/// <summary>
+/// Which outputs a rule needs from the network. Per state: logits[A], y[PredictionSize] when &gt; 0,
+/// v[ValueSize] when &gt; 0; through the action-conditional model (when <see cref="Model"/>): z[A, PredictionSize],
+/// aux_pi[A, A], q[A, QBins].
+/// </summary>
+public sealed record AgentHeads(int Actions, int PredictionSize, int ValueSize, bool Model, int QBins)
+{
+    public static AgentHeads Disco(int actions) => new(actions, 600, 0, true, 601);
+    public static AgentHeads ValueOnly(int actions, int valueSize) => new(actions, 0, valueSize, false, 0);
+}
+
+/// <summary>Network outputs for N states (leading dimension N). Absent heads are null.</summary>
+public sealed record AgentForward(Tensor Logits, Tensor? Y, Tensor? V, Tensor? Z, Tensor? AuxPi, Tensor? Q);
+
+/// <summary>One named parameter tensor of the flat list.</summary>
+public sealed record ParameterSpec(string Name, long[] Shape, double InitStd);
+
+/// <summary>
+/// The agent network as a pure function of a flat, ordered parameter list, so that a learner step can be taken
+/// functionally (parameters in, new parameters out) for meta-gradients. The action model's LSTM is our own cell
+/// (matmuls), so second-order gradients work. Observations are channels-last [N, H, W, C] float32.
+/// </summary>
+public sealed class AgentNetwork
+{
+    private readonly int _obsH, _obsW, _obsC;
+
+    public AgentNetworkConfig Config { get; }
+    public AgentHeads Heads { get; }
+    public IReadOnlyList<ParameterSpec> Specs { get; }
+
+    public AgentNetwork(AgentNetworkConfig config, AgentHeads heads, int[] observationShape)
+    {
+        config.Validate();
+        if (observationShape.Length != 3) throw new ArgumentException("observation shape must be [H, W, C]");
+        Config = config;
+        Heads = heads;
+        (_obsH, _obsW, _obsC) = (observationShape[0], observationShape[1], observationShape[2]);
+        Specs = BuildSpecs();
+    }
+
+    private List<ParameterSpec> BuildSpecs()
+    {
+        var specs = new List<ParameterSpec>();
+        void Linear(string name, long fanIn, long fanOut, double? std = null)
+        {
+            specs.Add(new ParameterSpec($"{name}/w", [fanIn, fanOut], std ?? 1 / Math.Sqrt(fanIn)));
+            specs.Add(new ParameterSpec($"{name}/b", [fanOut], 0));
+        }
+        long width;
+        if (Config.Torso == "conv")
+        {
+            long inC = _obsC;
+            for (int i = 0; i < Config.Conv.Length; i++)
+            {
+                long fanIn = inC * 9;
+                specs.Add(new ParameterSpec($"torso/conv_{i}/w", [Config.Conv[i], inC, 3, 3], 1 / Math.Sqrt(fanIn)));
+                specs.Add(new ParameterSpec($"torso/conv_{i}/b", [Config.Conv[i]], 0));
+                inC = Config.Conv[i];
+            }
+            width = inC * _obsH * _obsW;
+        }
+        else width = (long)_obsH * _obsW * _obsC;
+        for (int i = 0; i < Config.Dense.Length; i++)
+        {
+            Linear($"torso/linear_{i}", width, Config.Dense[i]);
+            width = Config.Dense[i];
+        }
+        Linear("head/logits", width, Heads.Actions, Config.HeadInitStd);
+        if (Heads.PredictionSize > 0) Linear("head/y", width, Heads.PredictionSize, Config.HeadInitStd);
+        if (Heads.ValueSize > 0) Linear("head/v", width, Heads.ValueSize, Config.HeadInitStd);
+        if (Heads.Model)
+        {
+            long h = Config.ModelLstm;
+            Linear("model/root", width, h);
+            Linear("model/lstm", Heads.Actions + h, 4 * h);
+            foreach (var (name, size) in ModelOutputs())
+            {
+                long inW = h;
+                for (int j = 0; j < Config.ModelHeadHidden.Length; j++)
+                {
+                    Linear($"model/{name}/linear_{j}", inW, Config.ModelHeadHidden[j]);
+                    inW = Config.ModelHeadHidden[j];
+                }
+                Linear($"model/{name}/linear_{Config.ModelHeadHidden.Length}", inW, size);
+            }
+        }
+        return specs;
+    }
+
+    private IEnumerable<(string Name, long Size)> ModelOutputs()
+    {
+        if (Heads.PredictionSize > 0) yield return ("z", Heads.PredictionSize);
+        yield return ("aux_pi", Heads.Actions);
+        yield return ("q", Heads.QBins);
+    }
+
+    /// <summary>Fresh parameters: weights truncated normal (±2σ) with σ = 1/√fan_in (heads: HeadInitStd), biases 0.</summary>
+    public List<Tensor> Initialize(long seed, Device? device = null)
+    {
+        var generator = new Generator((ulong)seed);
+        var result = new List<Tensor>();
+        using var _ = no_grad();
+        foreach (var spec in Specs)
+        {
+            var t = zeros(spec.Shape, dtype: float32);
+            if (spec.InitStd > 0) nn.init.trunc_normal_(t, 0, spec.InitStd, -2 * spec.InitStd, 2 * spec.InitStd, generator);
+            result.Add(device is null ? t : t.to(device));
+        }
+        return result;
+    }
+
+    /// <summary>Checks a parameter list against <see cref="Specs"/> (a shape error inside libtorch aborts the process).</summary>
+    public void Validate(IReadOnlyList<Tensor> parameters)
+    {
+        if (parameters.Count != Specs.Count) throw new ArgumentException($"expected {Specs.Count} parameters, got {parameters.Count}");
+        for (int i = 0; i < Specs.Count; i++)
+            if (!parameters[i].shape.SequenceEqual(Specs[i].Shape))
+                throw new ArgumentException($"parameter {Specs[i].Name}: expected [{string.Join(", ", Specs[i].Shape)}], got [{string.Join(", ", parameters[i].shape)}]");
+    }
+
+    /// <summary>The torso embedding [N, D] of observations [N, H, W, C].</summary>
+    private Tensor Torso(IReadOnlyList<Tensor> p, Tensor obs, ref int k)
+    {
+        long n = obs.shape[0];
+        Tensor x;
+        if (Config.Torso == "conv")
+        {
+            x = obs.permute(0, 3, 1, 2);
+            for (int i = 0; i < Config.Conv.Length; i++)
+            {
+                x = nn.functional.conv2d(x, p[k], p[k + 1], padding: [1, 1]).relu();
+                k += 2;
+            }
+            x = x.reshape(n, -1);
+        }
+        else x = obs.reshape(n, -1);
+        for (int i = 0; i < Config.Dense.Length; i++)
+        {
+            x = x.matmul(p[k]).add(p[k + 1]);
+            k += 2;
+            if (i < Config.Dense.Length - 1) x = x.relu();
+        }
+        return x;
+    }
+
+    private void CheckObservations(Tensor obs)
+    {
+        if (obs.dim() != 4 || obs.shape[1] != _obsH || obs.shape[2] != _obsW || obs.shape[3] != _obsC)
+            throw new ArgumentException($"observations must be [N, {_obsH}, {_obsW}, {_obsC}], got [{string.Join(", ", obs.shape)}]");
+    }
+
+    /// <summary>Policy logits only [N, A] (what an actor needs).</summary>
+    public Tensor Logits(IReadOnlyList<Tensor> p, Tensor obs)
+    {
+        CheckObservations(obs);
+        int k = 0;
+        var torso = Torso(p, obs, ref k);
+        return torso.matmul(p[k]).add(p[k + 1]);
+    }
+
+    /// <summary>Every head for observations [N, H, W, C].</summary>
+    public AgentForward Forward(IReadOnlyList<Tensor> p, Tensor obs)
+    {
+        CheckObservations(obs);
+        long n = obs.shape[0];
+        int k = 0;
+        var torso = Torso(p, obs, ref k);
+        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).add(p[k + 1]); k += 2; return r; }
+        var logits = Lin(torso);
+        Tensor? y = Heads.PredictionSize > 0 ? Lin(torso) : null;
+        Tensor? v = Heads.ValueSize > 0 ? Lin(torso) : null;
+        if (!Heads.Model) return new AgentForward(logits, y, v, null, null, null);
+
+        // Action-conditional model: root (cell = linear(torso), hidden = tanh(cell)), one LSTM step per action
+        // with the one-hot action as input; Haiku gate order (i, g, f, o) and +1 on the forget gate.
+        int a = Heads.Actions;
+        long h = Config.ModelLstm;
+        var cell = Lin(torso);                                                     // [N, H]
+        var hidden = cell.tanh();
+        var cellA = cell.repeat_interleave(a, 0);                                  // [N·A, H]
+        var hiddenA = hidden.repeat_interleave(a, 0);
+        var oneHot = eye(a, dtype: obs.dtype, device: obs.device).repeat(n, 1);   // [N·A, A]
+        var gates = cat([oneHot, hiddenA], 1).matmul(p[k]).add(p[k + 1]);         // [N·A, 4H]
+        k += 2;
+        var parts = gates.split(h, 1);
+        var newCell = (parts[2] + 1).sigmoid() * cellA + parts[0].sigmoid() * parts[1].tanh();
+        var output = parts[3].sigmoid() * newCell.tanh();                          // [N·A, H]
+
+        Tensor Head(long size)
+        {
+            var x = output;
+            for (int j = 0; j < Config.ModelHeadHidden.Length; j++) x = Lin(x).relu();
+            return Lin(x).reshape(n, a, size);
+        }
+        Tensor? z = Heads.PredictionSize > 0 ? Head(Heads.PredictionSize) : null;
+        var auxPi = Head(a);
+        var q = Head(Heads.QBins);
+        return new AgentForward(logits, y, v, z, auxPi, q);
+    }
+
+    public long ParameterCount => Specs.Sum(s => s.Shape.Aggregate(1L, (x, y) => x * y));
+}

@@ -1,0 +1,288 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Data;
+using Platform.Data.Entities;
+using Platform.Data.Jobs;
+
+namespace Platform.Workers.Jobs;
+
+/// <summary>The database and name a worker runs under.</summary>
+public sealed record WorkerIdentity(string ConnectionString, string Name);
+
+/// <summary>
+/// Runs one platform run as a child process (<c>dotnet Platform.Workers.dll train ...</c>), so a libtorch abort
+/// kills the child and not the worker. While it runs: new lines of metrics.jsonl go to metric_points (stored
+/// first, then NOTIFY run_metrics), the run's progress is updated, and a cancel request stops the child
+/// (SIGTERM, SIGKILL after a grace period). A run whose out folder already has a checkpoint resumes from it —
+/// which is how a run taken over from a dead worker continues.
+/// </summary>
+public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<WorkerOptions> options, ILogger<ChildProcessRunExecutor> logger)
+    : IRunExecutor
+{
+    private const int MetricBatch = 5000;
+    private readonly WorkerOptions _options = options.Value;
+
+    private PlatformDbContext Db() => PlatformDbContext.Create(identity.ConnectionString);
+
+    public async Task ExecuteAsync(Guid runId, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(identity.ConnectionString);
+        await conn.OpenAsync(ct);
+
+        // One executor per run across all workers: a session lock, released by PostgreSQL if this worker dies.
+        if (!await TryLockAsync(conn, runId, ct))
+        {
+            logger.LogWarning("Run {RunId} is already being executed by another worker; skipping this job", runId);
+            return;
+        }
+
+        Run? run;
+        await using (var db = Db()) run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null) { logger.LogWarning("Run {RunId} does not exist", runId); return; }
+        if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled) return;
+        if (run.CancelRequestedAt is not null)
+        {
+            await FinishAsync(conn, run, RunStatus.Cancelled, null, null);
+            return;
+        }
+
+        var marked = await ExecAsync(conn, """
+            UPDATE runs SET status = 'running', worker_name = @worker, started_at = coalesce(started_at, now())
+            WHERE id = @id AND status IN ('queued', 'running')
+            """, ct, ("worker", identity.Name), ("id", runId));
+        if (marked == 0) return; // cancelled meanwhile
+        await NotifyStatusAsync(conn, run);
+
+        if (run.Kind != RunKind.Train)
+        {
+            await FinishAsync(conn, run, RunStatus.Failed, $"Run kind '{WireNames.ToWire(run.Kind)}' is not supported by this worker.", null);
+            return;
+        }
+
+        TrainSpec spec;
+        string rule;
+        try
+        {
+            spec = TrainSpec.Parse(run.Spec);
+            rule = await ResolveRuleAsync(run, spec, ct);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or FileNotFoundException)
+        {
+            await FinishAsync(conn, run, RunStatus.Failed, "Invalid run spec: " + ex.Message, null);
+            return;
+        }
+
+        var outDir = Path.GetFullPath(Path.Combine(_options.RunsDirectory, runId.ToString()));
+        Directory.CreateDirectory(outDir);
+        var resume = LatestCheckpoint(outDir) is not null;
+        var args = TrainCommandLine.Build(spec, rule, outDir, resume, gpu: run.Queue == RunQueue.Gpu);
+        var trainer = _options.TrainerDll ?? typeof(ChildProcessRunExecutor).Assembly.Location;
+        logger.LogInformation("Run {RunId}: {Mode} dotnet {Trainer} {Args}", runId, resume ? "resuming" : "starting", trainer, string.Join(' ', args));
+
+        using var child = ChildProcess.Start("dotnet", [trainer, .. args], outDir);
+        if (!child.DiesWithParent)
+            logger.LogWarning("setpriv not found: the trainer of run {RunId} would outlive this worker if it were killed", runId);
+
+        var tailer = new MetricsFileTailer(Path.Combine(outDir, "metrics.jsonl"));
+        await using var db2 = Db();
+        var poll = TimeSpan.FromSeconds(_options.PollSeconds);
+        var grace = TimeSpan.FromSeconds(_options.StopGraceSeconds);
+        DateTimeOffset? killAt = null;
+        bool cancelRequested = false, shuttingDown = false;
+        long currentStep = run.CurrentStep;
+        try
+        {
+            while (!child.HasExited)
+            {
+                await Task.WhenAny(child.Exited, Task.Delay(poll, CancellationToken.None));
+                currentStep = await PumpMetricsAsync(db2, conn, run, tailer, currentStep);
+
+                if (!cancelRequested && !shuttingDown)
+                {
+                    if (ct.IsCancellationRequested) shuttingDown = true;
+                    else if (await CancelRequestedAsync(conn, runId)) cancelRequested = true;
+                    if (cancelRequested || shuttingDown)
+                    {
+                        logger.LogInformation("Run {RunId}: {Why}; sending SIGTERM", runId, cancelRequested ? "cancel requested" : "worker shutting down");
+                        child.Terminate();
+                        killAt = DateTimeOffset.UtcNow + grace;
+                    }
+                }
+                if (killAt is { } k && DateTimeOffset.UtcNow > k && !child.HasExited)
+                {
+                    logger.LogWarning("Run {RunId}: trainer ignored SIGTERM for {Grace}; killing it", runId, grace);
+                    child.Kill();
+                    killAt = null;
+                }
+            }
+        }
+        catch
+        {
+            child.Kill();
+            throw;
+        }
+
+        var exitCode = await child.Exited;
+        currentStep = await PumpMetricsAsync(db2, conn, run, tailer, currentStep);
+        if (tailer.MalformedLines > 0) logger.LogWarning("Run {RunId}: {Count} malformed metrics lines skipped", runId, tailer.MalformedLines);
+
+        if (shuttingDown)
+        {
+            // Leave the run running: Hangfire re-queues the job and the next worker resumes from the checkpoint.
+            logger.LogInformation("Run {RunId}: stopped for shutdown (exit {Code}); it will resume elsewhere", runId, exitCode);
+            throw new OperationCanceledException(ct);
+        }
+        if (cancelRequested)
+        {
+            await FinishAsync(conn, run, RunStatus.Cancelled, null, null);
+            return;
+        }
+        if (exitCode != 0)
+        {
+            var tail = string.Join('\n', child.StderrTail);
+            await FinishAsync(conn, run, RunStatus.Failed, $"The trainer exited with code {exitCode}{Describe(exitCode)}.\n{tail}".TrimEnd(), null);
+            return;
+        }
+
+        double? finalScore = null;
+        try
+        {
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json"), CancellationToken.None));
+            if (summary.RootElement.TryGetProperty("final_return", out var fr) && fr.ValueKind == JsonValueKind.Number) finalScore = fr.GetDouble();
+            if (summary.RootElement.TryGetProperty("steps", out var st) && st.TryGetInt64(out var steps)) currentStep = Math.Max(currentStep, steps);
+            await RegisterAgentCheckpointAsync(db2, run, outDir);
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            await FinishAsync(conn, run, RunStatus.Failed, "The trainer exited 0 but its results are unreadable: " + ex.Message, null);
+            return;
+        }
+        await ExecAsync(conn, "UPDATE runs SET current_step = greatest(current_step, @step) WHERE id = @id", CancellationToken.None,
+            ("step", currentStep), ("id", runId));
+        await FinishAsync(conn, run, RunStatus.Succeeded, null, finalScore);
+    }
+
+    private static string Describe(int exitCode) => exitCode switch
+    {
+        2 => " (invalid options)",
+        130 => " (interrupted)",
+        134 => " (aborted, SIGABRT)",
+        137 => " (killed, SIGKILL)",
+        139 => " (segmentation fault)",
+        _ => "",
+    };
+
+    /// <summary>Stores the lines appended since the last call (idempotently), then notifies; returns the newest step.</summary>
+    private async Task<long> PumpMetricsAsync(PlatformDbContext db, NpgsqlConnection conn, Run run, MetricsFileTailer tailer, long currentStep)
+    {
+        var lines = tailer.ReadNew();
+        if (lines.Count == 0) return currentStep;
+        var points = lines.SelectMany(l => l.Values.Select(v => new MetricPoint { RunId = run.Id, Name = v.Key, Step = l.Step, Value = v.Value, WallTime = l.Time })).ToList();
+        var added = 0;
+        foreach (var chunk in points.Chunk(MetricBatch))
+            added += await MetricWriter.AppendAsync(db, run.Id, chunk);
+        var maxStep = Math.Max(currentStep, lines.Max(l => l.Step));
+        await ExecAsync(conn, "UPDATE runs SET current_step = greatest(current_step, @step) WHERE id = @id", CancellationToken.None,
+            ("step", maxStep), ("id", run.Id));
+        if (added > 0)
+            await ProgressChannels.NotifyAsync(conn, ProgressChannels.Metrics,
+                new ProgressNotice(run.Id, run.TeamId, lines.Min(l => l.Step), lines.Max(l => l.Step)));
+        return maxStep;
+    }
+
+    private static async Task<bool> CancelRequestedAsync(NpgsqlConnection conn, Guid runId)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT cancel_requested_at IS NOT NULL OR status = 'cancelled' FROM runs WHERE id = @id", conn);
+        cmd.Parameters.AddWithValue("id", runId);
+        return await cmd.ExecuteScalarAsync() is true;
+    }
+
+    private async Task FinishAsync(NpgsqlConnection conn, Run run, RunStatus status, string? error, double? finalScore)
+    {
+        await ExecAsync(conn, """
+            UPDATE runs SET status = @status, error = @error, final_score = @score, finished_at = now()
+            WHERE id = @id AND status IN ('queued', 'running')
+            """, CancellationToken.None, ("status", WireNames.ToWire(status)), ("error", (object?)error ?? DBNull.Value),
+            ("score", (object?)finalScore ?? DBNull.Value), ("id", run.Id));
+        await NotifyStatusAsync(conn, run);
+        logger.LogInformation("Run {RunId}: {Status}{Error}", run.Id, WireNames.ToWire(status), error is null ? "" : " — " + error.Split('\n')[0]);
+    }
+
+    private static Task NotifyStatusAsync(NpgsqlConnection conn, Run run) =>
+        ProgressChannels.NotifyAsync(conn, ProgressChannels.Status, new ProgressNotice(run.Id, run.TeamId));
+
+    /// <summary>A meta-network checkpoint named by the run becomes <c>npz:&lt;its file&gt;</c>; other rules pass through.</summary>
+    private async Task<string> ResolveRuleAsync(Run run, TrainSpec spec, CancellationToken ct)
+    {
+        if (run.MetaNetworkCheckpointId is not { } id) return spec.Rule;
+        await using var db = Db();
+        var checkpoint = await db.Checkpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
+                         ?? throw new FileNotFoundException($"Meta-network checkpoint {id} no longer exists.");
+        return "npz:" + StoragePaths.Resolve(checkpoint.StorageUri);
+    }
+
+    /// <summary>The name of the newest complete checkpoint (checkpoints/latest), or null.</summary>
+    public static string? LatestCheckpoint(string outDir)
+    {
+        var latest = Path.Combine(outDir, "checkpoints", "latest");
+        if (!File.Exists(latest)) return null;
+        var name = File.ReadAllText(latest).Trim();
+        return name.Length > 0 && Directory.Exists(Path.Combine(outDir, "checkpoints", name)) ? name : null;
+    }
+
+    /// <summary>Packs the newest checkpoint folder as a zip beside it and records it (kind agent, SHA-256, size, path).</summary>
+    private async Task RegisterAgentCheckpointAsync(PlatformDbContext db, Run run, string outDir)
+    {
+        var name = LatestCheckpoint(outDir);
+        if (name is null) { logger.LogWarning("Run {RunId} succeeded without a checkpoint", run.Id); return; }
+        var step = long.TryParse(name.StartsWith("step-", StringComparison.Ordinal) ? name[5..] : name, out var s) ? s : run.TotalSteps;
+        var zip = Path.Combine(outDir, $"agent-{name}.zip");
+        if (!File.Exists(zip))
+        {
+            var temp = zip + ".tmp";
+            File.Delete(temp);
+            ZipFile.CreateFromDirectory(Path.Combine(outDir, "checkpoints", name), temp, CompressionLevel.Optimal, includeBaseDirectory: false);
+            File.Move(temp, zip, overwrite: true);
+        }
+        string sha;
+        await using (var file = File.OpenRead(zip)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
+        if (await db.Checkpoints.AnyAsync(c => c.RunId == run.Id && c.Kind == CheckpointKind.Agent && c.Step == step)) return;
+        db.Checkpoints.Add(new Checkpoint
+        {
+            Id = Guid.CreateVersion7(), Kind = CheckpointKind.Agent, RunId = run.Id, TeamId = run.TeamId,
+            Name = $"{run.EnvironmentId} {run.Rule} seed {run.Seed} {name}", Step = step,
+            SizeBytes = new FileInfo(zip).Length, Sha256 = sha, StorageUri = zip, CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    private static async Task<bool> TryLockAsync(NpgsqlConnection conn, Guid runId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", conn);
+        cmd.Parameters.AddWithValue("key", "run:" + runId);
+        return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
+    private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Checkpoint storage paths as the API resolves them: absolute paths and file:// URIs as they are.</summary>
+public static class StoragePaths
+{
+    public static string Resolve(string storageUri, string storageRoot = ".local/storage")
+    {
+        if (Uri.TryCreate(storageUri, UriKind.Absolute, out var uri) && uri.IsFile) return uri.LocalPath;
+        if (Path.IsPathRooted(storageUri)) return storageUri;
+        return Path.GetFullPath(Path.Combine(Path.GetFullPath(storageRoot), storageUri));
+    }
+}

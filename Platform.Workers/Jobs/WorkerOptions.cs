@@ -1,0 +1,26 @@
+namespace Platform.Workers.Jobs;
+
+/// <summary>Settings under "Platform" (appsettings, PLATFORM__* environment variables, command line).</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Platform";
+
+    /// <summary>Where each run trains: RunsDirectory/&lt;runId&gt;/ (metrics.jsonl, checkpoints/, summary.json).
+    /// Workers on several machines that may take over each other's runs need it on shared storage.</summary>
+    public string RunsDirectory { get; set; } = ".local/runs";
+
+    /// <summary>The trainer (this very assembly unless set): run as <c>dotnet TrainerDll train ...</c>.</summary>
+    public string? TrainerDll { get; set; }
+
+    /// <summary>How often the worker reads metrics.jsonl and checks for a cancel request.</summary>
+    public double PollSeconds { get; set; } = 1;
+
+    /// <summary>Between SIGTERM and SIGKILL when a run is cancelled or the worker shuts down.</summary>
+    public double StopGraceSeconds { get; set; } = 20;
+
+    /// <summary>A job whose worker stops renewing it for this long is taken over by another worker (resumes from its checkpoint).</summary>
+    public double JobInvisibilityTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Runs executed at once by this worker (Hangfire worker count).</summary>
+    public int Concurrency { get; set; } = 1;
+}

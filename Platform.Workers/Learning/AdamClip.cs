@@ -1,0 +1,64 @@
+using static TorchSharp.torch;
+
+namespace Platform.Workers.Learning;
+
+/// <summary>
+/// The reference learner's optimiser: Adam moments (β1, β2, ε) with bias correction, update m̂ / (√v̂ + ε) where the
+/// denominator carries no gradient (meta-gradients flow only through m̂), each element of that update clipped to
+/// [−MaxAbsUpdate, MaxAbsUpdate], then scaled by −learning rate.
+/// </summary>
+public sealed record AdamClipSettings(double LearningRate, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = 1e-8, double MaxAbsUpdate = 1.0);
+
+/// <summary>Optimiser state: step count and the two moments per parameter.</summary>
+public sealed class AdamState(long count, List<Tensor> mu, List<Tensor> nu)
+{
+    public long Count { get; set; } = count;
+    public List<Tensor> Mu { get; } = mu;
+    public List<Tensor> Nu { get; } = nu;
+
+    public static AdamState Zeros(IReadOnlyList<Tensor> parameters) => new(0,
+        parameters.Select(p => zeros_like(p).detach()).ToList(), parameters.Select(p => zeros_like(p).detach()).ToList());
+}
+
+public static class AdamClip
+{
+    /// <summary>In-place step for ordinary training: parameters and moments are updated without autograd.</summary>
+    public static void Step(AdamClipSettings s, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> grads, AdamState state)
+    {
+        using var _ = no_grad();
+        state.Count++;
+        double c1 = 1 - Math.Pow(s.Beta1, state.Count), c2 = 1 - Math.Pow(s.Beta2, state.Count);
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            state.Mu[i].mul_(s.Beta1).add_(grads[i], alpha: 1 - s.Beta1);
+            state.Nu[i].mul_(s.Beta2).addcmul_(grads[i], grads[i], value: 1 - s.Beta2);
+            using var denom = (state.Nu[i] / c2).sqrt_().add_(s.Eps);
+            using var update = (state.Mu[i] / c1).div_(denom).clamp_(-s.MaxAbsUpdate, s.MaxAbsUpdate);
+            parameters[i].add_(update, alpha: -s.LearningRate);
+        }
+    }
+
+    /// <summary>
+    /// Functional step for meta-gradients: returns new parameters and moments as differentiable functions of the
+    /// inputs (the second moment enters through a stop-gradient), leaving the inputs untouched.
+    /// </summary>
+    public static (List<Tensor> Parameters, AdamState State) StepFunctional(AdamClipSettings s,
+        IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> grads, AdamState state)
+    {
+        long count = state.Count + 1;
+        double c1 = 1 - Math.Pow(s.Beta1, count), c2 = 1 - Math.Pow(s.Beta2, count);
+        var newParams = new List<Tensor>();
+        var mu = new List<Tensor>();
+        var nu = new List<Tensor>();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var m = state.Mu[i] * s.Beta1 + grads[i] * (1 - s.Beta1);
+            var v = state.Nu[i] * s.Beta2 + grads[i].square() * (1 - s.Beta2);
+            var update = (m / c1 / ((v / c2).detach().sqrt() + s.Eps)).clamp(-s.MaxAbsUpdate, s.MaxAbsUpdate);
+            newParams.Add(parameters[i] - s.LearningRate * update);
+            mu.Add(m);
+            nu.Add(v);
+        }
+        return (newParams, new AdamState(count, mu, nu));
+    }
+}

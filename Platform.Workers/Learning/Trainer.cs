@@ -1,0 +1,366 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Platform.Workers.Agents;
+using Platform.Workers.Checkpoints;
+using Platform.Workers.Environments;
+using static TorchSharp.torch;
+
+namespace Platform.Workers.Learning;
+
+/// <summary>One progress report of the loop (after each learner iteration).</summary>
+public sealed record TrainProgress(long Step, long TotalSteps, long LearnerSteps, int Episodes, double RecentReturn, double StepsPerSecond);
+
+/// <summary>What a finished (or interrupted) run reports.</summary>
+public sealed record TrainResult(long Steps, long LearnerSteps, int Episodes, double FinalReturn, bool Interrupted);
+
+/// <summary>
+/// The learner loop of the reference harness: batched actors roll out T steps, trajectories go to a replay buffer
+/// (or straight to the learner for on-policy rules), and each iteration takes one learner step once the buffer holds
+/// a batch. Metrics go to DIR/metrics.jsonl, checkpoints to DIR/checkpoints/step-XXXXXXXXXXXX (atomic rename) with
+/// DIR/checkpoints/latest naming the newest. All randomness comes from seeded streams whose state is checkpointed;
+/// environments are restored by replaying the recorded action history (they are deterministic in (seed, actions)),
+/// so a resumed run continues bit-for-bit on the same machine and thread count.
+/// </summary>
+public sealed class Trainer
+{
+    public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly IBatchedEnvironment _env;
+    private readonly ReplayBuffer? _replay;
+    private readonly int _numEnvs, _obsSize, _actions;
+    private readonly float[] _obs, _rewards, _pendingLogits;
+    private readonly bool[] _terminals;
+    private readonly int[] _pending;
+    private bool _hasPending;
+    private readonly List<byte> _actionHistory = [];
+    private readonly List<float> _returns = [];
+    private readonly List<int> _lengths = [];
+    private Dictionary<string, double> _lastLogs = [];
+
+    public TrainConfig Config { get; }
+    public string? OutDir { get; }
+    public ILearnerRule Rule { get; }
+    public LearnerCore Core { get; }
+    public EnvironmentSpec Spec { get; }
+    public double LearningRate { get; }
+    public long EnvSteps { get; private set; }
+    public long LearnerSteps { get; private set; }
+    public IReadOnlyList<float> EpisodeReturns => _returns;
+    public int ActorEnvironments => _numEnvs;
+
+    private Trainer(TrainConfig config, string? outDir)
+    {
+        config.Validate();
+        Config = config;
+        OutDir = outDir;
+        var device = Cli.DeviceOption.Parse(config.Device);
+        Spec = EnvironmentRegistry.Get(config.Env);
+        Rule = LearnerRules.Create(config.Rule, device);
+        _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
+        _env = EnvironmentRegistry.Create(config.Env, _numEnvs, (ulong)config.Seed);
+        _obsSize = Spec.ObservationSize;
+        _actions = Spec.ActionCount;
+        _obs = new float[_numEnvs * _obsSize];
+        _rewards = new float[_numEnvs];
+        _terminals = new bool[_numEnvs];
+        _pending = new int[_numEnvs];
+        _pendingLogits = new float[_numEnvs * _actions];
+        if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.RolloutLength, _obsSize, _actions);
+
+        var network = new AgentNetwork(config.Network, Rule.Heads(_actions), Spec.ObservationShape.ToArray());
+        var parameters = network.Initialize(config.Seed, device);
+        foreach (var p in parameters) p.requires_grad_(true);
+        List<Tensor> target;
+        using (no_grad()) target = parameters.Select(p => p.detach().clone()).ToList();
+        LearningRate = config.LearningRate ?? Rule.DefaultLearningRate;
+        Core = new LearnerCore
+        {
+            Network = network, Parameters = parameters, TargetParameters = target,
+            Optimizer = AdamState.Zeros(parameters),
+            OptimizerSettings = new AdamClipSettings(LearningRate, MaxAbsUpdate: config.MaxAbsUpdate),
+            Device = device, Rng = new LearnerRng(Mix((ulong)config.Seed)), ObservationShape = Spec.ObservationShape.ToArray(),
+        };
+        Rule.Initialize(Core);
+        _env.Reset(_obs);
+    }
+
+    private static ulong Mix(ulong seed) { ulong s = seed ^ 0x5DEECE66DUL; return new LearnerRng(s).NextUInt64(); }
+
+    /// <summary>A fresh run; with an output folder it writes run.json there (metrics and checkpoints go there too).</summary>
+    public static Trainer Create(TrainConfig config, string? outDir)
+    {
+        var trainer = new Trainer(config, outDir);
+        if (outDir is not null)
+        {
+            Directory.CreateDirectory(outDir);
+            File.WriteAllText(Path.Combine(outDir, RunFile), trainer.RunJson());
+            File.WriteAllText(Path.Combine(outDir, MetricsFile), "");
+        }
+        return trainer;
+    }
+
+    /// <summary>Continues the run in <paramref name="outDir"/> from its latest checkpoint, optionally to a new step total.</summary>
+    public static Trainer Resume(string outDir, long? steps = null)
+    {
+        var config = ReadConfig(outDir);
+        if (steps is { } s) config = config with { Steps = s };
+        var checkpoint = LatestCheckpoint(outDir) ?? throw new ArgumentException($"--resume {outDir}: no checkpoint found");
+        var trainer = new Trainer(config, outDir);
+        trainer.Load(checkpoint);
+        return trainer;
+    }
+
+    public static TrainConfig ReadConfig(string outDir)
+    {
+        var path = Path.Combine(outDir, RunFile);
+        if (!File.Exists(path)) throw new ArgumentException($"{outDir}: no {RunFile}");
+        var node = JsonNode.Parse(File.ReadAllText(path))!["config"] ?? throw new InvalidDataException($"{path}: no config");
+        return node.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{path}: bad config");
+    }
+
+    public static string? LatestCheckpoint(string outDir)
+    {
+        var latest = Path.Combine(outDir, "checkpoints", "latest");
+        if (!File.Exists(latest)) return null;
+        var dir = Path.Combine(outDir, "checkpoints", File.ReadAllText(latest).Trim());
+        return Directory.Exists(dir) ? dir : null;
+    }
+
+    private string RunJson()
+    {
+        var root = new JsonObject
+        {
+            ["config"] = JsonSerializer.SerializeToNode(Config, Json),
+            ["learning_rate"] = LearningRate,
+            ["rule_hyperparameters"] = JsonSerializer.SerializeToNode(Rule.HyperParameters, Rule.HyperParameters.GetType(), Json),
+            ["optimizer"] = JsonSerializer.SerializeToNode(Core.OptimizerSettings, Json),
+            ["actor_environments"] = _numEnvs,
+            ["agent_parameters"] = Core.Network.ParameterCount,
+            ["device"] = Core.Device.ToString(),
+            ["threads"] = get_num_threads(),
+            ["rollout_convention"] = "obs[0..T], actions[0..T], rewards[0..T-1], is_terminal[t]: episode ended after a[t]; auto-reset, no terminal observations",
+        };
+        return root.ToJsonString(Json);
+    }
+
+    private void SampleActions(bool first)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var logits = Core.Network.Logits(Core.Parameters, Core.ObservationTensor(_obs, _numEnvs)).cpu();
+        logits.data<float>().CopyTo(_pendingLogits);
+        for (int i = 0; i < _numEnvs; i++) _pending[i] = Core.Rng.SampleSoftmax(_pendingLogits.AsSpan(i * _actions, _actions));
+        _hasPending = first || _hasPending;
+    }
+
+    /// <summary>Rolls every actor environment T steps with the current parameters.</summary>
+    private TrajectoryBatch Rollout()
+    {
+        int t = Config.RolloutLength;
+        var batch = new TrajectoryBatch(t, _numEnvs, _obsSize, _actions);
+        if (!_hasPending) SampleActions(true);
+        for (int s = 0; s <= t; s++)
+        {
+            Array.Copy(_obs, 0, batch.Observations, (long)s * _numEnvs * _obsSize, _obs.Length);
+            Array.Copy(_pendingLogits, 0, batch.BehaviourLogits, s * _numEnvs * _actions, _pendingLogits.Length);
+            for (int i = 0; i < _numEnvs; i++) batch.ActionsTaken[s * _numEnvs + i] = _pending[i];
+            if (s == t) break;
+            _env.Step(_pending, _obs, _rewards, _terminals);
+            foreach (var a in _pending) _actionHistory.Add((byte)a);
+            for (int i = 0; i < _numEnvs; i++)
+            {
+                batch.Rewards[s * _numEnvs + i] = _rewards[i];
+                batch.IsTerminal[s * _numEnvs + i] = _terminals[i] ? 1 : 0;
+                if (_terminals[i])
+                {
+                    var stats = _env.GetEpisodeStats(i);
+                    _returns.Add(stats.LastReturn);
+                    _lengths.Add(stats.LastLength);
+                }
+            }
+            EnvSteps += _numEnvs;
+            SampleActions(false);
+        }
+        return batch;
+    }
+
+    /// <summary>One iteration: actors, then (once the buffer holds a batch) one learner step.</summary>
+    public void Iterate()
+    {
+        var batch = Core.Time("actor", Rollout);
+        if (_replay is null)
+        {
+            _lastLogs = Rule.Update(Core, batch);
+            LearnerSteps++;
+            return;
+        }
+        _replay.Add(batch);
+        if (_replay.Count >= Config.BatchSize)
+        {
+            var sample = _replay.Sample(Config.BatchSize, Core.Rng);
+            _lastLogs = Rule.Update(Core, sample);
+            LearnerSteps++;
+        }
+    }
+
+    public double RecentReturn(int n = 100) => _returns.Count == 0 ? double.NaN : _returns.TakeLast(n).Average();
+
+    /// <summary>Runs until <see cref="TrainConfig.Steps"/> environment steps (or cancellation: then it checkpoints and reports Interrupted).</summary>
+    public TrainResult Run(CancellationToken cancel = default, Action<TrainProgress>? progress = null)
+    {
+        long logStart = Stopwatch.GetTimestamp();
+        long logSteps = EnvSteps;
+        long lastCheckpoint = EnvSteps;
+        int iteration = 0;
+        double sps = 0;
+        while (EnvSteps < Config.Steps)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                if (OutDir is not null) SaveCheckpoint();
+                return Result(true);
+            }
+            Iterate();
+            iteration++;
+            if (iteration % Config.LogEvery == 0 || EnvSteps >= Config.Steps)
+            {
+                double elapsed = Stopwatch.GetElapsedTime(logStart).TotalSeconds;
+                sps = (EnvSteps - logSteps) / Math.Max(elapsed, 1e-9);
+                (logStart, logSteps) = (Stopwatch.GetTimestamp(), EnvSteps);
+                if (OutDir is not null) AppendMetrics(sps);
+            }
+            if (OutDir is not null && Config.CheckpointEvery > 0 && EnvSteps - lastCheckpoint >= Config.CheckpointEvery && EnvSteps < Config.Steps)
+            {
+                SaveCheckpoint();
+                lastCheckpoint = EnvSteps;
+            }
+            progress?.Invoke(new TrainProgress(EnvSteps, Config.Steps, LearnerSteps, _returns.Count, RecentReturn(), sps));
+        }
+        if (OutDir is not null)
+        {
+            SaveCheckpoint();
+            var summary = new JsonObject { ["steps"] = EnvSteps, ["final_return"] = Finite(RecentReturn()), ["episodes"] = _returns.Count, ["learner_steps"] = LearnerSteps };
+            File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
+        }
+        return Result(false);
+    }
+
+    private TrainResult Result(bool interrupted) => new(EnvSteps, LearnerSteps, _returns.Count, RecentReturn(), interrupted);
+
+    private static JsonNode? Finite(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+
+    private void AppendMetrics(double sps)
+    {
+        var values = new JsonObject();
+        void Put(string k, double v) { if (double.IsFinite(v)) values[k] = v; }
+        Put("episode_return", RecentReturn());
+        Put("episode_length", _lengths.Count == 0 ? double.NaN : _lengths.TakeLast(100).Average());
+        Put("steps_per_second", sps);
+        Put("learner_steps", LearnerSteps);
+        Put("episodes", _returns.Count);
+        foreach (var (k, v) in _lastLogs) Put(k, v);
+        var line = new JsonObject
+        {
+            ["step"] = EnvSteps,
+            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+            ["values"] = values,
+        };
+        using var stream = new FileStream(Path.Combine(OutDir!, MetricsFile), FileMode.Append, FileAccess.Write, FileShare.Read);
+        using var writer = new StreamWriter(stream);
+        writer.WriteLine(line.ToJsonString());
+        writer.Flush();
+        stream.Flush(true);
+    }
+
+    // ---- checkpoints ----
+
+    /// <summary>Writes DIR/checkpoints/step-XXXXXXXXXXXX atomically (temporary folder, then rename) and updates latest.</summary>
+    public string SaveCheckpoint()
+    {
+        if (OutDir is null) throw new InvalidOperationException("no output folder");
+        var root = Path.Combine(OutDir, "checkpoints");
+        Directory.CreateDirectory(root);
+        var name = $"step-{EnvSteps:D12}";
+        var final = Path.Combine(root, name);
+        var tmp = Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+
+        Npz.Write(Path.Combine(tmp, "agent.npz"), Core.SaveParameters(Core.Parameters));
+        Npz.Write(Path.Combine(tmp, "target.npz"), Core.SaveParameters(Core.TargetParameters));
+        var opt = new Dictionary<string, NpyArray> { ["count"] = NpyArray.Of(new long[] { Core.Optimizer.Count }, 1) };
+        for (int i = 0; i < Core.Network.Specs.Count; i++)
+        {
+            opt[$"mu/{Core.Network.Specs[i].Name}"] = NpyTensors.FromTensor(Core.Optimizer.Mu[i]);
+            opt[$"nu/{Core.Network.Specs[i].Name}"] = NpyTensors.FromTensor(Core.Optimizer.Nu[i]);
+        }
+        Npz.Write(Path.Combine(tmp, "optimizer.npz"), opt);
+        Npz.Write(Path.Combine(tmp, "rule_state.npz"), Rule.SaveState());
+        if (_replay is not null) Npz.Write(Path.Combine(tmp, "replay.npz"), _replay.ToArrays());
+        Npz.Write(Path.Combine(tmp, "env.npz"), new Dictionary<string, NpyArray>
+        {
+            ["action_history"] = NpyArray.Of(_actionHistory.ToArray(), _actionHistory.Count / _numEnvs, _numEnvs),
+            ["episode_returns"] = NpyArray.Of(_returns.ToArray(), _returns.Count),
+            ["episode_lengths"] = NpyArray.Of(_lengths.ToArray(), _lengths.Count),
+        });
+        var state = new JsonObject
+        {
+            ["step"] = EnvSteps,
+            ["learner_step"] = LearnerSteps,
+            ["rng_state"] = Core.Rng.State.ToString(),
+            ["has_pending"] = _hasPending,
+            ["pending_actions"] = new JsonArray(_pending.Select(a => (JsonNode)a).ToArray()),
+            ["pending_logits"] = new JsonArray(_pendingLogits.Select(l => (JsonNode)BitConverter.SingleToInt32Bits(l)).ToArray()),
+            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+        };
+        File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
+
+        if (Directory.Exists(final)) Directory.Delete(final, true);
+        Directory.Move(tmp, final);
+        var latestTmp = Path.Combine(root, $".latest-{Environment.ProcessId}");
+        File.WriteAllText(latestTmp, name);
+        File.Move(latestTmp, Path.Combine(root, "latest"), true);
+
+        var old = Directory.GetDirectories(root, "step-*").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        foreach (var n in old.Take(Math.Max(0, old.Count - Config.KeepCheckpoints))) Directory.Delete(Path.Combine(root, n!), true);
+        return final;
+    }
+
+    private void Load(string dir)
+    {
+        LearnerCore.LoadInto(Core.Network, Core.Parameters, Npz.Read(Path.Combine(dir, "agent.npz")), "agent.npz");
+        LearnerCore.LoadInto(Core.Network, Core.TargetParameters, Npz.Read(Path.Combine(dir, "target.npz")), "target.npz");
+        var opt = Npz.Read(Path.Combine(dir, "optimizer.npz"));
+        Core.Optimizer.Count = ((long[])opt["count"].Data)[0];
+        LearnerCore.LoadInto(Core.Network, Core.Optimizer.Mu, Core.Network.Specs.ToDictionary(s => s.Name, s => opt[$"mu/{s.Name}"]), "optimizer.npz mu");
+        LearnerCore.LoadInto(Core.Network, Core.Optimizer.Nu, Core.Network.Specs.ToDictionary(s => s.Name, s => opt[$"nu/{s.Name}"]), "optimizer.npz nu");
+        Rule.LoadState(Npz.Read(Path.Combine(dir, "rule_state.npz")), Core.Device);
+        if (_replay is not null) _replay.Load(Npz.Read(Path.Combine(dir, "replay.npz"), new NpzReadLimits(MaxArrayBytes: 8L << 30, MaxTotalBytes: 16L << 30)));
+
+        var env = Npz.Read(Path.Combine(dir, "env.npz"));
+        var history = (byte[])env["action_history"].Data;
+        if (history.Length % _numEnvs != 0) throw new InvalidDataException("env.npz: action history does not match the actor count");
+        var actions = new int[_numEnvs];
+        for (int k = 0; k < history.Length; k += _numEnvs)
+        {
+            for (int i = 0; i < _numEnvs; i++) actions[i] = history[k + i];
+            _env.Step(actions, _obs, _rewards, _terminals);
+        }
+        _actionHistory.AddRange(history);
+        _returns.AddRange((float[])env["episode_returns"].Data);
+        _lengths.AddRange((int[])env["episode_lengths"].Data);
+
+        var state = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "state.json")))!;
+        EnvSteps = state["step"]!.GetValue<long>();
+        LearnerSteps = state["learner_step"]!.GetValue<long>();
+        Core.Rng.State = ulong.Parse(state["rng_state"]!.GetValue<string>());
+        _hasPending = state["has_pending"]!.GetValue<bool>();
+        var pa = state["pending_actions"]!.AsArray();
+        var pl = state["pending_logits"]!.AsArray();
+        for (int i = 0; i < _numEnvs; i++) _pending[i] = pa[i]!.GetValue<int>();
+        for (int i = 0; i < _pendingLogits.Length; i++) _pendingLogits[i] = BitConverter.Int32BitsToSingle(pl[i]!.GetValue<int>());
+        if (EnvSteps != history.Length) throw new InvalidDataException("state.json: step does not match the action history");
+    }
+}
