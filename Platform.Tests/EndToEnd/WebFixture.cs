@@ -137,7 +137,11 @@ public sealed class WebFixture : WorkerFixture, IAsyncLifetime
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("[data-test=signin-submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/signin"));
+        try { await page.WaitForURLAsync(url => !url.Contains("/signin")); }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"Sign-in did not leave /signin ({page.Url}).\n--- page ---\n{await page.InnerTextAsync("body")}\n--- web log ---\n{WebLog}", ex);
+        }
         await WaitForCircuitAsync(page);
     }
 
