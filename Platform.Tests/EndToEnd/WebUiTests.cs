@@ -119,9 +119,10 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.GotoAsync("/submit?env=catch/5x5");
         await WebFixture.WaitForCircuitAsync(page);
         await SelectAsync(page, "rule-select", "actor-critic");
-        await page.FillAsync("#steps", "6000");
+        await SelectAsync(page, "hp-net", "small");
+        await page.FillAsync("#steps", "3000");
         await page.FillAsync("#seeds", "3");
-        await page.FillAsync("#hp-checkpoint-every", "2000");
+        await page.FillAsync("#hp-checkpoint-every", "1000");
         await page.FillAsync("#hp-log-every", "2");
         await page.FillAsync("#tags", "e2e");
         await WebFixture.ScreenshotAsync(page, "submit");
@@ -132,7 +133,8 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test=live]")).ToBeVisibleAsync();
         var spec = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
         Assert.Equal("actor-critic", spec.GetProperty("rule").GetString());
-        Assert.Equal(6000, spec.GetProperty("totalSteps").GetInt64());
+        Assert.Equal(3000, spec.GetProperty("totalSteps").GetInt64());
+        Assert.Equal("small", spec.GetProperty("spec").GetProperty("hyperparameters").GetProperty("net").GetString());
 
         // No reload from here on: a marker on window survives only if the page is never reloaded.
         await page.EvaluateAsync("() => window.__noReload = 42");
@@ -149,7 +151,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
 
         // It completes, still without a reload.
         await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "succeeded",
-            new LocatorAssertionsToHaveAttributeOptions { Timeout = 180_000 });
+            new LocatorAssertionsToHaveAttributeOptions { Timeout = 240_000 });
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await Assertions.Expect(page.Locator("[data-test=download-checkpoint]").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await WebFixture.ScreenshotAsync(page, "run-detail");
