@@ -130,7 +130,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
         var runId = Guid.Parse(page.Url[^36..]);
         await WebFixture.WaitForCircuitAsync(page);
-        await Assertions.Expect(page.Locator("[data-test=live]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-test=live]")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         var spec = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
         Assert.Equal("actor-critic", spec.GetProperty("rule").GetString());
         Assert.Equal(3000, spec.GetProperty("totalSteps").GetInt64());
