@@ -150,8 +150,10 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
             null, new PageWaitForFunctionOptions { Timeout = 120_000 });
 
         // It completes, still without a reload.
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromMinutes(5), worker);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
         await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "succeeded",
-            new LocatorAssertionsToHaveAttributeOptions { Timeout = 240_000 });
+            new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 });
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await Assertions.Expect(page.Locator("[data-test=download-checkpoint]").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await WebFixture.ScreenshotAsync(page, "run-detail");
