@@ -148,9 +148,8 @@ public sealed class WebFixture : WorkerFixture, IAsyncLifetime
     /// <summary>Waits until the Blazor circuit is up and the page is interactive (the live badge renders either way).</summary>
     public static async Task WaitForCircuitAsync(IPage page)
     {
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
-        await page.Locator("[data-test=live], [data-test=offline], h4, h6").First.WaitForAsync();
-        await page.WaitForTimeoutAsync(300);
+        await page.Locator("body[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await page.WaitForTimeoutAsync(200);
     }
 
     public static async Task ScreenshotAsync(IPage page, string name)

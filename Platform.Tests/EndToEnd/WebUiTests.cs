@@ -152,8 +152,15 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         // It completes, still without a reload.
         var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromMinutes(5), worker);
         Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
-        await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "succeeded",
-            new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 });
+        try
+        {
+            await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "succeeded",
+                new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 });
+        }
+        catch (PlaywrightException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"The page did not show the finished run.\n{ex.Message}\n--- web log ---\n{fx.WebLog}");
+        }
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await Assertions.Expect(page.Locator("[data-test=download-checkpoint]").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await WebFixture.ScreenshotAsync(page, "run-detail");
