@@ -42,6 +42,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-test=me-email]")).ToContainTextAsync(user.Email);
         await page.ClickAsync("[data-test=reveal-key]");
+        await Assertions.Expect(page.Locator("#api-key")).Not.ToHaveValueAsync(new Regex("•"));
         var key = await page.InputValueAsync("#api-key");
         // The shown key is a working API key of this user.
         using var client = fx.Client(key);
