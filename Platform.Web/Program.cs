@@ -1,27 +1,93 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
 using Platform.Web.Components;
+using Platform.Web.Services;
 
 var builder = WebApplication.CreateBuilder(args);
+// Serve static web assets (MudBlazor's css/js, wwwroot) from the build output too, not only in Development:
+// the end-to-end tests and scripts/run.sh run the Release build directly.
+builder.WebHost.UseStaticWebAssets();
 
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
+builder.Services.Configure<PlatformApiOptions>(builder.Configuration.GetSection(PlatformApiOptions.Section));
+builder.Services.AddHttpClient<PlatformApiClient>((sp, http) =>
+{
+    http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<PlatformApiOptions>>().Value.BaseUrl.TrimEnd('/') + "/");
+    http.Timeout = TimeSpan.FromSeconds(30);
+});
+builder.Services.AddHttpClient(nameof(PlatformApiClient), (sp, http) =>
+    http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<PlatformApiOptions>>().Value.BaseUrl.TrimEnd('/') + "/"));
+builder.Services.AddScoped<ProgressFeed>();
+builder.Services.AddScoped<WebSignIn>();
+
+builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+    .AddCookie(o =>
+    {
+        o.Cookie.Name = "disco.web";
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Lax;
+        o.LoginPath = "/signin";
+        o.LogoutPath = "/signout";
+        o.ExpireTimeSpan = TimeSpan.FromHours(12);
+        o.SlidingExpiration = true;
+    });
+builder.Services.AddAuthorization();
+builder.Services.AddCascadingAuthenticationState();
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
 
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
-    // The default HSTS value is 30 days. You may want to change this for production scenarios, see https://aka.ms/aspnetcore-hsts.
-    app.UseHsts();
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseHttpsRedirection();
 
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
+app.MapWebEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
+
+/// <summary>The web app's own endpoints: sign-out and the checkpoint download proxy.</summary>
+internal static class WebEndpoints
+{
+    public static void MapWebEndpoints(this WebApplication app)
+    {
+        app.MapPost("/signout", async (HttpContext ctx, WebSignIn signIn, IHttpClientFactory factory) =>
+        {
+            await signIn.SignOutAsync(ctx, factory);
+            return Results.LocalRedirect("/signin");
+        });
+
+        // The browser has no API key: it downloads through the web app, which adds the user's key server-side.
+        app.MapGet("/download/checkpoints/{id:guid}", async (Guid id, HttpContext ctx, IHttpClientFactory factory) =>
+        {
+            var key = ctx.User.FindFirst(WebClaims.ApiKey)?.Value;
+            if (key is null) return Results.Challenge();
+            var http = factory.CreateClient(nameof(PlatformApiClient));
+            var request = new HttpRequestMessage(HttpMethod.Get, $"api/checkpoints/{id}/download");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            HttpResponseMessage response;
+            try { response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.RequestAborted); }
+            catch (HttpRequestException) { return Results.Problem("The platform API is unreachable.", statusCode: 502); }
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                return Results.Problem(status == 404 ? "No such checkpoint (or its file is missing)." : "The API refused the download.", statusCode: status);
+            }
+            ctx.Response.RegisterForDispose(response);
+            if (response.Headers.TryGetValues("X-Checksum-Sha256", out var sha)) ctx.Response.Headers["X-Checksum-Sha256"] = sha.First();
+            var fileName = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? $"{id}.npz";
+            return Results.Stream(await response.Content.ReadAsStreamAsync(ctx.RequestAborted), "application/octet-stream", fileName,
+                lastModified: null, entityTag: null, enableRangeProcessing: false);
+        }).RequireAuthorization();
+    }
+}

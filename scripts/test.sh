@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what the tests need
-# (as root, via apt: python3-numpy, postgresql), starts a private PostgreSQL, restores, builds
+# (as root, via apt: python3-numpy, chromium, postgresql), starts a private PostgreSQL, restores, builds
 # Release and runs xunit; ends with "N passed, M failed". Extra arguments go to `dotnet test`
 # (e.g. --filter FullyQualifiedName~UpdateRules).
 set -euo pipefail
@@ -9,6 +9,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 need_apt=()
 /usr/bin/python3 -c "import numpy" 2>/dev/null || need_apt+=(python3-numpy)
+# The browser tests (Platform.Tests/EndToEnd) drive Debian's chromium through Playwright's bundled driver.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need_apt[*]}"

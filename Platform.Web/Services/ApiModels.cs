@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace Platform.Web.Services;
+
+// The API's wire shapes (camelCase JSON; enums as kebab-case strings, kept as strings here).
+
+public sealed record MeDto(Guid Id, string Email, string? DisplayName, Guid TeamId, bool IsAdmin);
+public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, string Key);
+
+public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, string Name, string? Description,
+    double? RandomScore, double? ReferenceScore);
+public sealed record RuleInfo(string Id, string Description, bool MetaLearned);
+
+public sealed record RunDto(
+    Guid Id, string Kind, string Status, string Queue, string Env, string Rule, long Seed,
+    long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
+    Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt)
+{
+    public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
+    public bool IsActive => Status is "queued" or "running";
+}
+
+public sealed record RunPage(List<RunDto> Items, int Page, int PageSize, int Total);
+
+public sealed record MetricPointDto(long Step, double Value, DateTimeOffset WallTime);
+public sealed record MetricSeriesDto(string Name, int TotalPoints, List<MetricPointDto> Points);
+public sealed record RunMetricsDto(Guid RunId, List<MetricSeriesDto> Series);
+
+public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long Step, long SizeBytes,
+    string Sha256, DateTimeOffset CreatedAt, bool Shared);
+
+public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised);
+public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, List<Guid> ReferenceRunIds);
+public sealed record LeaderboardEntryDto(string Env, string Rule, long Steps, List<SeedScoreDto> Seeds,
+    double MeanScore, double? MeanNormalised, NormalisationDto Normalisation);
+public sealed record LeaderboardAggregateDto(string Rule, long Steps, double? Iqm, double? CiLow, double? CiHigh,
+    int Environments, int Scores, List<Guid> RunIds, string? Note);
+public sealed record LeaderboardDto(string Suite, string DisplayName, List<LeaderboardAggregateDto> Aggregates,
+    List<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed);
+
+/// <summary>Body of POST /api/runs.</summary>
+public sealed class SubmitRunBody
+{
+    public string? Kind { get; set; }
+    public string? Env { get; set; }
+    public string? Rule { get; set; }
+    public long? Steps { get; set; }
+    public long? Seed { get; set; }
+    public string? Queue { get; set; }
+    public Dictionary<string, JsonElement>? Hyperparameters { get; set; }
+    public List<string>? Tags { get; set; }
+    public Guid? MetaNetworkCheckpointId { get; set; }
+}
+
+// Live messages from /hubs/progress.
+public sealed record LivePoint(string Name, long Step, double Value, DateTimeOffset WallTime);
+public sealed record MetricsMessage(Guid RunId, List<LivePoint> Points);
+public sealed record ProgressMessage(Guid RunId, long Step, long TotalSteps);

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace Platform.Web.Services;
+
+/// <summary>
+/// Typed client of Platform.Api, used from the Blazor circuit. Every request carries the signed-in user's API key
+/// (from the server-side auth cookie's claims) as a bearer token; the key never goes to the browser's scripts.
+/// </summary>
+public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvider auth)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public Uri BaseAddress => http.BaseAddress!;
+
+    public async Task<string?> ApiKeyAsync()
+    {
+        var state = await auth.GetAuthenticationStateAsync();
+        return state.User.FindFirst(WebClaims.ApiKey)?.Value;
+    }
+
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string url, HttpContent? content = null, CancellationToken ct = default)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = content };
+            if (await ApiKeyAsync() is { } key) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode) return await ApiResult<T>.FromProblemAsync(response, ct);
+            if (typeof(T) == typeof(bool) || response.StatusCode == HttpStatusCode.NoContent)
+                return ApiResult<T>.Success(default!, response.StatusCode);
+            var value = await response.Content.ReadFromJsonAsync<T>(Json, ct);
+            return ApiResult<T>.Success(value!, response.StatusCode);
+        }
+        catch (HttpRequestException ex) { return ApiResult<T>.FromUnreachable(ex); }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested) { return ApiResult<T>.FromUnreachable(ex); }
+    }
+
+    public Task<ApiResult<MeDto>> MeAsync(CancellationToken ct = default) => SendAsync<MeDto>(HttpMethod.Get, "api/auth/me", ct: ct);
+    public Task<ApiResult<List<ApiKeyDto>>> KeysAsync(CancellationToken ct = default) => SendAsync<List<ApiKeyDto>>(HttpMethod.Get, "api/auth/keys", ct: ct);
+    public Task<ApiResult<CreatedApiKeyDto>> CreateKeyAsync(string name, CancellationToken ct = default) =>
+        SendAsync<CreatedApiKeyDto>(HttpMethod.Post, "api/auth/keys", JsonContent.Create(new { name }, options: Json), ct);
+    public Task<ApiResult<bool>> RevokeKeyAsync(Guid id, CancellationToken ct = default) => SendAsync<bool>(HttpMethod.Delete, $"api/auth/keys/{id}", ct: ct);
+
+    public Task<ApiResult<List<EnvironmentDto>>> EnvironmentsAsync(CancellationToken ct = default) =>
+        SendAsync<List<EnvironmentDto>>(HttpMethod.Get, "api/environments", ct: ct);
+    public Task<ApiResult<List<RuleInfo>>> RulesAsync(CancellationToken ct = default) =>
+        SendAsync<List<RuleInfo>>(HttpMethod.Get, "api/rules", ct: ct);
+
+    public Task<ApiResult<RunPage>> RunsAsync(string? env = null, string? rule = null, string? status = null, string? tag = null,
+        int page = 1, int pageSize = 20, CancellationToken ct = default)
+    {
+        var q = new List<string> { $"page={page}", $"pageSize={pageSize}" };
+        if (!string.IsNullOrEmpty(env)) q.Add("env=" + Uri.EscapeDataString(env));
+        if (!string.IsNullOrEmpty(rule)) q.Add("rule=" + Uri.EscapeDataString(rule));
+        if (!string.IsNullOrEmpty(status)) q.Add("status=" + Uri.EscapeDataString(status));
+        if (!string.IsNullOrEmpty(tag)) q.Add("tag=" + Uri.EscapeDataString(tag));
+        return SendAsync<RunPage>(HttpMethod.Get, "api/runs?" + string.Join('&', q), ct: ct);
+    }
+
+    public Task<ApiResult<RunDto>> RunAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Get, $"api/runs/{id}", ct: ct);
+
+    public Task<ApiResult<RunMetricsDto>> MetricsAsync(Guid id, string? name = null, int maxPoints = 400, CancellationToken ct = default) =>
+        SendAsync<RunMetricsDto>(HttpMethod.Get, $"api/runs/{id}/metrics?maxPoints={maxPoints}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name)), ct: ct);
+
+    public Task<ApiResult<RunDto>> SubmitAsync(SubmitRunBody body, string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        var content = JsonContent.Create(body, options: new JsonSerializerOptions(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
+        return SendWithHeaderAsync<RunDto>(HttpMethod.Post, "api/runs", content, "Idempotency-Key", idempotencyKey, ct);
+    }
+
+    private async Task<ApiResult<T>> SendWithHeaderAsync<T>(HttpMethod method, string url, HttpContent content, string header, string? value, CancellationToken ct)
+    {
+        if (value is null) return await SendAsync<T>(method, url, content, ct);
+        try
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = content };
+            request.Headers.TryAddWithoutValidation(header, value);
+            if (await ApiKeyAsync() is { } key) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode) return await ApiResult<T>.FromProblemAsync(response, ct);
+            return ApiResult<T>.Success((await response.Content.ReadFromJsonAsync<T>(Json, ct))!, response.StatusCode);
+        }
+        catch (HttpRequestException ex) { return ApiResult<T>.FromUnreachable(ex); }
+    }
+
+    public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
+
+    public Task<ApiResult<List<CheckpointDto>>> CheckpointsAsync(Guid? runId = null, string? kind = null, CancellationToken ct = default)
+    {
+        var q = new List<string> { "limit=200" };
+        if (runId is not null) q.Add($"runId={runId}");
+        if (kind is not null) q.Add("kind=" + kind);
+        return SendAsync<List<CheckpointDto>>(HttpMethod.Get, "api/checkpoints?" + string.Join('&', q), ct: ct);
+    }
+
+    /// <summary>Uploads a meta-network (.npz) as multipart form data (fields: file, name).</summary>
+    public Task<ApiResult<CheckpointDto>> UploadCheckpointAsync(string name, Stream file, string fileName, CancellationToken ct = default)
+    {
+        var form = new MultipartFormDataContent();
+        var part = new StreamContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(part, "file", fileName);
+        form.Add(new StringContent(name), "name");
+        return SendAsync<CheckpointDto>(HttpMethod.Post, "api/checkpoints", form, ct);
+    }
+
+    public Task<ApiResult<LeaderboardDto>> LeaderboardAsync(string suite, CancellationToken ct = default) =>
+        SendAsync<LeaderboardDto>(HttpMethod.Get, $"api/leaderboards/{Uri.EscapeDataString(suite)}", ct: ct);
+}
