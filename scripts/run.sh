@@ -47,7 +47,7 @@ trap cleanup INT TERM EXIT
 pids+=($!)
 dotnet "Platform.Workers/$BIN/Platform.Workers.dll" worker --queues gpu,cpu --name "$(hostname)-worker-1" > .local/logs/worker.log 2>&1 &
 pids+=($!)
-(cd Platform.Web && exec dotnet "$BIN/Platform.Web.dll" --urls "http://127.0.0.1:$WEB_PORT") > .local/logs/web.log 2>&1 &
+(cd Platform.Web && PlatformApi__BaseUrl="http://127.0.0.1:$API_PORT" exec dotnet "$BIN/Platform.Web.dll" --urls "http://127.0.0.1:$WEB_PORT") > .local/logs/web.log 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 60); do
