@@ -22,4 +22,9 @@ public sealed class PlatformOptions
 
     /// <summary>Largest request body accepted (JSON endpoints); uploads would raise it per endpoint.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest meta-network upload (the released Disco103 file is 2.8 MB).</summary>
+    public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
+
+    public const long DefaultMaxUploadBytes = 64L * 1024 * 1024;
 }

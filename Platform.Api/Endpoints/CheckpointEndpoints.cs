@@ -1,10 +1,14 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Workers.Checkpoints;
+using Platform.Workers.UpdateRules.Disco;
 
 namespace Platform.Api.Endpoints;
 
@@ -23,6 +27,93 @@ public static class CheckpointEndpoints
             .WithSummary("Download a checkpoint file")
             .WithDescription("Streams the file (range requests supported); X-Checksum-Sha256 carries its SHA-256 in hex.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/", Upload)
+            .WithSummary("Upload a meta-network (.npz in the Disco103 layout)")
+            .WithDescription("multipart/form-data with fields 'file' (the .npz) and 'name'. Every array is checked against " +
+                             "the Disco103 architecture (names, shapes, dtype, finite values) before anything is stored.")
+            .DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(PlatformOptions.DefaultMaxUploadBytes))
+            .Produces<CheckpointDto>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+    }
+
+    private static async Task<IResult> Upload(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db,
+        IOptions<PlatformOptions> options, IHostEnvironment host, CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Send multipart/form-data with fields 'file' and 'name'.");
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problems.Status(StatusCodes.Status413PayloadTooLarge, "The upload is too large.", "file");
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return Problems.Field("file", "The multipart body could not be read: " + ex.Message);
+        }
+
+        var name = form["name"].ToString().Trim();
+        if (name.Length is 0 or > 100 || name.Any(char.IsControl))
+            return Problems.Field("name", "A name of 1 to 100 printable characters is required.");
+        var file = form.Files.GetFile("file");
+        if (file is null || file.Length == 0) return Problems.Field("file", "A non-empty .npz file is required.");
+        if (file.Length > options.Value.MaxUploadBytes)
+            return Problems.Status(StatusCodes.Status413PayloadTooLarge, "The upload is too large.", "file");
+
+        // Validate everything in memory first: nothing is written unless the file is a valid meta-network.
+        byte[] bytes;
+        using (var buffer = new MemoryStream((int)file.Length))
+        {
+            await file.CopyToAsync(buffer, ct);
+            bytes = buffer.ToArray();
+        }
+        try
+        {
+            var arrays = Npz.Read(new MemoryStream(bytes, writable: false),
+                new NpzReadLimits(MaxArrayBytes: options.Value.MaxUploadBytes, MaxTotalBytes: 4 * options.Value.MaxUploadBytes, MaxEntries: 256));
+            MetaNetworkValidator.Validate(arrays);
+        }
+        catch (NpyFormatException ex)
+        {
+            return Problems.Field("file", "Not a readable .npz file: " + ex.Message);
+        }
+        catch (MetaNetworkFormatException ex)
+        {
+            return Problems.Field("file", "Not a Disco103-layout meta-network: " + ex.Message);
+        }
+
+        var id = Guid.NewGuid();
+        var relative = Path.Combine("meta-networks", $"{id:N}.npz");
+        var root = Path.GetFullPath(options.Value.StorageRoot, host.ContentRootPath);
+        var path = Path.Combine(root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".uploading";
+        await File.WriteAllBytesAsync(temporary, bytes, ct);
+        File.Move(temporary, path);
+
+        var checkpoint = new Checkpoint
+        {
+            Id = id, Kind = CheckpointKind.MetaNetwork, TeamId = user.GetTeamId(), Name = name, Step = 0,
+            SizeBytes = bytes.Length, Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            StorageUri = relative, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Checkpoints.Add(checkpoint);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            File.Delete(path);   // the row failed: leave no orphan file behind
+            throw;
+        }
+        return TypedResults.Created($"/api/checkpoints/{id}", new CheckpointDto(checkpoint.Id, checkpoint.Kind, checkpoint.Name,
+            null, 0, checkpoint.SizeBytes, checkpoint.Sha256, checkpoint.CreatedAt, false));
     }
 
     private static IQueryable<Checkpoint> Visible(PlatformDbContext db, Guid teamId) =>

@@ -27,6 +27,9 @@ public class ApiFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public WebApplication App { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
+    /// <summary>This fixture's private storage folder (uploaded files land here).</summary>
+    public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"platform-storage-{Guid.NewGuid():N}");
+
     public TestUser TeamA { get; private set; } = null!;
     public TestUser TeamB { get; private set; } = null!;
 
@@ -42,6 +45,7 @@ public class ApiFixture : IAsyncLifetime
                 ["Platform:AdminEmail"] = AdminEmail,
                 ["Platform:AdminPassword"] = AdminPassword,
                 ["Platform:AdminApiKey"] = AdminKey,
+                ["Platform:StorageRoot"] = StorageRoot,
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
             });
@@ -61,6 +65,7 @@ public class ApiFixture : IAsyncLifetime
         await App.StopAsync();
         await App.DisposeAsync();
         await TestDatabase.DropAsync(ConnectionString);
+        if (Directory.Exists(StorageRoot)) Directory.Delete(StorageRoot, recursive: true);
     }
 
     public PlatformDbContext Db() => PlatformDbContext.Create(ConnectionString);

@@ -58,30 +58,9 @@ public sealed class DiscoMetaParameters : IDisposable
         IReadOnlyDictionary<string, NpyArray> arrays, DiscoArchitecture? architecture = null, Device? device = null)
     {
         architecture ??= DiscoArchitecture.Disco103;
-        var specs = architecture.Parameters();
-        var known = specs.Select(s => s.Name).ToHashSet();
-        foreach (var name in arrays.Keys)
-            if (!known.Contains(name))
-                throw new MetaNetworkFormatException(
-                    $"unexpected tensor '{name}': it is not part of the Disco meta-network architecture");
-
         var tensors = new Dictionary<string, Tensor>();
-        foreach (var spec in specs)
-        {
-            if (!arrays.TryGetValue(spec.Name, out var array))
-                throw new MetaNetworkFormatException(
-                    $"missing tensor '{spec.Name}' (the architecture needs shape {spec.ShapeText})");
-            if (!array.Shape.SequenceEqual(spec.Shape))
-                throw new MetaNetworkFormatException(
-                    $"tensor '{spec.Name}' has shape [{string.Join(", ", array.Shape)}]; the architecture needs {spec.ShapeText}");
-            if (array.DType is not (NpyDType.Float32 or NpyDType.Float64))
-                throw new MetaNetworkFormatException(
-                    $"tensor '{spec.Name}' has dtype {array.DType}; a float32 array is needed");
-            float[] data = array.ToFloat32();
-            if (!data.All(float.IsFinite))
-                throw new MetaNetworkFormatException($"tensor '{spec.Name}' contains NaN or infinite values");
+        foreach (var (spec, data) in MetaNetworkValidator.Validate(arrays, architecture))
             tensors[spec.Name] = tensor(data, spec.Shape, dtype: float32, device: device);
-        }
         return new DiscoMetaParameters(architecture, tensors);
     }
 

@@ -1,0 +1,116 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Platform.Tests.UpdateRules;
+using Platform.Workers.Checkpoints;
+using static Platform.Tests.Api.HttpAssertions;
+
+namespace Platform.Tests.Api;
+
+/// <summary>Uploading meta-networks: the released layout is accepted and downloads back intact; anything else is refused and stores nothing.</summary>
+public class CheckpointUploadTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private HttpClient A => api.Client(api.TeamA.ApiKey);
+
+    private static MultipartFormDataContent Form(byte[] file, string? name = "my rule")
+    {
+        var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(part, "file", "rule.npz");
+        if (name is not null) form.Add(new StringContent(name), "name");
+        return form;
+    }
+
+    private async Task<(int Rows, int Files)> StoredAsync()
+    {
+        await using var db = api.Db();
+        int rows = await db.Checkpoints.CountAsync();
+        int files = Directory.Exists(api.StorageRoot) ? Directory.GetFiles(api.StorageRoot, "*", SearchOption.AllDirectories).Length : 0;
+        return (rows, files);
+    }
+
+    [Fact]
+    public async Task TheReleasedWeightsUploadListAndDownloadWithTheirChecksum()
+    {
+        var bytes = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+        var created = await ReadJsonAsync(await A.PostAsync("/api/checkpoints", Form(bytes, "disco103 copy")), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetGuid();
+        Assert.Equal("meta-network", created.GetProperty("kind").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), created.GetProperty("sha256").GetString());
+
+        var list = await ReadJsonAsync(await A.GetAsync("/api/checkpoints?kind=meta-network"));
+        Assert.Contains(list.EnumerateArray(), c => c.GetProperty("id").GetGuid() == id);
+        var download = await A.GetAsync($"/api/checkpoints/{id}/download");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
+    }
+
+    public static TheoryData<string> HostileFiles() => ["not a zip", "truncated", "transposed tensor", "missing tensor", "nan", "inflates past the limit"];
+
+    [Theory]
+    [MemberData(nameof(HostileFiles))]
+    public async Task HostileOrBrokenFilesAre400NamingTheFileAndStoreNothing(string kind)
+    {
+        var released = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+        var arrays = new Dictionary<string, NpyArray>(Npz.Read(TestPaths.Disco103Weights));
+        byte[] file = kind switch
+        {
+            "not a zip" => "definitely not an npz"u8.ToArray(),
+            "truncated" => released[..(released.Length / 2)],
+            "transposed tensor" => Write(arrays, a => a["lstm/linear_2/w"] = new NpyArray(NpyDType.Float32, [600, 256], a["lstm/linear_2/w"].ToFloat32())),
+            "missing tensor" => Write(arrays, a => a.Remove("lstm/linear_4/b")),
+            "nan" => Write(arrays, a => { var d = a["lstm/linear_4/w"].ToFloat32(); d[0] = float.NaN; a["lstm/linear_4/w"] = NpyArray.Of(d, 16, 1); }),
+            _ => Bomb(),
+        };
+        var before = await StoredAsync();
+        var response = await A.PostAsync("/api/checkpoints", Form(file));
+        await AssertFieldProblemAsync(response, HttpStatusCode.BadRequest, "file");
+        Assert.Equal(before, await StoredAsync());
+    }
+
+    [Fact]
+    public async Task AMissingNameIs400AndStoresNothing()
+    {
+        var before = await StoredAsync();
+        var response = await A.PostAsync("/api/checkpoints", Form(await File.ReadAllBytesAsync(TestPaths.Disco103Weights), name: null));
+        await AssertFieldProblemAsync(response, HttpStatusCode.BadRequest, "name");
+        Assert.Equal(before, await StoredAsync());
+    }
+
+    [Fact]
+    public async Task UploadsNeedAKey()
+    {
+        var response = await api.Client().PostAsync("/api/checkpoints", Form([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private static byte[] Write(Dictionary<string, NpyArray> arrays, Action<Dictionary<string, NpyArray>> mutate)
+    {
+        var copy = new Dictionary<string, NpyArray>(arrays);
+        mutate(copy);
+        var stream = new MemoryStream();
+        Npz.Write(stream, copy);
+        return stream.ToArray();
+    }
+
+    /// <summary>A small deflated entry whose header claims a 10⁹-element array: a zip bomb in spirit.</summary>
+    private static byte[] Bomb()
+    {
+        var stream = new MemoryStream();
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var entry = zip.CreateEntry("lstm/linear/b.npy", CompressionLevel.SmallestSize);
+            using var s = entry.Open();
+            var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000,), }";
+            header = header.PadRight(118) + "\n";
+            s.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0]);
+            s.Write(System.Text.Encoding.ASCII.GetBytes(header));
+            var zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) s.Write(zeros);    // 64 MiB of zeros deflate to ~64 KB
+        }
+        return stream.ToArray();
+    }
+}
