@@ -18,3 +18,17 @@ public static class TensorInit
         return t * std;
     }
 }
+
+/// <summary>
+/// Long-lived scalars for hot paths. TorchSharp 0.107.0 turns an int into a temporary Scalar for
+/// <c>a.add(b)</c>; the temporary is unreachable during the native call, so a GC on another thread can
+/// finalize (free) it while libtorch reads it ("toFloat … Expected false to be true", seen once in a long
+/// run). A static Scalar stays alive.
+/// </summary>
+public static class TorchScalars
+{
+    public static readonly TorchSharp.Scalar One = 1;
+
+    /// <summary>a + b with a Scalar that cannot be finalized mid-call.</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+}

@@ -168,7 +168,7 @@ public sealed class AgentNetwork
         else x = obs.reshape(n, -1);
         for (int i = 0; i < Config.Dense.Length; i++)
         {
-            x = x.matmul(p[k]).add(p[k + 1]);
+            x = x.matmul(p[k]).Plus(p[k + 1]);
             k += 2;
             if (i < Config.Dense.Length - 1) x = x.relu();
         }
@@ -187,7 +187,7 @@ public sealed class AgentNetwork
         CheckObservations(obs);
         int k = 0;
         var torso = Torso(p, obs, ref k);
-        return torso.matmul(p[k]).add(p[k + 1]);
+        return torso.matmul(p[k]).Plus(p[k + 1]);
     }
 
     /// <summary>Every head for observations [N, H, W, C].</summary>
@@ -197,7 +197,7 @@ public sealed class AgentNetwork
         long n = obs.shape[0];
         int k = 0;
         var torso = Torso(p, obs, ref k);
-        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).add(p[k + 1]); k += 2; return r; }
+        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).Plus(p[k + 1]); k += 2; return r; }
         var logits = Lin(torso);
         Tensor? y = Heads.PredictionSize > 0 ? Lin(torso) : null;
         Tensor? v = Heads.ValueSize > 0 ? Lin(torso) : null;
@@ -212,7 +212,7 @@ public sealed class AgentNetwork
         var cellA = cell.repeat_interleave(a, 0);                                  // [N·A, H]
         var hiddenA = hidden.repeat_interleave(a, 0);
         var oneHot = eye(a, dtype: obs.dtype, device: obs.device).repeat(n, 1);   // [N·A, A]
-        var gates = cat([oneHot, hiddenA], 1).matmul(p[k]).add(p[k + 1]);         // [N·A, 4H]
+        var gates = cat([oneHot, hiddenA], 1).matmul(p[k]).Plus(p[k + 1]);         // [N·A, 4H]
         k += 2;
         var parts = gates.split(h, 1);
         var newCell = (parts[2] + 1).sigmoid() * cellA + parts[0].sigmoid() * parts[1].tanh();

@@ -219,7 +219,7 @@ public static class DiscoMetaNetwork
     }
 
     private static Tensor Linear(Tensor x, DiscoMetaParameters eta, string name) =>
-        x.matmul(eta[name + "/w"]) + eta[name + "/b"];
+        x.matmul(eta[name + "/w"]).Plus(eta[name + "/b"]);
 
     /// <summary>Per-action block: each action's features joined with their mean over actions, a shared linear map, ReLU.</summary>
     private static Tensor ConvBlock(Tensor x, DiscoMetaParameters eta, string name)
