@@ -18,6 +18,24 @@ public static class Bootstrapper
         await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().Database.MigrateAsync(ct);
     }
 
+    /// <summary>
+    /// The environment suites publish their measured normalisation constants (EnvironmentRegistry: random policy,
+    /// and for ProcGen the level solver); the table mirrors them. MinAtar's reference is the platform's own PPO at
+    /// the same budget, computed by the leaderboard, and Catch's constants are exact, so those stay as they are.
+    /// </summary>
+    public static async Task SyncNormalisationConstantsAsync(PlatformDbContext db, CancellationToken ct = default)
+    {
+        static double? Finite(double v) => double.IsFinite(v) ? v : null;
+        foreach (var spec in Platform.Workers.Environments.EnvironmentRegistry.All.Where(s => s.Suite is "minatar" or "procgen"))
+        {
+            var row = await db.Environments.FindAsync([spec.Id], ct);
+            if (row is null) continue;
+            row.RandomScore = Finite(spec.RandomReturn);
+            if (spec.Suite == "procgen") row.ReferenceScore = Finite(spec.ReferenceReturn);
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct = default)
     {
         var options = services.GetRequiredService<IOptions<PlatformOptions>>().Value;
@@ -28,6 +46,7 @@ public static class Bootstrapper
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        await SyncNormalisationConstantsAsync(db, ct);
         if (await db.Users.AnyAsync(ct)) return;
 
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();

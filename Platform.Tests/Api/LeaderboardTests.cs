@@ -82,6 +82,7 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         {
             var env = await db.Environments.FindAsync("minatar/breakout");
             env!.RandomScore = 0.5;
+            (await db.Environments.FindAsync("minatar/freeway"))!.RandomScore = null;   // as if never measured
             await db.SaveChangesAsync();
         }
         var ppo1 = await FinishedRunAsync(team, "minatar/breakout", "ppo", 100_000, 1, 10);
@@ -111,6 +112,20 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         Assert.Equal(1, agg.GetProperty("environments").GetInt32());
         Assert.Equal([disco], agg.GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
         Assert.Contains("left out", agg.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task StartupMirrorsTheMeasuredNormalisationConstants()
+    {
+        await using var db = fx.Db();
+        await Platform.Api.Bootstrapper.SyncNormalisationConstantsAsync(db);
+        var maze = await db.Environments.FindAsync("procgen/maze");
+        var maze2 = Platform.Workers.Environments.EnvironmentRegistry.Get("procgen/maze");
+        Assert.Equal(maze2.RandomReturn, maze!.RandomScore);
+        Assert.Equal(maze2.ReferenceReturn, maze.ReferenceScore);
+        var asterix = await db.Environments.FindAsync("minatar/asterix");
+        Assert.Equal(Platform.Workers.Environments.EnvironmentRegistry.Get("minatar/asterix").RandomReturn, asterix!.RandomScore);
+        Assert.Null(asterix.ReferenceScore);   // MinAtar's reference is PPO at the run's budget
     }
 
     [Fact]
