@@ -62,8 +62,9 @@ public static class PlatformApi
         app.UseAuthorization();
 
         // The API description is public (it holds no data), so a browser can read it before signing in.
-        app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Disco Platform API")).AllowAnonymous();
+        // Like every endpoint but /health, the API description needs a key or a signed-in browser.
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Disco Platform API"));
 
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();

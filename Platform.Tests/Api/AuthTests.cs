@@ -118,10 +118,14 @@ public class AuthTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task OpenApiDocumentAndReferencePageAreServed()
     {
-        var doc = await ReadJsonAsync(await api.Client().GetAsync("/openapi/v1.json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Client().GetAsync("/openapi/v1.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Client().GetAsync("/docs")).StatusCode);
+        var client = api.Client(api.TeamA.ApiKey);
+        var doc = await ReadJsonAsync(await client.GetAsync("/openapi/v1.json"));
         Assert.True(doc.GetProperty("paths").TryGetProperty("/api/runs", out _));
+        Assert.True(doc.GetProperty("paths").TryGetProperty("/api/checkpoints", out var checkpoints) && checkpoints.TryGetProperty("post", out _));
         Assert.Equal("bearer", doc.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString());
-        var page = await api.Client().GetAsync("/docs");
+        var page = await client.GetAsync("/docs/");   // /docs redirects here; HttpClient drops the key on redirects
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("scalar", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
