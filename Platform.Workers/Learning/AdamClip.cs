@@ -40,10 +40,11 @@ public static class AdamClip
 
     /// <summary>
     /// Functional step for meta-gradients: returns new parameters and moments as differentiable functions of the
-    /// inputs (the second moment enters through a stop-gradient), leaving the inputs untouched.
+    /// inputs, leaving the inputs untouched. The second moment enters through a stop-gradient (the reference's
+    /// choice) unless <paramref name="stopGradientDenominator"/> is false (exact derivative, for gradient checks).
     /// </summary>
     public static (List<Tensor> Parameters, AdamState State) StepFunctional(AdamClipSettings s,
-        IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> grads, AdamState state)
+        IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> grads, AdamState state, bool stopGradientDenominator = true)
     {
         long count = state.Count + 1;
         double c1 = 1 - Math.Pow(s.Beta1, count), c2 = 1 - Math.Pow(s.Beta2, count);
@@ -54,7 +55,10 @@ public static class AdamClip
         {
             var m = state.Mu[i] * s.Beta1 + grads[i] * (1 - s.Beta1);
             var v = state.Nu[i] * s.Beta2 + grads[i].square() * (1 - s.Beta2);
-            var update = (m / c1 / ((v / c2).detach().sqrt() + s.Eps)).clamp(-s.MaxAbsUpdate, s.MaxAbsUpdate);
+            // Without the stop-gradient, √ has an infinite slope at 0 (parameters with no gradient): clamping keeps
+            // that derivative 0, not NaN.
+            var denominator = stopGradientDenominator ? (v / c2).detach().sqrt() : (v / c2).clamp_min(1e-300).sqrt();
+            var update = (m / c1 / (denominator + s.Eps)).clamp(-s.MaxAbsUpdate, s.MaxAbsUpdate);
             newParams.Add(parameters[i] - s.LearningRate * update);
             mu.Add(m);
             nu.Add(v);

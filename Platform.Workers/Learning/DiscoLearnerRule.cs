@@ -70,8 +70,7 @@ public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearn
         core.ApplyGradients(loss);
 
         var newState = outputs.NewState.Detach();
-        foreach (var t in new[] { newState.MetaHidden, newState.MetaCell, newState.AdvEma.Moment1, newState.AdvEma.Moment2,
-                     newState.AdvEma.DecayProduct, newState.TdEma.Moment1, newState.TdEma.Moment2, newState.TdEma.DecayProduct })
+        foreach (var t in newState.Tensors)
             t.MoveToOuterDisposeScope();
         _state = newState;
 

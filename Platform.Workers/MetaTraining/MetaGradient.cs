@@ -91,7 +91,7 @@ public static class MetaGradient
 
             // The target moves toward the parameters the rule was applied with; then the Adam + clip step.
             target = target.Zip(theta, (old, p) => old * rule.HyperParameters.TargetParamsCoeff + p * (1 - rule.HyperParameters.TargetParamsCoeff)).ToList();
-            (theta, optimizer) = StepFunctional(inner, theta, grads, optimizer, stopGradientDenominator);
+            (theta, optimizer) = AdamClip.StepFunctional(inner, theta, grads, optimizer, stopGradientDenominator);
             ruleState = outputs.NewState;
 
             var meta = outputs.Meta;
@@ -135,28 +135,5 @@ public static class MetaGradient
         var grads = autograd.grad([loss], eta.ToList(), allow_unused: true);
         var result = eta.Select((p, i) => grads[i] is { } g && !g.IsInvalid ? g.detach() : zeros_like(p)).ToList();
         return (result, final.Detach(), log.ToDictionary(kv => kv.Key, kv => kv.Value.to(float64).item<double>()));
-    }
-
-    /// <summary>Adam + element-wise clip as a differentiable step (optionally with a stop-gradient denominator).</summary>
-    private static (List<Tensor>, AdamState) StepFunctional(AdamClipSettings s, IReadOnlyList<Tensor> parameters,
-        IReadOnlyList<Tensor> grads, AdamState state, bool stopGradientDenominator)
-    {
-        if (stopGradientDenominator) return AdamClip.StepFunctional(s, parameters, grads, state);
-        long count = state.Count + 1;
-        double c1 = 1 - Math.Pow(s.Beta1, count), c2 = 1 - Math.Pow(s.Beta2, count);
-        var newParams = new List<Tensor>();
-        var mu = new List<Tensor>();
-        var nu = new List<Tensor>();
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            var m = state.Mu[i] * s.Beta1 + grads[i] * (1 - s.Beta1);
-            var v = state.Nu[i] * s.Beta2 + grads[i].square() * (1 - s.Beta2);
-            // √ has an infinite slope at 0 (parameters with no gradient): clamping keeps that derivative 0, not NaN.
-            var update = (m / c1 / ((v / c2).clamp_min(1e-300).sqrt() + s.Eps)).clamp(-s.MaxAbsUpdate, s.MaxAbsUpdate);
-            newParams.Add(parameters[i] - s.LearningRate * update);
-            mu.Add(m);
-            nu.Add(v);
-        }
-        return (newParams, new AdamState(count, mu, nu));
     }
 }

@@ -72,7 +72,7 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
                 exact = OutputsByName(outputs64, rule64.AgentLoss(inputs64, outputs64, backprop: false),
                     rule64.ValueLoss(inputs64, outputs64));
                 state64 = outputs64.NewState.Detach();
-                foreach (var t in StateTensors(state64)) t.MoveToOuterDisposeScope();
+                foreach (var t in state64.Tensors) t.MoveToOuterDisposeScope();
             }
 
             double gradNorm = Math.Sqrt(golden.Where(kv => kv.Key.StartsWith($"out{n}/metagrad/", StringComparison.Ordinal))
@@ -90,13 +90,10 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
                     : CompareArray(key, actual, expected, exact[name]));
             }
             state = outputs.NewState.Detach();
-            foreach (var t in StateTensors(state)) t.MoveToOuterDisposeScope();
+            foreach (var t in state.Tensors) t.MoveToOuterDisposeScope();
         }
         return results;
     }
-
-    private static Tensor[] StateTensors(DiscoRuleState s) => [s.MetaHidden, s.MetaCell, s.AdvEma.Moment1,
-        s.AdvEma.Moment2, s.AdvEma.DecayProduct, s.TdEma.Moment1, s.TdEma.Moment2, s.TdEma.DecayProduct];
 
     /// <summary>Reads in{N}/… arrays into rule inputs (float32 tensors, int64 actions).</summary>
     public static RuleInputs ReadInputs(IReadOnlyDictionary<string, NpyArray> golden, string prefix)

@@ -32,6 +32,10 @@ public sealed record DiscoRuleState(Tensor MetaHidden, Tensor MetaCell, EmaState
 
     /// <summary>The same state with no autograd history (what carries across learner steps).</summary>
     public DiscoRuleState Detach() => new(MetaHidden.detach(), MetaCell.detach(), AdvEma.Detach(), TdEma.Detach());
+
+    /// <summary>Every tensor of the state (e.g. to move it out of a dispose scope).</summary>
+    public IEnumerable<Tensor> Tensors => [MetaHidden, MetaCell, AdvEma.Moment1, AdvEma.Moment2, AdvEma.DecayProduct,
+        TdEma.Moment1, TdEma.Moment2, TdEma.DecayProduct];
 }
 
 /// <summary>Everything one application of the rule produces.</summary>
