@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV_ID=${1:?env id}; STEPS=${2:?env steps}; shift 2
 SEEDS=("${@:-0}")
-CLI="dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"
+CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}   # CLI=... runs a copied build
 OUT=runs/$(echo "$ENV_ID" | tr '/' '-')
 mkdir -p "$OUT"
 for seed in "${SEEDS[@]}"; do
