@@ -42,8 +42,8 @@ public sealed class MetaValueFunction
         Parameters = Network.Initialize(seed, device);
         Optimizer = AdamState.Zeros(Parameters);
         _ema = new MovingAverage(settings.EmaDecay, settings.EmaEps);
-        AdvEma = EmaState.Initial(device, ScalarType.Float64);
-        TdEma = EmaState.Initial(device, ScalarType.Float64);
+        AdvEma = EmaState.Initial(device);
+        TdEma = EmaState.Initial(device);
     }
 
     public MetaValueSettings Settings { get; }
@@ -71,12 +71,13 @@ public sealed class MetaValueFunction
         var rho = (logPi - logMu).to(float64).exp();
         var discounts = (1 - r.IsTerminal.to(float64)) * Settings.Discount;
         var (targets, pgAdvantages) = ActorCriticRule.Vtrace(v, r.Rewards.to(float64), discounts, rho, Settings.TdLambda);
-        var td = targets - DropLast(v);
-        var advEma = _ema.Update(AdvEma, pgAdvantages);
-        var tdEma = _ema.Update(TdEma, td);
+        // V-trace in float64; the estimates and the EMAs in the rollout's dtype (float32), as everywhere else.
         var dtype = r.Rewards.dtype;
-        return new MetaValueOutputs(v.to(dtype), pgAdvantages.to(dtype), _ema.Normalize(advEma, pgAdvantages).to(dtype),
-            td.to(dtype), _ema.Normalize(tdEma, td, subtractMean: false).to(dtype), advEma, tdEma);
+        var adv = pgAdvantages.to(dtype);
+        var td = (targets - DropLast(v)).to(dtype);
+        var advEma = _ema.Update(AdvEma, adv);
+        var tdEma = _ema.Update(TdEma, td);
+        return new MetaValueOutputs(v.to(dtype), adv, _ema.Normalize(advEma, adv), td, _ema.Normalize(tdEma, td, subtractMean: false), advEma, tdEma);
     }
 
     /// <summary>
