@@ -122,16 +122,18 @@ public sealed class MetaTrainerTests : IDisposable
     public void Agents_are_replaced_after_their_lifetime()
     {
         var dir = Path.Combine(_root, "lifetime");
-        // Lifetime 4 inner steps = 2 meta steps of K = 2: after 3 meta steps each agent is in its second life.
+        // Lifetime 4 inner steps = 2 meta steps of K = 2, ages staggered: agent 0 starts at age 0, agent 1 at age 2.
+        // After 3 meta steps agent 0 is 2 steps into its second life; agent 1 has just started its third.
         var trainer = MetaTrainer.Create(Tiny(metaSteps: 3, lifetime: 4), dir);
         trainer.Run();
         var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "checkpoints", "meta-step-000000000003", "state.json")))!;
-        foreach (var agent in state["agents"]!.AsArray())
-        {
-            Assert.Equal(1, agent!["generation"]!.GetValue<int>());
-            Assert.Equal(2, agent["inner_steps"]!.GetValue<long>());
-            Assert.Equal(2, agent["adam_count"]!.GetValue<long>());
-        }
+        var agents = state["agents"]!.AsArray();
+        Assert.Equal(1, agents[0]!["generation"]!.GetValue<int>());
+        Assert.Equal(2, agents[0]!["inner_steps"]!.GetValue<long>());
+        Assert.Equal(2, agents[0]!["adam_count"]!.GetValue<long>());
+        Assert.Equal(2, agents[1]!["generation"]!.GetValue<int>());
+        Assert.Equal(0, agents[1]!["inner_steps"]!.GetValue<long>());
+        Assert.Equal(0, agents[1]!["adam_count"]!.GetValue<long>());
     }
 
     private static (int Code, string Out, string Err) Cli(params string[] args)

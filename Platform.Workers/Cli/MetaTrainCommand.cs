@@ -116,7 +116,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                 ? RunPlain(trainer, cts.Token)
                 : RunLive(trainer, cts.Token);
             Console.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} meta_steps={result.MetaSteps} inner_return={result.FinalInnerReturn.ToString("F4", CultureInfo.InvariantCulture)} " +
-                              string.Join(" ", trainer.Seconds.Select(kv => $"seconds_{kv.Key}={kv.Value:F2}")));
+                              string.Join(" ", trainer.Seconds.Select(kv => $"seconds_{kv.Key}={kv.Value:F2}")) + $" gc0={GC.CollectionCount(0)}");
             return result.Interrupted ? TrainCommand.InterruptedExitCode : 0;
         }
         finally { Console.CancelKeyPress -= onCancel; }

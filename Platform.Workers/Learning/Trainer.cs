@@ -158,6 +158,14 @@ public sealed class Trainer
     /// <summary>Runs until <see cref="TrainConfig.Steps"/> environment steps (or cancellation: then it checkpoints and reports Interrupted).</summary>
     public TrainResult Run(CancellationToken cancel = default, Action<TrainProgress>? progress = null)
     {
+        // Finalizers (which free TorchSharp's implicit Scalars) run only between iterations: see FinalizerGate.
+        FinalizerGate.Close();
+        try { return RunGated(cancel, progress); }
+        finally { FinalizerGate.Open(); }
+    }
+
+    private TrainResult RunGated(CancellationToken cancel = default, Action<TrainProgress>? progress = null)
+    {
         long logStart = Stopwatch.GetTimestamp();
         long logSteps = EnvSteps;
         long lastCheckpoint = EnvSteps;
@@ -171,6 +179,7 @@ public sealed class Trainer
                 return Result(true);
             }
             Iterate();
+            FinalizerGate.Flush();
             iteration++;
             if (iteration % Config.LogEvery == 0 || EnvSteps >= Config.Steps)
             {

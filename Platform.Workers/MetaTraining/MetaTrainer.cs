@@ -22,7 +22,8 @@ public sealed record MetaTrainResult(long MetaSteps, double FinalInnerReturn, bo
 /// its meta-gradient is taken through K differentiable inner learner steps (<see cref="MetaGradient.Unroll"/>) and the
 /// validation meta-loss, whose advantages come from the agent's separately trained value function. The meta-gradients
 /// are averaged over agents and one Adam step (lr 5e-4) moves η. Agents keep their parameters, optimiser, target and
-/// meta-RNN/EMA state from one meta step to the next, and are replaced by fresh agents after Lifetime inner steps.
+/// meta-RNN/EMA state from one meta step to the next, and are replaced by fresh agents after Lifetime inner steps
+/// (with staggered ages).
 /// Memory holds one agent's K-step graph at a time. Output: DIR/run.json, DIR/metrics.jsonl, DIR/checkpoints/meta-step-N/
 /// (meta_network.npz in the Disco103 layout, meta_optimizer.npz, agents.npz, state.json), DIR/summary.json.
 /// </summary>
@@ -82,6 +83,9 @@ public sealed class MetaTrainer
                 State = null!, Value = null!,
             };
             FreshLearner(agent);
+            // Staggered ages: agent i starts i/N of the way into its first lifetime, so the population always
+            // holds young and old learners (and the meta-gradient never comes only from fresh agents).
+            if (config.Lifetime > 0) agent.InnerSteps = config.Lifetime * i / config.Agents;
             _agents.Add(agent);
         }
     }
@@ -180,6 +184,14 @@ public sealed class MetaTrainer
     /// <summary>Runs until Config.MetaSteps (or cancellation: then it checkpoints and reports Interrupted).</summary>
     public MetaTrainResult Run(CancellationToken cancel = default, Action<MetaTrainProgress>? progress = null)
     {
+        // Finalizers (which free TorchSharp's implicit Scalars) run only between iterations: see FinalizerGate.
+        FinalizerGate.Close();
+        try { return RunGated(cancel, progress); }
+        finally { FinalizerGate.Open(); }
+    }
+
+    private MetaTrainResult RunGated(CancellationToken cancel = default, Action<MetaTrainProgress>? progress = null)
+    {
         long lastCheckpoint = MetaStep;
         long logStart = Stopwatch.GetTimestamp(), logSteps = MetaStep;
         double rate = 0;
@@ -191,6 +203,7 @@ public sealed class MetaTrainer
                 return new MetaTrainResult(MetaStep, InnerReturn(), true);
             }
             Step();
+            FinalizerGate.Flush();
             if (MetaStep % Config.LogEvery == 0 || MetaStep >= Config.MetaSteps)
             {
                 rate = (MetaStep - logSteps) / Math.Max(Stopwatch.GetElapsedTime(logStart).TotalSeconds, 1e-9);
