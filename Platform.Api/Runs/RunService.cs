@@ -74,6 +74,11 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     public Task<Run?> GetAsync(Guid teamId, Guid id, CancellationToken ct) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
 
+    /// <summary>Where the run's newest agent checkpoint is stored (its folder also holds the run's replay), or null.</summary>
+    public Task<string?> NewestAgentCheckpointAsync(Guid runId, CancellationToken ct) =>
+        db.Checkpoints.AsNoTracking().Where(c => c.RunId == runId && c.Kind == CheckpointKind.Agent)
+            .OrderByDescending(c => c.Step).Select(c => c.StorageUri).FirstOrDefaultAsync(ct);
+
     public async Task<RunPage> ListAsync(Guid teamId, RunQuery q, CancellationToken ct)
     {
         var query = db.Runs.AsNoTracking().Where(r => r.TeamId == teamId);
