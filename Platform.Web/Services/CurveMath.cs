@@ -63,7 +63,7 @@ public static class CurveMath
     /// multiples of it, so spacings below 1 are reached by scaling the values by <see cref="YAxis.Scale"/> (1000 or
     /// 1000000: .NET's "0,." number formats divide by exactly that, so tooltips can show the true value).
     /// </summary>
-    public sealed record YAxis(int Ticks, double Scale, double Step)
+    public sealed record YAxis(int Ticks, double Scale, double Step, double? SuggestedMax = null)
     {
         public string Label(double scaled) => (scaled / Scale).ToString(Step >= 1 ? "0.##" : "0.######", System.Globalization.CultureInfo.InvariantCulture);
         public string TooltipFormat => Scale switch { 1e6 => "0,,.########", 1e3 => "0,.#####", _ => "0.####" };
@@ -75,14 +75,16 @@ public static class CurveMath
         if (v.Count == 0) return new YAxis(20, 1, 20);
         double lo = v.Min(), hi = v.Max();
         var span = hi - lo;
-        if (span <= Math.Max(Math.Abs(hi), Math.Abs(lo)) * 1e-9) span = Math.Max(Math.Abs(hi) * 0.2, 1e-3); // flat: a band around it
+        var flat = span <= Math.Max(Math.Abs(hi), Math.Abs(lo)) * 1e-9;
+        if (flat) span = Math.Max(Math.Abs(hi) * 0.2, 1e-3); // a band around the value
         var raw = span / intervals;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * (1 - 1e-9));
         step = Math.Max(step, 1e-6);
         var scale = step >= 1 ? 1 : step >= 1e-3 ? 1e3 : 1e6;
         var ticks = (int)Math.Clamp(Math.Round(step * scale), 1, int.MaxValue);
-        return new YAxis(ticks, scale, ticks / scale);
+        // A flat series would sit on a single grid line: ask for one interval above it (scaled units).
+        return new YAxis(ticks, scale, ticks / scale, flat ? hi * scale + ticks : null);
     }
 
     public static string FormatSteps(long s) => s switch
