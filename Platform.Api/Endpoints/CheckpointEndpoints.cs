@@ -151,7 +151,7 @@ public static class CheckpointEndpoints
     }
 
     /// <summary>file:// URIs and absolute paths as they are; other paths relative to the storage root.</summary>
-    private static string ResolvePath(string storageUri, string storageRoot, string contentRoot)
+    internal static string ResolvePath(string storageUri, string storageRoot, string contentRoot)
     {
         if (Uri.TryCreate(storageUri, UriKind.Absolute, out var uri) && uri.IsFile) return uri.LocalPath;
         if (Path.IsPathRooted(storageUri)) return storageUri;

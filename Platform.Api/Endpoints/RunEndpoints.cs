@@ -1,9 +1,11 @@
 using System.Security.Claims;
+using Microsoft.Extensions.Options;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Workers.Jobs;
 
 namespace Platform.Api.Endpoints;
 
@@ -27,6 +29,10 @@ public static class RunEndpoints
         runs.MapGet("/{id:guid}/metrics", Metrics)
             .WithSummary("A run's metric series")
             .WithDescription("name picks one series (default: all); maxPoints downsamples each to at most that many points (bucket means).");
+        runs.MapGet("/{id:guid}/replay", Replay)
+            .Produces(StatusCodes.Status200OK, contentType: "image/gif").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A replay of the run's final policy (animated GIF)")
+            .WithDescription("Recorded by the worker when a training run succeeds; 404 while the run has none.");
         runs.MapPost("/{id:guid}/cancel", Cancel)
             .WithSummary("Cancel a run")
             .WithDescription("A queued run is cancelled at once (200); a running one is asked to stop (202); a finished one gives 409.");
@@ -86,6 +92,19 @@ public static class RunEndpoints
         if (maxPoints is < 2 or > 100_000) return Problems.Field("maxPoints", "Must be between 2 and 100000.");
         if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
         return TypedResults.Ok(new RunMetricsDto(id, await metrics.ReadAsync(id, name, maxPoints, ct)));
+    }
+
+    private static async Task<IResult> Replay(Guid id, ClaimsPrincipal user, RunService service, IOptions<PlatformOptions> options,
+        IHostEnvironment host, CancellationToken ct)
+    {
+        if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
+        // The worker writes the replay into the run's folder, beside the agent checkpoint zips whose paths are recorded.
+        var checkpoint = await service.NewestAgentCheckpointAsync(id, ct);
+        var path = checkpoint is null ? null
+            : RunReplay.BesideCheckpoint(CheckpointEndpoints.ResolvePath(checkpoint, options.Value.StorageRoot, host.ContentRootPath));
+        if (path is null || !File.Exists(path))
+            return Problems.Status(StatusCodes.Status404NotFound, "This run has no replay yet: the worker records one when a training run succeeds.");
+        return TypedResults.PhysicalFile(path, "image/gif", lastModified: File.GetLastWriteTimeUtc(path));
     }
 
     private static async Task<IResult> Cancel(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct)

@@ -65,7 +65,25 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             run.FinishedAt = DateTimeOffset.UtcNow;
         }
         await db.SaveChangesAsync(CancellationToken.None);
+        await NotifyStatusAsync(run);
         return new SubmitResult(run, true);
+    }
+
+    /// <summary>
+    /// NOTIFY run_status, as workers do on their status changes, so live pages (the team's runs table) see a new or
+    /// cancelled run at once. Best effort: the change is stored either way.
+    /// </summary>
+    private async Task NotifyStatusAsync(Run run)
+    {
+        try
+        {
+            var payload = ProgressChannels.Serialize(new ProgressNotice(run.Id, run.TeamId));
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_notify({ProgressChannels.Status}, {payload})", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogWarning(ex, "Could not notify the status of run {RunId}", run.Id);
+        }
     }
 
     private Task<Run?> FindByKeyAsync(Guid teamId, string key, CancellationToken ct) =>
@@ -73,6 +91,11 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
 
     public Task<Run?> GetAsync(Guid teamId, Guid id, CancellationToken ct) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
+
+    /// <summary>Where the run's newest agent checkpoint is stored (its folder also holds the run's replay), or null.</summary>
+    public Task<string?> NewestAgentCheckpointAsync(Guid runId, CancellationToken ct) =>
+        db.Checkpoints.AsNoTracking().Where(c => c.RunId == runId && c.Kind == CheckpointKind.Agent)
+            .OrderByDescending(c => c.Step).Select(c => c.StorageUri).FirstOrDefaultAsync(ct);
 
     public async Task<RunPage> ListAsync(Guid teamId, RunQuery q, CancellationToken ct)
     {
@@ -109,6 +132,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
 
         var run = await GetAsync(teamId, id, ct);
         if (run is null) return (CancelOutcome.NotFound, null);
+        if (cancelled > 0) await NotifyStatusAsync(run);
         if (cancelled > 0 && run.HangfireJobId is not null)
         {
             try { jobs.Delete(run.HangfireJobId); }

@@ -109,10 +109,35 @@ public class ProgressHubTests(ApiFixture fx) : IClassFixture<ApiFixture>
             await conn.OpenAsync();
             await ProgressChannels.NotifyAsync(conn, ProgressChannels.Status, new ProgressNotice(runId, fx.TeamA.TeamId));
         }
-        await WaitUntilAsync(() => { lock (a) return a.Any(s => s.GetProperty("id").GetGuid() == runId); }, "team A's status message");
-        lock (a) Assert.Equal("running", a.First(s => s.GetProperty("id").GetGuid() == runId).GetProperty("status").GetString());
+        // (The submission's own "queued" notice may arrive too: look for the change.)
+        await WaitUntilAsync(() => { lock (a) return a.Any(s => s.GetProperty("id").GetGuid() == runId && s.GetProperty("status").GetString() == "running"); },
+            "team A's status message");
         await Task.Delay(300);
         lock (b) Assert.Empty(b);
+    }
+
+    [Fact]
+    public async Task SubmittingAndCancellingARunReachTheTeamFeed()
+    {
+        await fx.App.Services.GetRequiredService<ProgressRelay>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        var a = new List<JsonElement>();
+        var b = new List<JsonElement>();
+        await using var hubA = Hub(fx.TeamA.ApiKey);
+        await using var hubB = Hub(fx.TeamB.ApiKey);
+        hubA.On<JsonElement>("status", s => { lock (a) a.Add(s); });
+        hubB.On<JsonElement>("status", s => { lock (b) b.Add(s); });
+        await hubA.StartAsync();
+        await hubB.StartAsync();
+
+        // The runs table of the team sees a new run, and its cancellation, without a worker involved.
+        var runId = await QueuedRunAsync(fx.TeamA.ApiKey);
+        bool Has(string status) { lock (a) return a.Any(s => s.GetProperty("id").GetGuid() == runId && s.GetProperty("status").GetString() == status); }
+        await WaitUntilAsync(() => Has("queued"), "the new run on team A's feed");
+        using (var client = fx.Client(fx.TeamA.ApiKey))
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{runId}/cancel", null)).StatusCode);
+        await WaitUntilAsync(() => Has("cancelled"), "the cancellation on team A's feed");
+        await Task.Delay(300);
+        lock (b) Assert.DoesNotContain(b, s => s.GetProperty("id").GetGuid() == runId);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 using Platform.Data.Entities;
 using Platform.Tests.Api;
 using Platform.Tests.Jobs;
+using Platform.Tests.UpdateRules;
 
 namespace Platform.Tests.EndToEnd;
 
@@ -164,6 +165,19 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         }
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await Assertions.Expect(page.Locator("[data-test=download-checkpoint]").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        // The replay of the final policy, recorded by the worker, plays on the page (a GIF the browser decoded).
+        var gif = page.Locator("[data-test=replay-gif]");
+        await Assertions.Expect(gif).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        Assert.True(await gif.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "The replay GIF did not decode.");
+        Assert.StartsWith("data:image/gif;base64,", await gif.GetAttributeAsync("src"));
+
+        // The return chart's y axis fits the returns (Catch: within [-1, 1]), not a fixed ±20 grid.
+        var yLabels = await page.Locator("[data-test=return-chart] svg .mud-charts-yaxis text").AllTextContentsAsync();
+        var ys = yLabels.Select(t => double.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(ys.Count >= 2, "y axis labels: " + string.Join(", ", yLabels));
+        Assert.True(ys.Max() - ys.Min() <= 2.5, "y axis spans " + string.Join(", ", yLabels));
+        Assert.InRange(ys.Min(), -1.5, 1); Assert.InRange(ys.Max(), -1, 1.5);
         await WebFixture.ScreenshotAsync(page, "run-detail");
 
         // Download its checkpoint through the browser; the bytes match the recorded SHA-256.
@@ -194,6 +208,112 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.GotoAsync("/checkpoints");
         await WebFixture.WaitForCircuitAsync(page);
         await WebFixture.ScreenshotAsync(page, "checkpoints");
+    }
+
+    [BrowserFact]
+    public async Task UploadingAMetaNetworkListsItAndACorruptFileIsRefusedWithAReason()
+    {
+        var user = await fx.CreateUserAsync("team-upload", "upload@team.test", "an upload team password");
+        using var client = fx.Client(user.ApiKey);
+        async Task<List<JsonElement>> MetaNetworksAsync() =>
+            (await client.GetFromJsonAsync<JsonElement>("/api/checkpoints?kind=meta-network")).EnumerateArray().ToList();
+        var before = (await MetaNetworksAsync()).Count;
+
+        var dir = Directory.CreateTempSubdirectory("upload-e2e-").FullName;
+        try
+        {
+            // A truncated copy of the released file: not a readable .npz.
+            var released = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+            var corrupt = Path.Combine(dir, "truncated.npz");
+            await File.WriteAllBytesAsync(corrupt, released[..(released.Length / 3)]);
+            var valid = Path.Combine(dir, "disco103-copy.npz");
+            File.Copy(TestPaths.Disco103Weights, valid);
+
+            var page = await fx.NewPageAsync();
+            await fx.SignInAsync(page, user.Email, user.Password);
+            await page.GotoAsync("/checkpoints");
+            await WebFixture.WaitForCircuitAsync(page);
+
+            await page.FillAsync("#upload-name", "broken rule");
+            await page.SetInputFilesAsync("input[type=file]", corrupt);
+            await Assertions.Expect(page.Locator("[data-test=upload-submit]")).ToBeEnabledAsync();
+            await page.ClickAsync("[data-test=upload-submit]");
+            var error = page.Locator("[data-test=upload-error]");
+            await Assertions.Expect(error).ToContainTextAsync("truncated.npz was not uploaded.");
+            await Assertions.Expect(error).ToContainTextAsync("Not a readable .npz file");
+            await WebFixture.ScreenshotAsync(page, "checkpoint-upload-corrupt");
+            Assert.Equal(before, (await MetaNetworksAsync()).Count);
+            await Assertions.Expect(page.Locator("[data-test=checkpoint-name]", new() { HasTextString = "broken rule" })).ToHaveCountAsync(0);
+
+            await page.FillAsync("#upload-name", "Disco103 copy (e2e)");
+            await page.SetInputFilesAsync("input[type=file]", valid);
+            await Assertions.Expect(error).ToHaveCountAsync(0);
+            await page.ClickAsync("[data-test=upload-submit]");
+            await Assertions.Expect(page.Locator("[data-test=checkpoint-name]", new() { HasTextString = "Disco103 copy (e2e)" })).ToBeVisibleAsync();
+            await Assertions.Expect(error).ToHaveCountAsync(0);
+            await WebFixture.ScreenshotAsync(page, "checkpoint-upload");
+
+            var listed = await MetaNetworksAsync();
+            Assert.Equal(before + 1, listed.Count);
+            var uploaded = Assert.Single(listed, c => c.GetProperty("name").GetString() == "Disco103 copy (e2e)");
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(released)), uploaded.GetProperty("sha256").GetString());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [BrowserFact]
+    public async Task RunsTableFiltersAndPagesAndFollowsNewRunsLive()
+    {
+        // A team of its own: 21 Catch runs tagged bulk and 2 MinAtar runs tagged probe, all queued on the gpu
+        // queue (no gpu worker here), so the table has two pages of 20.
+        var user = await fx.CreateUserAsync("team-filters", "filters@team.test", "a filter team password");
+        using var client = fx.Client(user.ApiKey);
+        for (var i = 0; i < 21; i++)
+            await WorkerFixture.SubmitAsync(client, new { env = "catch/5x5", rule = "ppo", steps = 1000, seed = i, queue = "gpu", tags = new[] { "bulk" } });
+        var probes = new List<Guid>();
+        for (var i = 0; i < 2; i++)
+            probes.Add(await WorkerFixture.SubmitAsync(client, new { env = "minatar/breakout", rule = "actor-critic", steps = 1000, seed = i, queue = "gpu", tags = new[] { "probe" } }));
+
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync("/runs");
+        await WebFixture.WaitForCircuitAsync(page);
+        var total = page.Locator("[data-test=runs-total]");
+        var rows = page.Locator("[data-test=run-link]");
+        await Assertions.Expect(total).ToHaveTextAsync("23 run(s)");
+        await Assertions.Expect(rows).ToHaveCountAsync(20);
+
+        // Page 2 holds the oldest three.
+        await page.Locator("[data-test=runs-pages] button").Filter(new() { HasTextRegex = new Regex("^2$") }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+
+        // Filter by tag: back to page 1, only the probes, no paging.
+        await page.FillAsync("#filter-tag", "probe");
+        await Assertions.Expect(total).ToHaveTextAsync("2 run(s)");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-test=runs-pages]")).ToHaveCountAsync(0);
+        foreach (var id in probes) await Assertions.Expect(page.Locator($"a[href='/runs/{id}']")).ToBeVisibleAsync();
+
+        // Live: a new matching run appears, a non-matching one does not.
+        var third = await WorkerFixture.SubmitAsync(client, new { env = "minatar/breakout", rule = "actor-critic", steps = 1000, seed = 7, queue = "gpu", tags = new[] { "probe" } });
+        await WorkerFixture.SubmitAsync(client, new { env = "catch/5x5", rule = "ppo", steps = 1000, seed = 99, queue = "gpu", tags = new[] { "bulk" } });
+        await Assertions.Expect(total).ToHaveTextAsync("3 run(s)", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator($"a[href='/runs/{third}']")).ToBeVisibleAsync();
+
+        // Add a status filter: the one cancelled probe.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{probes[0]}/cancel", null)).StatusCode);
+        await SelectAsync(page, "filter-status", "cancelled");
+        await Assertions.Expect(total).ToHaveTextAsync("1 run(s)");
+        await Assertions.Expect(page.Locator($"a[href='/runs/{probes[0]}']")).ToBeVisibleAsync();
+        await WebFixture.ScreenshotAsync(page, "runs-filtered");
+
+        // Environment, status and rule filters without the tag: the two queued MinAtar runs, none of them ppo.
+        await page.FillAsync("#filter-tag", "");
+        await SelectAsync(page, "filter-status", "queued");
+        await SelectAsync(page, "filter-env", "minatar/breakout");
+        await Assertions.Expect(total).ToHaveTextAsync("2 run(s)");
+        await SelectAsync(page, "filter-rule", "ppo");
+        await Assertions.Expect(page.Locator("[data-test=empty-state]")).ToContainTextAsync("No runs match these filters");
     }
 
     /// <summary>Opens a MudSelect (by its data-test) and picks the item with the given text.</summary>

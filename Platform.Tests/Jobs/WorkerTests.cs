@@ -92,6 +92,17 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.Equal(checkpoint.GetProperty("sha256").GetString(), sha);
         Assert.Equal(sha, response.Headers.GetValues("X-Checksum-Sha256").Single());
 
+        // The worker recorded a replay of the final policy; the API serves it to the run's team only.
+        var replay = await client.GetAsync($"/api/runs/{runId}/replay");
+        Assert.True(replay.StatusCode == HttpStatusCode.OK, $"{replay.StatusCode}: {await replay.Content.ReadAsStringAsync()}\n{worker.Log}");
+        Assert.Equal("image/gif", replay.Content.Headers.ContentType?.MediaType);
+        var gif = await replay.Content.ReadAsByteArrayAsync();
+        Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString(gif, 0, 6));
+        Assert.Equal(gif, await File.ReadAllBytesAsync(Path.Combine(fx.RunsDirectory, runId.ToString(), Platform.Workers.Jobs.RunReplay.FileName)));
+        Assert.Contains("replay recorded", worker.Log);
+        using (var teamB = fx.Client(fx.TeamB.ApiKey))
+            Assert.Equal(HttpStatusCode.NotFound, (await teamB.GetAsync($"/api/runs/{runId}/replay")).StatusCode);
+
         // The leaderboard shows it, with its CI.
         var board = await WorkerFixture.GetJsonAsync(client, "/api/leaderboards/catch");
         var aggregate = board.GetProperty("aggregates").EnumerateArray().Single(a => a.GetProperty("rule").GetString() == "actor-critic" && a.GetProperty("steps").GetInt64() == 6000);

@@ -40,6 +40,10 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("train", "--env", "catch/8x8", "--out", "X", "--steps", "many")]
     [InlineData("evaluate", "--episodes", "5")]
     [InlineData("evaluate", "--checkpoint", "/does/not/exist")]
+    [InlineData("replay", "--checkpoint", "/does/not/exist", "--out", "X")]
+    [InlineData("replay", "--env", "catch/5x5", "--greedy", "--out", "X")]
+    [InlineData("replay", "--env", "catch/5x5")]
+    [InlineData("replay", "--out", "X")]
     public void Invalid_options_exit_2_with_one_line(params string[] args)
     {
         var (code, _, err) = Cli(args.Select(a => a == "X" ? Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")) : a).ToArray());
@@ -60,5 +64,54 @@ public sealed class TrainCliTests : IDisposable
         Assert.True(code == 0, err);
         var last = stdout.Trim().Split('\n')[^1];
         Assert.Matches(@"^mean_return=-?[0-9.]+(E-?[0-9]+)? episodes=20$", last);
+    }
+
+    [Fact]
+    public void Replay_of_a_trained_checkpoint_writes_a_gif_and_refuses_bad_checkpoints()
+    {
+        var dir = Path.Combine(_root, "run");
+        var (code, _, err) = Cli("train", "--env", "catch/5x5", "--rule", "actor-critic", "--steps", "300", "--out", dir,
+            "--net", "small", "--batch", "8", "--replay-ratio", "4", "--rollout", "10");
+        Assert.True(code == 0, err);
+
+        // The run folder (latest checkpoint) and one step folder both load; the agent acts, greedy or sampled.
+        var gif = Path.Combine(_root, "replays", "agent.gif");
+        (code, var stdout, err) = Cli("replay", "--checkpoint", dir, "--greedy", "--frames", "40", "--out", gif);
+        Assert.True(code == 0, err);
+        Assert.Contains("catch/5x5 agent (greedy): 40 frames", stdout);
+        var bytes = File.ReadAllBytes(gif);
+        Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString(bytes, 0, 6));
+        Assert.Equal(0x3B, bytes[^1]); // trailer: a complete file
+        Assert.False(File.Exists(gif + ".tmp"));
+        var step = Path.Combine(dir, "checkpoints", File.ReadAllText(Path.Combine(dir, "checkpoints", "latest")).Trim());
+        (code, stdout, err) = Cli("replay", "--checkpoint", step, "--frames", "10", "--out", Path.Combine(_root, "sampled.gif"));
+        Assert.True(code == 0, err);
+        Assert.Contains("agent (sampled): 10 frames", stdout);
+
+        // Not a checkpoint, a corrupt agent.npz, a policy beside --checkpoint, another shape of environment: exit 2, one line.
+        var corrupt = Path.Combine(_root, "corrupt");
+        CopyDirectory(dir, corrupt);
+        File.WriteAllText(Path.Combine(corrupt, "checkpoints", Path.GetFileName(step), "agent.npz"), "not a zip");
+        foreach (var args in new[]
+                 {
+                     new[] { "replay", "--checkpoint", _root, "--out", gif },
+                     ["replay", "--checkpoint", corrupt, "--out", gif],
+                     ["replay", "--checkpoint", dir, "--policy", "random", "--out", gif],
+                     ["replay", "--checkpoint", dir, "--env", "minatar/breakout", "--out", gif],
+                 })
+        {
+            (code, _, err) = Cli(args);
+            Assert.True(code == 2, $"{string.Join(' ', args)} -> {code}: {err}");
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.StartsWith("error:", err.Trim());
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var d in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, d)));
+        foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(f, Path.Combine(to, Path.GetRelativePath(from, f)));
     }
 }

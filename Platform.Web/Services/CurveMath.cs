@@ -57,6 +57,36 @@ public static class CurveMath
         return (mean, low, high);
     }
 
+    /// <summary>
+    /// A y axis that fits the data: a 1-2-5 tick spacing giving about <paramref name="intervals"/> intervals over the
+    /// data's range. MudBlazor's line chart only takes whole tick spacings (≥ 1) and rounds its range out to
+    /// multiples of it, so spacings below 1 are reached by scaling the values by <see cref="YAxis.Scale"/> (1000 or
+    /// 1000000: .NET's "0,." number formats divide by exactly that, so tooltips can show the true value).
+    /// </summary>
+    public sealed record YAxis(int Ticks, double Scale, double Step, double? SuggestedMax = null)
+    {
+        public string Label(double scaled) => (scaled / Scale).ToString(Step >= 1 ? "0.##" : "0.######", System.Globalization.CultureInfo.InvariantCulture);
+        public string TooltipFormat => Scale switch { 1e6 => "0,,.########", 1e3 => "0,.#####", _ => "0.####" };
+    }
+
+    public static YAxis FitYAxis(IEnumerable<double?> values, int intervals = 5)
+    {
+        var v = values.Where(x => x is { } d && double.IsFinite(d)).Select(x => x!.Value).ToList();
+        if (v.Count == 0) return new YAxis(20, 1, 20);
+        double lo = v.Min(), hi = v.Max();
+        var span = hi - lo;
+        var flat = span <= Math.Max(Math.Abs(hi), Math.Abs(lo)) * 1e-9;
+        if (flat) span = Math.Max(Math.Abs(hi) * 0.2, 1e-3); // a band around the value
+        var raw = span / intervals;
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * (1 - 1e-9));
+        step = Math.Max(step, 1e-6);
+        var scale = step >= 1 ? 1 : step >= 1e-3 ? 1e3 : 1e6;
+        var ticks = (int)Math.Clamp(Math.Round(step * scale), 1, int.MaxValue);
+        // A flat series would sit on a single grid line: ask for one interval above it (scaled units).
+        return new YAxis(ticks, scale, ticks / scale, flat ? hi * scale + ticks : null);
+    }
+
     public static string FormatSteps(long s) => s switch
     {
         >= 1_000_000_000 => $"{s / 1e9:0.#}G",

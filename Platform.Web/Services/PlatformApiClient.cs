@@ -66,6 +66,23 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     public Task<ApiResult<RunMetricsDto>> MetricsAsync(Guid id, string? name = null, int maxPoints = 400, CancellationToken ct = default) =>
         SendAsync<RunMetricsDto>(HttpMethod.Get, $"api/runs/{id}/metrics?maxPoints={maxPoints}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name)), ct: ct);
 
+    /// <summary>The GIF replay of a run's final policy (GET api/runs/{id}/replay); a 404 problem while the run has none.</summary>
+    public async Task<ApiResult<byte[]>> ReplayAsync(Guid id, CancellationToken ct = default)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/runs/{id}/replay");
+            if (await ApiKeyAsync() is { } key) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode) return await ApiResult<byte[]>.FromProblemAsync(response, ct);
+            if (response.Content.Headers.ContentType?.MediaType != "image/gif")
+                return new ApiResult<byte[]> { Status = response.StatusCode, Problem = "The API answered with something other than a GIF." };
+            return ApiResult<byte[]>.Success(await response.Content.ReadAsByteArrayAsync(ct), response.StatusCode);
+        }
+        catch (HttpRequestException ex) { return ApiResult<byte[]>.FromUnreachable(ex); }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested) { return ApiResult<byte[]>.FromUnreachable(ex); }
+    }
+
     public Task<ApiResult<RunDto>> SubmitAsync(SubmitRunBody body, string? idempotencyKey = null, CancellationToken ct = default)
     {
         var content = JsonContent.Create(body, options: new JsonSerializerOptions(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });

@@ -162,9 +162,39 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
             await FinishAsync(conn, run, RunStatus.Failed, "The trainer exited 0 but its results are unreadable: " + ex.Message, null);
             return;
         }
+        await RecordReplayAsync(runId, outDir, trainer, ct);
         await ExecAsync(conn, "UPDATE runs SET current_step = greatest(current_step, @step) WHERE id = @id", CancellationToken.None,
             ("step", currentStep), ("id", runId));
         await FinishAsync(conn, run, RunStatus.Succeeded, null, finalScore);
+    }
+
+    /// <summary>
+    /// Best effort: records the final policy as <see cref="RunReplay.FileName"/> in the run's folder with the
+    /// <c>replay</c> verb in a child process (bounded frames and time). Any failure is logged and ignored: the run
+    /// has succeeded whether or not it has a replay.
+    /// </summary>
+    private async Task RecordReplayAsync(Guid runId, string outDir, string trainer, CancellationToken ct)
+    {
+        if (_options.ReplayFrames <= 0 || LatestCheckpoint(outDir) is null) return;
+        var args = RunReplay.Arguments(outDir, _options.ReplayFrames);
+        try
+        {
+            using var child = ChildProcess.Start("dotnet", [trainer, .. args], outDir);
+            var limit = Task.Delay(TimeSpan.FromSeconds(_options.ReplayTimeoutSeconds), ct);
+            if (await Task.WhenAny(child.Exited, limit) != child.Exited)
+            {
+                child.Kill();
+                logger.LogWarning("Run {RunId}: replay not recorded ({Why})", runId, ct.IsCancellationRequested ? "worker shutting down" : $"took over {_options.ReplayTimeoutSeconds} s");
+                return;
+            }
+            var code = await child.Exited;
+            if (code == 0) logger.LogInformation("Run {RunId}: replay recorded ({Frames} frames)", runId, _options.ReplayFrames);
+            else logger.LogWarning("Run {RunId}: replay not recorded, exit {Code}: {Tail}", runId, code, string.Join('\n', child.StderrTail.TakeLast(5)));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogWarning(ex, "Run {RunId}: replay not recorded", runId);
+        }
     }
 
     private static string Describe(int exitCode) => exitCode switch

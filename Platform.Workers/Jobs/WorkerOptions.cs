@@ -23,4 +23,10 @@ public sealed class WorkerOptions
 
     /// <summary>Runs executed at once by this worker (Hangfire worker count).</summary>
     public int Concurrency { get; set; } = 1;
+
+    /// <summary>Frames of the replay GIF recorded of a succeeded run's final policy (RUN_DIR/replay.gif); 0 records none.</summary>
+    public int ReplayFrames { get; set; } = 300;
+
+    /// <summary>How long recording the replay may take before it is abandoned (the run succeeds either way).</summary>
+    public double ReplayTimeoutSeconds { get; set; } = 120;
 }
