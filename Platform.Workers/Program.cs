@@ -24,6 +24,8 @@ app.Configure(config =>
         .WithDescription("Measures normalisation constants: random-policy return and (ProcGen) solver return per environment.");
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Trains an agent with a rule (disco103, actor-critic, ppo, npz:PATH) on an environment; metrics, checkpoints, resume.");
+    config.AddCommand<MetaTrainCommand>("meta-train")
+        .WithDescription("Meta-trains the Disco rule on a population of agents; checkpoints in the Disco103 .npz layout.");
     config.AddCommand<EvaluateCommand>("evaluate")
         .WithDescription("Runs a trained checkpoint for K episodes; last line 'mean_return=<x> episodes=<k>'.");
     config.AddCommand<BenchLearnerCommand>("bench-learner")

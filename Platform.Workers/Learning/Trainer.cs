@@ -27,16 +27,9 @@ public sealed class Trainer
     public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private readonly IBatchedEnvironment _env;
+    private readonly ActorPool _actors;
     private readonly ReplayBuffer? _replay;
-    private readonly int _numEnvs, _obsSize, _actions;
-    private readonly float[] _obs, _rewards, _pendingLogits;
-    private readonly bool[] _terminals;
-    private readonly int[] _pending;
-    private bool _hasPending;
-    private readonly List<byte> _actionHistory = [];
-    private readonly List<float> _returns = [];
-    private readonly List<int> _lengths = [];
+    private readonly int _numEnvs;
     private Dictionary<string, double> _lastLogs = [];
 
     public TrainConfig Config { get; }
@@ -45,9 +38,9 @@ public sealed class Trainer
     public LearnerCore Core { get; }
     public EnvironmentSpec Spec { get; }
     public double LearningRate { get; }
-    public long EnvSteps { get; private set; }
+    public long EnvSteps => _actors.EnvSteps;
     public long LearnerSteps { get; private set; }
-    public IReadOnlyList<float> EpisodeReturns => _returns;
+    public IReadOnlyList<float> EpisodeReturns => _actors.EpisodeReturns;
     public int ActorEnvironments => _numEnvs;
 
     private Trainer(TrainConfig config, string? outDir)
@@ -59,17 +52,10 @@ public sealed class Trainer
         Spec = EnvironmentRegistry.Get(config.Env);
         Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
-        _env = EnvironmentRegistry.Create(config.Env, _numEnvs, (ulong)config.Seed);
-        _obsSize = Spec.ObservationSize;
-        _actions = Spec.ActionCount;
-        _obs = new float[_numEnvs * _obsSize];
-        _rewards = new float[_numEnvs];
-        _terminals = new bool[_numEnvs];
-        _pending = new int[_numEnvs];
-        _pendingLogits = new float[_numEnvs * _actions];
-        if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.RolloutLength, _obsSize, _actions);
+        _actors = new ActorPool(config.Env, _numEnvs, (ulong)config.Seed);
+        if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.RolloutLength, Spec.ObservationSize, Spec.ActionCount);
 
-        var network = new AgentNetwork(config.Network, Rule.Heads(_actions), Spec.ObservationShape.ToArray());
+        var network = new AgentNetwork(config.Network, Rule.Heads(Spec.ActionCount), Spec.ObservationShape.ToArray());
         var parameters = network.Initialize(config.Seed, device);
         foreach (var p in parameters) p.requires_grad_(true);
         List<Tensor> target;
@@ -83,7 +69,6 @@ public sealed class Trainer
             Device = device, Rng = new LearnerRng(Mix((ulong)config.Seed)), ObservationShape = Spec.ObservationShape.ToArray(),
         };
         Rule.Initialize(Core);
-        _env.Reset(_obs);
     }
 
     private static ulong Mix(ulong seed) { ulong s = seed ^ 0x5DEECE66DUL; return new LearnerRng(s).NextUInt64(); }
@@ -145,46 +130,9 @@ public sealed class Trainer
         return root.ToJsonString(Json);
     }
 
-    private void SampleActions(bool first)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var logits = Core.Network.Logits(Core.Parameters, Core.ObservationTensor(_obs, _numEnvs)).cpu();
-        logits.data<float>().CopyTo(_pendingLogits);
-        for (int i = 0; i < _numEnvs; i++) _pending[i] = Core.Rng.SampleSoftmax(_pendingLogits.AsSpan(i * _actions, _actions));
-        _hasPending = first || _hasPending;
-    }
-
     /// <summary>Rolls every actor environment T steps with the current parameters.</summary>
-    private TrajectoryBatch Rollout()
-    {
-        int t = Config.RolloutLength;
-        var batch = new TrajectoryBatch(t, _numEnvs, _obsSize, _actions);
-        if (!_hasPending) SampleActions(true);
-        for (int s = 0; s <= t; s++)
-        {
-            Array.Copy(_obs, 0, batch.Observations, (long)s * _numEnvs * _obsSize, _obs.Length);
-            Array.Copy(_pendingLogits, 0, batch.BehaviourLogits, s * _numEnvs * _actions, _pendingLogits.Length);
-            for (int i = 0; i < _numEnvs; i++) batch.ActionsTaken[s * _numEnvs + i] = _pending[i];
-            if (s == t) break;
-            _env.Step(_pending, _obs, _rewards, _terminals);
-            foreach (var a in _pending) _actionHistory.Add((byte)a);
-            for (int i = 0; i < _numEnvs; i++)
-            {
-                batch.Rewards[s * _numEnvs + i] = _rewards[i];
-                batch.IsTerminal[s * _numEnvs + i] = _terminals[i] ? 1 : 0;
-                if (_terminals[i])
-                {
-                    var stats = _env.GetEpisodeStats(i);
-                    _returns.Add(stats.LastReturn);
-                    _lengths.Add(stats.LastLength);
-                }
-            }
-            EnvSteps += _numEnvs;
-            SampleActions(false);
-        }
-        return batch;
-    }
+    private TrajectoryBatch Rollout() => _actors.Rollout(Config.RolloutLength,
+        obs => Core.Network.Logits(Core.Parameters, Core.ObservationTensor(obs, _numEnvs)), Core.Rng);
 
     /// <summary>One iteration: actors, then (once the buffer holds a batch) one learner step.</summary>
     public void Iterate()
@@ -205,7 +153,7 @@ public sealed class Trainer
         }
     }
 
-    public double RecentReturn(int n = 100) => _returns.Count == 0 ? double.NaN : _returns.TakeLast(n).Average();
+    public double RecentReturn(int n = 100) => _actors.RecentReturn(n);
 
     /// <summary>Runs until <see cref="TrainConfig.Steps"/> environment steps (or cancellation: then it checkpoints and reports Interrupted).</summary>
     public TrainResult Run(CancellationToken cancel = default, Action<TrainProgress>? progress = null)
@@ -236,18 +184,18 @@ public sealed class Trainer
                 SaveCheckpoint();
                 lastCheckpoint = EnvSteps;
             }
-            progress?.Invoke(new TrainProgress(EnvSteps, Config.Steps, LearnerSteps, _returns.Count, RecentReturn(), sps));
+            progress?.Invoke(new TrainProgress(EnvSteps, Config.Steps, LearnerSteps, _actors.EpisodeReturns.Count, RecentReturn(), sps));
         }
         if (OutDir is not null)
         {
             SaveCheckpoint();
-            var summary = new JsonObject { ["steps"] = EnvSteps, ["final_return"] = Finite(RecentReturn()), ["episodes"] = _returns.Count, ["learner_steps"] = LearnerSteps };
+            var summary = new JsonObject { ["steps"] = EnvSteps, ["final_return"] = Finite(RecentReturn()), ["episodes"] = _actors.EpisodeReturns.Count, ["learner_steps"] = LearnerSteps };
             File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
         }
         return Result(false);
     }
 
-    private TrainResult Result(bool interrupted) => new(EnvSteps, LearnerSteps, _returns.Count, RecentReturn(), interrupted);
+    private TrainResult Result(bool interrupted) => new(EnvSteps, LearnerSteps, _actors.EpisodeReturns.Count, RecentReturn(), interrupted);
 
     private static JsonNode? Finite(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
 
@@ -256,10 +204,10 @@ public sealed class Trainer
         var values = new JsonObject();
         void Put(string k, double v) { if (double.IsFinite(v)) values[k] = v; }
         Put("episode_return", RecentReturn());
-        Put("episode_length", _lengths.Count == 0 ? double.NaN : _lengths.TakeLast(100).Average());
+        Put("episode_length", _actors.EpisodeLengths.Count == 0 ? double.NaN : _actors.EpisodeLengths.TakeLast(100).Average());
         Put("steps_per_second", sps);
         Put("learner_steps", LearnerSteps);
-        Put("episodes", _returns.Count);
+        Put("episodes", _actors.EpisodeReturns.Count);
         foreach (var (k, v) in _lastLogs) Put(k, v);
         var line = new JsonObject
         {
@@ -299,20 +247,14 @@ public sealed class Trainer
         Npz.Write(Path.Combine(tmp, "optimizer.npz"), opt);
         Npz.Write(Path.Combine(tmp, "rule_state.npz"), Rule.SaveState());
         if (_replay is not null) Npz.Write(Path.Combine(tmp, "replay.npz"), _replay.ToArrays());
-        Npz.Write(Path.Combine(tmp, "env.npz"), new Dictionary<string, NpyArray>
-        {
-            ["action_history"] = NpyArray.Of(_actionHistory.ToArray(), _actionHistory.Count / _numEnvs, _numEnvs),
-            ["episode_returns"] = NpyArray.Of(_returns.ToArray(), _returns.Count),
-            ["episode_lengths"] = NpyArray.Of(_lengths.ToArray(), _lengths.Count),
-        });
+        var env = new Dictionary<string, NpyArray>();
+        _actors.SaveArrays(env);
+        Npz.Write(Path.Combine(tmp, "env.npz"), env);
         var state = new JsonObject
         {
             ["step"] = EnvSteps,
             ["learner_step"] = LearnerSteps,
             ["rng_state"] = Core.Rng.State.ToString(),
-            ["has_pending"] = _hasPending,
-            ["pending_actions"] = new JsonArray(_pending.Select(a => (JsonNode)a).ToArray()),
-            ["pending_logits"] = new JsonArray(_pendingLogits.Select(l => (JsonNode)BitConverter.SingleToInt32Bits(l)).ToArray()),
             ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
         };
         File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
@@ -339,28 +281,11 @@ public sealed class Trainer
         Rule.LoadState(Npz.Read(Path.Combine(dir, "rule_state.npz")), Core.Device);
         if (_replay is not null) _replay.Load(Npz.Read(Path.Combine(dir, "replay.npz"), new NpzReadLimits(MaxArrayBytes: 8L << 30, MaxTotalBytes: 16L << 30)));
 
-        var env = Npz.Read(Path.Combine(dir, "env.npz"));
-        var history = (byte[])env["action_history"].Data;
-        if (history.Length % _numEnvs != 0) throw new InvalidDataException("env.npz: action history does not match the actor count");
-        var actions = new int[_numEnvs];
-        for (int k = 0; k < history.Length; k += _numEnvs)
-        {
-            for (int i = 0; i < _numEnvs; i++) actions[i] = history[k + i];
-            _env.Step(actions, _obs, _rewards, _terminals);
-        }
-        _actionHistory.AddRange(history);
-        _returns.AddRange((float[])env["episode_returns"].Data);
-        _lengths.AddRange((int[])env["episode_lengths"].Data);
+        _actors.LoadArrays(Npz.Read(Path.Combine(dir, "env.npz")));
 
         var state = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "state.json")))!;
-        EnvSteps = state["step"]!.GetValue<long>();
         LearnerSteps = state["learner_step"]!.GetValue<long>();
         Core.Rng.State = ulong.Parse(state["rng_state"]!.GetValue<string>());
-        _hasPending = state["has_pending"]!.GetValue<bool>();
-        var pa = state["pending_actions"]!.AsArray();
-        var pl = state["pending_logits"]!.AsArray();
-        for (int i = 0; i < _numEnvs; i++) _pending[i] = pa[i]!.GetValue<int>();
-        for (int i = 0; i < _pendingLogits.Length; i++) _pendingLogits[i] = BitConverter.Int32BitsToSingle(pl[i]!.GetValue<int>());
-        if (EnvSteps != history.Length) throw new InvalidDataException("state.json: step does not match the action history");
+        if (EnvSteps != state["step"]!.GetValue<long>()) throw new InvalidDataException("state.json: step does not match the action history");
     }
 }

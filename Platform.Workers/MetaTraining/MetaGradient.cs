@@ -29,6 +29,9 @@ public sealed record InnerState(IReadOnlyList<Tensor> Parameters, IReadOnlyList<
         RuleState.Detach());
 }
 
+/// <summary>The end of an inner unroll: θ_K (and the rest of the agent's state) and the training-side regularisers.</summary>
+public sealed record InnerUnroll(InnerState Final, Tensor OutputMeanPenalty, Tensor TargetKl);
+
 /// <summary>A rollout as tensors: obs [T+1, B, H, W, C], actions [T+1, B], behaviour logits [T+1, B, A], rewards and is_terminal [T, B].</summary>
 public sealed record RolloutTensors(Tensor Observations, Tensor Actions, Tensor BehaviourLogits, Tensor Rewards, Tensor IsTerminal)
 {
@@ -51,19 +54,18 @@ public sealed record RolloutTensors(Tensor Observations, Tensor Actions, Tensor 
 public static class MetaGradient
 {
     /// <summary>
-    /// The meta-loss as a differentiable function of η. <paramref name="validationAdvantages"/> [T, B] are constants
-    /// (normalised advantages of the validation rollout from the separate value function).
+    /// K inner learner steps as differentiable functions of η: per training rollout the rule is applied at θ_k, the
+    /// agent and value losses are differentiated (graph kept), the target moves, Adam + clip gives θ_{k+1}.
+    /// <paramref name="afterStep"/> sees each rollout with the detached logits at θ_k [T+1, B, A] (the meta-value
+    /// function trains on them). Returns θ_K and the training-side regularisers.
     /// With <paramref name="stopGradientDenominator"/> (the reference's choice) Adam's second moment carries no
     /// meta-gradient; the finite-difference test turns it off to check the exact derivative.
     /// </summary>
-    public static (Tensor Loss, InnerState Final, Dictionary<string, Tensor> Log) MetaLoss(
-        DiscoUpdateRule rule, AgentNetwork network, InnerState start,
-        IReadOnlyList<RolloutTensors> trainRollouts, RolloutTensors validation, Tensor validationAdvantages,
-        AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
+    public static InnerUnroll Unroll(DiscoUpdateRule rule, AgentNetwork network, InnerState start,
+        IReadOnlyList<RolloutTensors> trainRollouts, AdamClipSettings inner, bool stopGradientDenominator = true,
+        Action<RolloutTensors, Tensor>? afterStep = null)
     {
         if (trainRollouts.Count == 0) throw new ArgumentException("at least one inner step (training rollout) is needed");
-        if (!validationAdvantages.shape.SequenceEqual(new[] { validation.T, validation.B }))
-            throw new ArgumentException("validation advantages must be [T, B] of the validation rollout");
 
         // θ₀ is a constant of the meta-loss, but the inner gradient needs it in the graph.
         var theta = start.Parameters.Select(p => p.detach().requires_grad_(true)).ToList();
@@ -88,6 +90,7 @@ public static class MetaGradient
             var liveInputs = new RuleInputs(live, targetOut, r.BehaviourLogits, r.Rewards, r.IsTerminal, r.Actions);
             var loss = (rule.AgentLoss(liveInputs, outputs, backprop: true).PerStep + rule.ValueLoss(liveInputs, outputs).PerStep).mean();
             var grads = autograd.grad([loss], thetaPrime, retain_graph: true, create_graph: true).ToList();
+            afterStep?.Invoke(r, online.Logits.detach());
 
             // The target moves toward the parameters the rule was applied with; then the Adam + clip step.
             target = target.Zip(theta, (old, p) => old * rule.HyperParameters.TargetParamsCoeff + p * (1 - rule.HyperParameters.TargetParamsCoeff)).ToList();
@@ -98,11 +101,22 @@ public static class MetaGradient
             outputMeans.Add(meta.Pi.mean().square() + meta.Y.mean().square() + meta.Z.mean().square());
             targetKl.Add(CategoricalKl(DropLast(targetOut.Logits).detach(), meta.Pi).mean());
         }
+        return new InnerUnroll(new InnerState(theta, target, optimizer, ruleState), stack(outputMeans).mean(), stack(targetKl).mean());
+    }
 
-        // Meta-loss on the validation rollout with the updated parameters.
+    /// <summary>
+    /// The meta-loss on a validation rollout at the unrolled parameters θ_K: policy gradient with the constant
+    /// advantages <paramref name="validationAdvantages"/> [T, B] (normalised, from the separate value function),
+    /// − entropy, − y/z entropy, + the unroll's output-mean and target-KL regularisers.
+    /// </summary>
+    public static (Tensor Loss, Dictionary<string, Tensor> Log) ValidationLoss(AgentNetwork network, InnerUnroll unroll,
+        RolloutTensors validation, Tensor validationAdvantages, MetaLossSettings settings)
+    {
+        if (!validationAdvantages.shape.SequenceEqual(new[] { validation.T, validation.B }))
+            throw new ArgumentException("validation advantages must be [T, B] of the validation rollout");
         long vt1 = validation.T + 1, vb = validation.B;
         var vObs = validation.Observations.reshape([vt1 * vb, .. validation.Observations.shape[2..]]);
-        var v = DiscoLearnerRule.ToAgentOutputs(network.Forward(theta, vObs), vt1, vb);
+        var v = DiscoLearnerRule.ToAgentOutputs(network.Forward(unroll.Final.Parameters, vObs), vt1, vb);
         var actions = DropLast(validation.Actions).to(int64);
         var logits = DropLast(v.Logits);                                                // [T, B, A]
         var logPiA = SelectAction(logits.log_softmax(-1).unsqueeze(-1), actions).squeeze(-1);
@@ -110,17 +124,35 @@ public static class MetaGradient
         var entropy = Entropy(logits).mean();
         var yEntropy = Entropy(v.Y).mean();
         var zEntropy = Entropy(SelectAction(DropLast(v.Z), actions)).mean();
-        var meanPenalty = stack(outputMeans).mean();
-        var kl = stack(targetKl).mean();
         var total = pgLoss - settings.EntropyCost * entropy - settings.PredictionEntropyCost * (yEntropy + zEntropy)
-                    + settings.OutputMeanCost * meanPenalty + settings.TargetKlCost * kl;
+                    + settings.OutputMeanCost * unroll.OutputMeanPenalty + settings.TargetKlCost * unroll.TargetKl;
 
         var log = new Dictionary<string, Tensor>
         {
             ["meta_loss"] = total.detach(), ["pg_loss"] = pgLoss.detach(), ["entropy"] = entropy.detach(),
-            ["target_kl"] = kl.detach(), ["output_mean_penalty"] = meanPenalty.detach(),
+            ["target_kl"] = unroll.TargetKl.detach(), ["output_mean_penalty"] = unroll.OutputMeanPenalty.detach(),
         };
-        return (total, new InnerState(theta, target, optimizer, ruleState), log);
+        return (total, log);
+    }
+
+    /// <summary>The meta-loss as a differentiable function of η: <see cref="Unroll"/>, then <see cref="ValidationLoss"/>.</summary>
+    public static (Tensor Loss, InnerState Final, Dictionary<string, Tensor> Log) MetaLoss(
+        DiscoUpdateRule rule, AgentNetwork network, InnerState start,
+        IReadOnlyList<RolloutTensors> trainRollouts, RolloutTensors validation, Tensor validationAdvantages,
+        AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
+    {
+        var unroll = Unroll(rule, network, start, trainRollouts, inner, stopGradientDenominator);
+        var (loss, log) = ValidationLoss(network, unroll, validation, validationAdvantages, settings);
+        return (loss, unroll.Final, log);
+    }
+
+    /// <summary>∂loss/∂η for every meta-parameter (zeros where η does not reach the loss).</summary>
+    public static IReadOnlyList<Tensor> GradientOf(Tensor loss, DiscoMetaParameters eta)
+    {
+        var leaves = eta.Tensors;
+        if (leaves.Any(p => !p.requires_grad)) throw new ArgumentException("the rule's meta-parameters must record gradients (CloneRequiringGrad)");
+        var grads = autograd.grad([loss], leaves.ToList(), allow_unused: true);
+        return leaves.Select((p, i) => grads[i] is { } g && !g.IsInvalid ? g.detach() : zeros_like(p)).ToList();
     }
 
     /// <summary>The meta-gradient ∂(meta-loss)/∂η for every meta-parameter (zeros where η does not reach the loss).</summary>
@@ -129,11 +161,8 @@ public static class MetaGradient
         IReadOnlyList<RolloutTensors> trainRollouts, RolloutTensors validation, Tensor validationAdvantages,
         AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
     {
-        var eta = rule.Eta.Tensors;
-        if (eta.Any(p => !p.requires_grad)) throw new ArgumentException("the rule's meta-parameters must record gradients (CloneRequiringGrad)");
+        if (rule.Eta.Tensors.Any(p => !p.requires_grad)) throw new ArgumentException("the rule's meta-parameters must record gradients (CloneRequiringGrad)");
         var (loss, final, log) = MetaLoss(rule, network, start, trainRollouts, validation, validationAdvantages, inner, settings, stopGradientDenominator);
-        var grads = autograd.grad([loss], eta.ToList(), allow_unused: true);
-        var result = eta.Select((p, i) => grads[i] is { } g && !g.IsInvalid ? g.detach() : zeros_like(p)).ToList();
-        return (result, final.Detach(), log.ToDictionary(kv => kv.Key, kv => kv.Value.to(float64).item<double>()));
+        return (GradientOf(loss, rule.Eta), final.Detach(), log.ToDictionary(kv => kv.Key, kv => kv.Value.to(float64).item<double>()));
     }
 }

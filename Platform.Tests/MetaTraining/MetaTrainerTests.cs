@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Platform.Tests.UpdateRules;
+using Platform.Workers.Agents;
+using Platform.Workers.Checkpoints;
+using Platform.Workers.Cli;
+using Platform.Workers.MetaTraining;
+using Platform.Workers.UpdateRules.Disco;
+
+namespace Platform.Tests.MetaTraining;
+
+/// <summary>
+/// The population meta-trainer on a tiny configuration (Catch 5×5, 4 environments per agent, T = 4, K = 2, an
+/// 8-unit torso): η moves, checkpoints are the Disco103 layout and reload bit-identically, resume is bit-for-bit,
+/// agents are replaced after their lifetime, and the CLI rejects bad options with exit code 2.
+/// </summary>
+[Collection("Learning")]
+public sealed class MetaTrainerTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "meta-train-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, true);
+    }
+
+    private static MetaTrainConfig Tiny(long metaSteps, long lifetime = 0) => new()
+    {
+        Envs = ["catch/5x5", "catch/8x8"],
+        Init = "random",
+        MetaSteps = metaSteps,
+        Seed = 3,
+        Agents = 2,
+        InnerSteps = 2,
+        RolloutLength = 4,
+        BatchSize = 4,
+        Lifetime = lifetime,
+        Network = new AgentNetworkConfig { Dense = [8], ModelLstm = 4, ModelHeadHidden = [4] },
+        Value = new MetaValueSettings(Dense: [16]),
+        CheckpointEvery = 2,
+    };
+
+    private static Dictionary<string, NpyArray> Arrays(string path) => Npz.Read(path).ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    private static void AssertSameArrays(string expectedPath, string actualPath)
+    {
+        var expected = Arrays(expectedPath);
+        var actual = Arrays(actualPath);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, e) in expected)
+        {
+            var a = actual[name];
+            Assert.Equal(e.Shape, a.Shape);
+            Assert.Equal(e.Data.GetType(), a.Data.GetType());
+            Assert.True(NpyArrayBytes(e).SequenceEqual(NpyArrayBytes(a)), $"{Path.GetFileName(actualPath)}: {name} differs");
+        }
+    }
+
+    private static byte[] NpyArrayBytes(NpyArray a)
+    {
+        var data = a.Data;
+        var bytes = new byte[Buffer.ByteLength(data)];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    [Fact]
+    public void A_meta_step_moves_eta_and_checkpoints_are_the_Disco103_layout()
+    {
+        var dir = Path.Combine(_root, "run");
+        var trainer = MetaTrainer.Create(Tiny(metaSteps: 2), dir);
+        var initial = Path.Combine(dir, "checkpoints", "meta-step-000000000000", MetaTrainer.MetaNetworkFile);
+        Assert.True(File.Exists(initial), "the initial rule is not checkpointed");
+        var result = trainer.Run();
+        Assert.False(result.Interrupted);
+        var final = Path.Combine(dir, "checkpoints", "meta-step-000000000002", MetaTrainer.MetaNetworkFile);
+        Assert.Equal("meta-step-000000000002", File.ReadAllText(Path.Combine(dir, "checkpoints", "latest")).Trim());
+
+        // Same names, shapes and dtypes as the released Disco103 file, and the shape-checking loader accepts it.
+        var released = Arrays(TestPaths.Disco103Weights);
+        var saved = Arrays(final);
+        Assert.Equal(released.Keys.Order(), saved.Keys.Order());
+        foreach (var (name, r) in released)
+        {
+            Assert.Equal(r.Shape, saved[name].Shape);
+            Assert.Equal(r.Data.GetType(), saved[name].Data.GetType());
+        }
+        using var reloaded = DiscoMetaParameters.Load(final);
+
+        // Bit-identical to the trainer's η, and different from the initial rule (the meta step moved it).
+        var live = trainer.MetaParameters.ToArrays().ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (name, a) in reloaded.ToArrays())
+            Assert.True(NpyArrayBytes(a).SequenceEqual(NpyArrayBytes(live[name])), $"{name} did not reload bit-identically");
+        var start = Arrays(initial);
+        Assert.Contains(saved, kv => !NpyArrayBytes(kv.Value).SequenceEqual(NpyArrayBytes(start[kv.Key])));
+
+        // Metrics: one line per meta step with the meta-metrics the platform shows.
+        var lines = File.ReadAllLines(Path.Combine(dir, MetaTrainer.MetricsFile));
+        Assert.Equal(2, lines.Length);
+        foreach (var key in new[] { "\"meta_loss\"", "\"meta_grad_norm\"", "\"meta_update_norm\"", "\"env_steps\"" })
+            Assert.Contains(key, lines[^1]);
+        Assert.True(File.Exists(Path.Combine(dir, MetaTrainer.SummaryFile)));
+    }
+
+    [Fact]
+    public void Resume_continues_bit_for_bit()
+    {
+        var straight = Path.Combine(_root, "straight");
+        MetaTrainer.Create(Tiny(metaSteps: 4), straight).Run();
+
+        var split = Path.Combine(_root, "split");
+        MetaTrainer.Create(Tiny(metaSteps: 2), split).Run();
+        var resumed = MetaTrainer.Resume(split, metaSteps: 4);
+        Assert.Equal(2, resumed.MetaStep);
+        resumed.Run();
+
+        foreach (var file in new[] { MetaTrainer.MetaNetworkFile, "meta_optimizer.npz", "agents.npz" })
+            AssertSameArrays(Path.Combine(straight, "checkpoints", "meta-step-000000000004", file),
+                             Path.Combine(split, "checkpoints", "meta-step-000000000004", file));
+    }
+
+    [Fact]
+    public void Agents_are_replaced_after_their_lifetime()
+    {
+        var dir = Path.Combine(_root, "lifetime");
+        // Lifetime 4 inner steps = 2 meta steps of K = 2: after 3 meta steps each agent is in its second life.
+        var trainer = MetaTrainer.Create(Tiny(metaSteps: 3, lifetime: 4), dir);
+        trainer.Run();
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "checkpoints", "meta-step-000000000003", "state.json")))!;
+        foreach (var agent in state["agents"]!.AsArray())
+        {
+            Assert.Equal(1, agent!["generation"]!.GetValue<int>());
+            Assert.Equal(2, agent["inner_steps"]!.GetValue<long>());
+            Assert.Equal(2, agent["adam_count"]!.GetValue<long>());
+        }
+    }
+
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(typeof(MetaTrainCommand).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), "timed out");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Theory]
+    [InlineData("meta-train", "--meta-steps", "5", "--out", "X")]
+    [InlineData("meta-train", "--envs", "catch/5x5")]
+    [InlineData("meta-train", "--envs", "catch/5x5,nope/1", "--out", "X")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init", "sarsa")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init", "npz:/does/not/exist.npz")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--meta-steps", "0")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--agents", "0")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--inner-lr", "-1")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--net", "huge")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--device", "tpu")]
+    [InlineData("meta-train", "--resume", "/does/not/exist")]
+    public void Invalid_options_exit_2_with_one_line(params string[] args)
+    {
+        var (code, _, err) = Cli(args.Select(a => a == "X" ? Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")) : a).ToArray());
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("error:", err.Trim());
+    }
+
+    [Fact]
+    public void A_corrupt_init_file_is_refused_with_exit_2()
+    {
+        Directory.CreateDirectory(_root);
+        var bad = Path.Combine(_root, "bad.npz");
+        File.WriteAllBytes(bad, "PK\u0003\u0004 not really a zip"u8.ToArray());
+        var (code, _, err) = Cli("meta-train", "--envs", "catch/5x5", "--out", Path.Combine(_root, "never"), "--init", "npz:" + bad);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error:", err.Trim());
+    }
+}
