@@ -231,12 +231,12 @@ public static class MetaTrainOptions
         new("agents", "Agents in the population (default 2).", true, 1, 64),
         new("inner-steps", "Agent updates per meta-step (default 2).", true, 1, 1000),
         new("rollout", "Rollout length (default 16).", true, 1, 1000),
-        new("batch", "Trajectories per agent update (default 32).", true, 1, 4096),
+        new("batch", "Environments per agent (default 32).", true, 1, 4096),
         new("inner-lr", "The agents' learning rate (default 5e-4).", false, 0, 1, MinExclusive: true),
         new("meta-lr", "The meta-network's learning rate (default 5e-4).", false, 0, 1, MinExclusive: true),
-        new("lifetime", "Agent lifetime in agent updates before it is reset.", true, 1, 1e12),
-        new("net", "Agent network.", false, 0, 0, Choices: ["small", "demo", "small-conv"]),
-        new("checkpoint-every", "Checkpoint every M meta-steps.", true, 1, RunSpecValidator.MaxMetaSteps),
+        new("lifetime", "Inner steps before an agent is replaced by a fresh one (default 0: never).", true, 0, 1e12),
+        new("net", "Agent network (default small).", false, 0, 0, Choices: ["small", "demo", "small-conv"]),
+        new("checkpoint-every", "Meta-steps between checkpoints (default 50).", true, 1, RunSpecValidator.MaxMetaSteps),
         new("threads", "CPU threads.", true, 1, 256),
     ];
 
