@@ -128,6 +128,8 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
 
         var exitCode = await child.Exited;
         currentStep = await PumpMetricsAsync(db2, conn, run, tailer, currentStep);
+        // Whatever the exit: what the child completed before it stopped (e.g. the checkpoint a SIGTERM wrote) is kept.
+        await plan.WhileRunningAsync(db2);
         if (tailer.MalformedLines > 0) logger.LogWarning("Run {RunId}: {Count} malformed metrics lines skipped", runId, tailer.MalformedLines);
 
         if (shuttingDown)
@@ -264,7 +266,15 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
         {
             registered ??= (await db.Checkpoints.AsNoTracking()
                 .Where(c => c.RunId == run.Id && c.Kind == CheckpointKind.MetaNetwork).Select(c => c.Step).ToListAsync()).ToHashSet();
-            await RegisterMetaNetworksAsync(db, run, spec, outDir, registered);
+            try
+            {
+                await RegisterMetaNetworksAsync(db, run, spec, outDir, registered);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Tried again at the next poll and at the end; a run that never gets one registered fails there.
+                logger.LogWarning(ex, "Run {RunId}: could not register meta-network checkpoints yet", run.Id);
+            }
         }
         return new RunPlan(MetaTrainCommandLine.Build(spec, init, outDir, resume, gpu), resume, async (db, _, currentStep) =>
         {
