@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data.Entities;
+using Platform.Tests.UpdateRules;
 using static Platform.Tests.Api.HttpAssertions;
 
 namespace Platform.Tests.Api;
@@ -213,5 +214,30 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
             await AssertProblemAsync(await A.PostAsync($"/api/checkpoints/{id}/evaluate", Json("""{"suite":"catch","steps":100,"seeds":[1]}""")),
                 HttpStatusCode.NotFound);
         Assert.Equal(runs, await api.CountRunsAsync());
+    }
+
+    private static MultipartFormDataContent UploadForm(byte[] file, string trainedOn)
+    {
+        var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(part, "file", "rule.npz");
+        form.Add(new StringContent("uploaded with provenance"), "name");
+        form.Add(new StringContent(trainedOn), "metaTrainedOn");
+        return form;
+    }
+
+    [Fact]
+    public async Task AnUploadMaySayWhatItWasMetaTrainedOn()
+    {
+        var bytes = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+        var created = await ReadJsonAsync(await A.PostAsync("/api/checkpoints", UploadForm(bytes, "minatar, procgen/maze,dmlab")), HttpStatusCode.Created);
+        Assert.Equal(["minatar", "procgen/maze", "dmlab"], created.GetProperty("metaTrainedOn").EnumerateArray().Select(e => e.GetString()));
+        await using (var db = api.Db())
+            Assert.Equal(["minatar", "procgen/maze", "dmlab"], (await db.Checkpoints.SingleAsync(c => c.Id == created.GetProperty("id").GetGuid())).MetaTrainedOn);
+
+        var before = await api.ScalarAsync("SELECT count(*) FROM checkpoints");
+        await AssertFieldProblemAsync(await A.PostAsync("/api/checkpoints", UploadForm(bytes, "minatar, pong")), HttpStatusCode.BadRequest, "metaTrainedOn");
+        Assert.Equal(before, await api.ScalarAsync("SELECT count(*) FROM checkpoints"));
     }
 }
