@@ -42,6 +42,7 @@ public static class PlatformApi
         builder.Services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>()));
 
         builder.Services.AddScoped<RunService>();
+        builder.Services.AddScoped<SuiteEvaluation>();
         builder.Services.AddScoped<MetricQueries>();
         builder.Services.AddScoped<LeaderboardService>();
         builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));

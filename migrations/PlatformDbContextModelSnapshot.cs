@@ -93,6 +93,10 @@ namespace Platform.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("kind");
 
+                    b.PrimitiveCollection<List<string>>("MetaTrainedOn")
+                        .HasColumnType("text[]")
+                        .HasColumnName("meta_trained_on");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(300)

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
+using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Workers.Checkpoints;
@@ -12,8 +13,9 @@ using Platform.Workers.UpdateRules.Disco;
 
 namespace Platform.Api.Endpoints;
 
+/// <summary>MetaTrainedOn: for meta-networks, the environment ids and/or suites the rule was meta-trained on (null: unknown).</summary>
 public sealed record CheckpointDto(Guid Id, CheckpointKind Kind, string Name, Guid? RunId, long Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared);
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null);
 
 public static class CheckpointEndpoints
 {
@@ -27,9 +29,18 @@ public static class CheckpointEndpoints
             .WithSummary("Download a checkpoint file")
             .WithDescription("Streams the file (range requests supported); X-Checksum-Sha256 carries its SHA-256 in hex.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id:guid}/evaluate", EvaluateOnSuite)
+            .Accepts<EvaluateOnSuiteRequest>("application/json")
+            .Produces<SuiteEvaluationDto>(StatusCodes.Status201Created)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Evaluate a meta-network on a suite")
+            .WithDescription("Body {suite, steps, seeds[, queue, hyperparameters, tags]}: submits one train run per environment of the " +
+                             "suite and seed, with this frozen meta-network as the rule (rule meta-network:ID, tagged meta-network:ID and " +
+                             "suite-eval:SUITE). Returns the created run ids. With an Idempotency-Key header a repeat returns the same runs.");
         group.MapPost("/", Upload)
             .WithSummary("Upload a meta-network (.npz in the Disco103 layout)")
-            .WithDescription("multipart/form-data with fields 'file' (the .npz) and 'name'. Every array is checked against " +
+            .WithDescription("multipart/form-data with fields 'file' (the .npz), 'name' and optionally 'metaTrainedOn' " +
+                             "(comma-separated environment ids or suites the rule was meta-trained on). Every array is checked against " +
                              "the Disco103 architecture (names, shapes, dtype, finite values) before anything is stored.")
             .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(PlatformOptions.DefaultMaxUploadBytes))
@@ -60,6 +71,13 @@ public static class CheckpointEndpoints
         var name = form["name"].ToString().Trim();
         if (name.Length is 0 or > 100 || name.Any(char.IsControl))
             return Problems.Field("name", "A name of 1 to 100 printable characters is required.");
+        // Optional provenance: comma-separated environment ids and/or suites (catch, minatar, procgen, or the paper's atari, dmlab).
+        var trainedOn = form["metaTrainedOn"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (trainedOn.Count > 32) return Problems.Field("metaTrainedOn", "At most 32 entries.");
+        foreach (var item in trainedOn)
+            if (item is not ("atari" or "dmlab") && !await db.Suites.AnyAsync(x => x.Id == item, ct) && !await db.Environments.AnyAsync(e => e.Id == item, ct))
+                return Problems.Field("metaTrainedOn", $"'{item}' is neither an environment id, a suite (catch, minatar, procgen) nor atari or dmlab.");
         var file = form.Files.GetFile("file");
         if (file is null || file.Length == 0) return Problems.Field("file", "A non-empty .npz file is required.");
         if (file.Length > options.Value.MaxUploadBytes)
@@ -100,7 +118,7 @@ public static class CheckpointEndpoints
         {
             Id = id, Kind = CheckpointKind.MetaNetwork, TeamId = user.GetTeamId(), Name = name, Step = 0,
             SizeBytes = bytes.Length, Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
-            StorageUri = relative, CreatedAt = DateTimeOffset.UtcNow,
+            StorageUri = relative, CreatedAt = DateTimeOffset.UtcNow, MetaTrainedOn = trainedOn.Count > 0 ? trainedOn : null,
         };
         db.Checkpoints.Add(checkpoint);
         try
@@ -113,7 +131,20 @@ public static class CheckpointEndpoints
             throw;
         }
         return TypedResults.Created($"/api/checkpoints/{id}", new CheckpointDto(checkpoint.Id, checkpoint.Kind, checkpoint.Name,
-            null, 0, checkpoint.SizeBytes, checkpoint.Sha256, checkpoint.CreatedAt, false));
+            null, 0, checkpoint.SizeBytes, checkpoint.Sha256, checkpoint.CreatedAt, false, checkpoint.MetaTrainedOn));
+    }
+
+    private static async Task<IResult> EvaluateOnSuite(Guid id, HttpRequest request, ClaimsPrincipal user, SuiteEvaluation evaluation, CancellationToken ct)
+    {
+        var key = request.Headers[RunEndpoints.IdempotencyHeader].ToString();
+        if (key.Length > 150) return Problems.Field(RunEndpoints.IdempotencyHeader, "At most 150 characters.");
+        var (body, problem) = await JsonBody.ReadAsync<EvaluateOnSuiteRequest>(request);
+        if (problem is not null) return problem;
+
+        var outcome = await evaluation.SubmitAsync(id, body!, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct);
+        if (outcome.CheckpointNotFound) return Problems.NotFound("Checkpoint");
+        if (outcome.Errors is not null) return Problems.Validation(outcome.Errors);
+        return TypedResults.Created($"/api/runs?tag={Uri.EscapeDataString(RunSpecValidator.MetaNetworkRule(id))}", outcome.Result);
     }
 
     private static IQueryable<Checkpoint> Visible(PlatformDbContext db, Guid teamId) =>
@@ -132,7 +163,7 @@ public static class CheckpointEndpoints
         }
         if (runId is not null) query = query.Where(c => c.RunId == runId);
         return TypedResults.Ok(await query.OrderByDescending(c => c.CreatedAt).Take(limit)
-            .Select(c => new CheckpointDto(c.Id, c.Kind, c.Name, c.RunId, c.Step, c.SizeBytes, c.Sha256, c.CreatedAt, c.TeamId == null))
+            .Select(c => new CheckpointDto(c.Id, c.Kind, c.Name, c.RunId, c.Step, c.SizeBytes, c.Sha256, c.CreatedAt, c.TeamId == null, c.MetaTrainedOn))
             .ToListAsync(ct));
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Api.Runs;
 
 namespace Platform.Api.Leaderboards;
 
@@ -19,6 +20,24 @@ public sealed record LeaderboardAggregateDto(string Rule, long Steps, double? Iq
 
 public sealed record LeaderboardDto(string Suite, string DisplayName, IReadOnlyList<LeaderboardAggregateDto> Aggregates,
     IReadOnlyList<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed);
+
+/// <summary>
+/// What a rule was meta-trained on. Kind: meta-learned (Suites/Environments say on what), hand-designed (a baseline), or
+/// unknown (a meta-network whose provenance was not recorded, or an npz path). Suites use the paper's names where the
+/// platform has no such suite (atari, dmlab); environments are platform ids.
+/// </summary>
+public sealed record MetaTrainingDto(string Kind, IReadOnlyList<string> Suites, IReadOnlyList<string> Environments, string Description);
+
+/// <summary>One rule's aggregate on one evaluated suite at one step budget; InDistribution: the rule was meta-trained on that suite (null: not meta-learned / unknown).</summary>
+public sealed record GeneralisationCellDto(string Suite, long Steps, double? Iqm, double? CiLow, double? CiHigh, int Environments, int Scores,
+    IReadOnlyList<Guid> RunIds, bool? InDistribution, string? Note);
+
+/// <summary>A rule (its leaderboard key), a readable label, the meta-network behind it if any, what it was meta-trained on, and its results per evaluated suite.</summary>
+public sealed record GeneralisationRowDto(string Rule, string Label, Guid? CheckpointId, MetaTrainingDto MetaTrainedOn, IReadOnlyList<GeneralisationCellDto> Cells);
+
+public sealed record GeneralisationSuiteDto(string Suite, string DisplayName);
+
+public sealed record GeneralisationDto(IReadOnlyList<GeneralisationSuiteDto> Suites, IReadOnlyList<GeneralisationRowDto> Rows);
 
 /// <summary>
 /// Leaderboards per suite from the team's succeeded training runs. A run's score is its final score (mean
@@ -49,9 +68,13 @@ public sealed class LeaderboardService(PlatformDbContext db)
         var query = db.Runs.AsNoTracking().Where(r => r.TeamId == teamId && r.Kind == RunKind.Train
             && r.Status == RunStatus.Succeeded && r.FinalScore != null && r.Environment!.SuiteId == suite);
         if (steps is not null) query = query.Where(r => r.TotalSteps == steps);
-        var rows = await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
-            .Select(r => new Score(r.Id, r.EnvironmentId, r.Rule, r.TotalSteps, r.Seed, r.FinalScore!.Value))
-            .ToListAsync(ct);
+        // A run trained with a meta-network checkpoint counts under that rule (meta-network:ID), whatever its rule field says.
+        var rows = (await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
+            .Select(r => new { r.Id, r.EnvironmentId, r.Rule, r.MetaNetworkCheckpointId, r.TotalSteps, r.Seed, Score = r.FinalScore!.Value })
+            .ToListAsync(ct))
+            .Select(r => new Score(r.Id, r.EnvironmentId, r.MetaNetworkCheckpointId is { } c ? RunSpecValidator.MetaNetworkRule(c) : r.Rule,
+                r.TotalSteps, r.Seed, r.Score))
+            .ToList();
         // Newest run per (env, rule, steps, seed).
         var scores = rows.GroupBy(r => (r.Env, r.Rule, r.Steps, r.Seed)).Select(g => g.First()).ToList();
 
@@ -85,6 +108,73 @@ public sealed class LeaderboardService(PlatformDbContext db)
         }
         return new LeaderboardDto(suite, displayName, aggregates, entries, Resamples, BootstrapSeed);
     }
+
+    /// <summary>Display names of suites a rule may have been meta-trained on, the platform's and the paper's.</summary>
+    public static readonly IReadOnlyDictionary<string, string> TrainingSuiteNames = new Dictionary<string, string>
+    {
+        ["atari"] = "Atari", ["minatar"] = "Atari (MinAtar)", ["procgen"] = "ProcGen", ["dmlab"] = "DMLab", ["catch"] = "Catch",
+    };
+
+    /// <summary>The platform suite a training suite counts as when asking "was it meta-trained on this?": Atari is MinAtar's.</summary>
+    private static string EvaluatedAs(string suite) => suite == "atari" ? "minatar" : suite;
+
+    /// <summary>
+    /// The generalisation view: every rule with results on any suite, what it was meta-trained on (recorded data: the
+    /// rule catalog for published rules, the meta-network checkpoint's meta_trained_on for meta-network:ID rules), and per
+    /// evaluated suite (the suite of the runs' environments) its IQM at each step budget, marked in or out of distribution.
+    /// </summary>
+    public async Task<GeneralisationDto> BuildGeneralisationAsync(Guid teamId, long? steps, CancellationToken ct)
+    {
+        var boards = new List<LeaderboardDto>();
+        foreach (var suite in Suites.Keys) boards.Add((await BuildAsync(suite, teamId, steps, ct))!);
+
+        var ruleKeys = boards.SelectMany(b => b.Aggregates.Select(a => a.Rule)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var checkpointIds = ruleKeys.Select(CheckpointOf).OfType<Guid>().ToList();
+        var checkpoints = await db.Checkpoints.AsNoTracking()
+            .Where(c => checkpointIds.Contains(c.Id) && (c.TeamId == null || c.TeamId == teamId))
+            .ToDictionaryAsync(c => c.Id, ct);
+        var suiteOf = await db.Environments.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.SuiteId, ct);
+
+        var rows = new List<GeneralisationRowDto>();
+        foreach (var rule in ruleKeys)
+        {
+            var checkpointId = CheckpointOf(rule);
+            var checkpoint = checkpointId is { } id ? checkpoints.GetValueOrDefault(id) : null;
+            var (label, trainedOn) = Provenance(rule, checkpointId, checkpoint, suiteOf);
+            var trainedSuites = trainedOn.Suites.Select(EvaluatedAs).ToHashSet();
+            var cells = boards.SelectMany(b => b.Aggregates.Where(a => a.Rule == rule).OrderBy(a => a.Steps).Select(a => new GeneralisationCellDto(
+                b.Suite, a.Steps, a.Iqm, a.CiLow, a.CiHigh, a.Environments, a.Scores, a.RunIds,
+                trainedOn.Kind == "meta-learned" ? trainedSuites.Contains(b.Suite) : null, a.Note))).ToList();
+            rows.Add(new GeneralisationRowDto(rule, label, checkpointId, trainedOn, cells));
+        }
+        return new GeneralisationDto(Suites.Select(kv => new GeneralisationSuiteDto(kv.Key, kv.Value)).ToList(), rows);
+    }
+
+    private static Guid? CheckpointOf(string rule) =>
+        rule.StartsWith(RunSpecValidator.MetaNetworkRulePrefix, StringComparison.Ordinal)
+        && Guid.TryParse(rule.AsSpan(RunSpecValidator.MetaNetworkRulePrefix.Length), out var id) ? id : null;
+
+    private static (string Label, MetaTrainingDto TrainedOn) Provenance(string rule, Guid? checkpointId, Checkpoint? checkpoint,
+        IReadOnlyDictionary<string, string> suiteOf)
+    {
+        if (checkpointId is not null)
+        {
+            if (checkpoint is null) return (rule, new MetaTrainingDto("unknown", [], [], "unknown (the meta-network checkpoint is gone)"));
+            if (checkpoint.MetaTrainedOn is not { Count: > 0 } items)
+                return (checkpoint.Name, new MetaTrainingDto("unknown", [], [], "not recorded for this meta-network"));
+            var environments = items.Where(suiteOf.ContainsKey).ToList();
+            var suites = items.Select(i => suiteOf.TryGetValue(i, out var suite) ? suite : i).Distinct().ToList();
+            return (checkpoint.Name, new MetaTrainingDto("meta-learned", suites, environments, Describe(suites, environments)));
+        }
+        var known = RuleCatalog.Rules.FirstOrDefault(r => r.Id == rule);
+        if (known is { MetaLearned: false }) return (rule, new MetaTrainingDto("hand-designed", [], [], "hand-designed (not meta-trained)"));
+        if (known?.MetaTrainedOn is { } published) return (rule, new MetaTrainingDto("meta-learned", published, [], Describe(published, [])));
+        return (rule, new MetaTrainingDto("unknown", [], [], "unknown (a meta-network file named by path)"));
+    }
+
+    private static string Describe(IReadOnlyList<string> suites, IReadOnlyList<string> environments) =>
+        string.Join(" + ", suites.Select(s => TrainingSuiteNames.GetValueOrDefault(s, s)))
+        + (environments.Count > 0 ? $" ({string.Join(", ", environments)})" : "");
 
     private static NormalisationDto Normalisation(string suite, EnvironmentRecord? env, string envId, long steps, List<Score> scores)
     {

@@ -1,6 +1,7 @@
 namespace Platform.Api.Runs;
 
-public sealed record RuleInfo(string Id, string Description, bool MetaLearned);
+/// <summary>MetaTrainedOn: for a published meta-learned rule, the suites it was meta-trained on (the paper's names).</summary>
+public sealed record RuleInfo(string Id, string Description, bool MetaLearned, IReadOnlyList<string>? MetaTrainedOn = null);
 
 /// <summary>The update rules a run may name; mirrors the worker CLI's --rule (disco103|actor-critic|ppo|npz:PATH).</summary>
 public static class RuleCatalog
@@ -9,7 +10,8 @@ public static class RuleCatalog
 
     public static readonly RuleInfo[] Rules =
     [
-        new("disco103", "DiscoRL's published meta-learned update rule (Disco103).", true),
+        // Nature 2025: Disco103 was meta-trained on Atari, ProcGen and DMLab (103 environments).
+        new("disco103", "DiscoRL's published meta-learned update rule (Disco103).", true, ["atari", "procgen", "dmlab"]),
         new("actor-critic", "Advantage actor-critic baseline.", false),
         new("ppo", "Proximal policy optimisation baseline.", false),
         new("npz:PATH", "A meta-learned rule loaded from a meta-network exported as .npz at PATH on the worker.", true),

@@ -8,12 +8,22 @@ public sealed class SubmitRunRequest
 {
     /// <summary>train | evaluate | meta-train (default train).</summary>
     public string? Kind { get; set; }
-    /// <summary>Environment id from GET /api/environments, e.g. "catch/8x8".</summary>
+    /// <summary>Environment id from GET /api/environments, e.g. "catch/8x8". Evaluate: default the agent's own environment.</summary>
     public string? Env { get; set; }
-    /// <summary>disco103 | actor-critic | ppo | npz:PATH.</summary>
+    /// <summary>Meta-train: the environments the rule is meta-trained on (one population member per agent; 1 to 16 ids).</summary>
+    public List<string>? Envs { get; set; }
+    /// <summary>Train: disco103 | actor-critic | ppo | npz:PATH | meta-network:ID (with metaNetworkCheckpointId ID). Not for other kinds.</summary>
     public string? Rule { get; set; }
-    /// <summary>Environment steps to train for (positive).</summary>
+    /// <summary>Train: environment steps (positive). Meta-train: meta-steps (1 to 1,000,000).</summary>
     public long? Steps { get; set; }
+    /// <summary>Meta-train: where the rule starts, random (default) | disco103; or name a meta-network in metaNetworkCheckpointId.</summary>
+    public string? Init { get; set; }
+    /// <summary>Evaluate: the agent checkpoint to evaluate (GET /api/checkpoints?kind=agent).</summary>
+    public Guid? AgentCheckpointId { get; set; }
+    /// <summary>Evaluate: episodes to run (1 to 100,000; default 100).</summary>
+    public int? Episodes { get; set; }
+    /// <summary>Evaluate: take the policy's most likely action instead of sampling (default false).</summary>
+    public bool? Greedy { get; set; }
     /// <summary>Random seed (0..2147483647); chosen and recorded when omitted.</summary>
     public long? Seed { get; set; }
     /// <summary>cpu | gpu (default cpu).</summary>
@@ -21,14 +31,19 @@ public sealed class SubmitRunRequest
     /// <summary>Numbers, strings or booleans passed to the rule.</summary>
     public Dictionary<string, JsonElement>? Hyperparameters { get; set; }
     public List<string>? Tags { get; set; }
-    /// <summary>A meta-network checkpoint to train with (lineage).</summary>
+    /// <summary>Train: a meta-network checkpoint to train with (lineage). Meta-train: the meta-network to start from.</summary>
     public Guid? MetaNetworkCheckpointId { get; set; }
 }
 
-/// <summary>The validated, normalised submission: stored as the run's spec (jsonb) for the worker.</summary>
+/// <summary>
+/// The validated, normalised submission: stored as the run's spec (jsonb) for the worker. Env is the run's environment
+/// (meta-train: the first of Envs); Rule what the run is listed under (meta-train: its init; evaluate: the agent's rule);
+/// Steps its progress budget (train: environment steps; meta-train: meta-steps; evaluate: episodes).
+/// </summary>
 public sealed record RunSpec(
     RunKind Kind, string Env, string Rule, long Steps, long Seed, RunQueue Queue,
-    Dictionary<string, JsonElement> Hyperparameters, List<string> Tags, Guid? MetaNetworkCheckpointId);
+    Dictionary<string, JsonElement> Hyperparameters, List<string> Tags, Guid? MetaNetworkCheckpointId,
+    List<string>? Envs = null, string? Init = null, Guid? AgentCheckpointId = null, int? Episodes = null, bool? Greedy = null);
 
 public sealed record RunDto(
     Guid Id, RunKind Kind, RunStatus Status, RunQueue Queue, string Env, string Rule, long Seed,

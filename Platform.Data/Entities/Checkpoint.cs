@@ -23,4 +23,11 @@ public class Checkpoint
     /// <summary>Where the file is: an absolute path, a path relative to Platform:StorageRoot, or a file:// URI.</summary>
     public required string StorageUri { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// For meta-networks: what the rule was meta-trained on, as environment ids ("catch/5x5") and/or whole suites
+    /// ("atari", "procgen", "dmlab"). Written by the worker for meta-training runs (the run's environments); null
+    /// when unknown (an upload that did not say) and for agent checkpoints.
+    /// </summary>
+    public List<string>? MetaTrainedOn { get; set; }
 }

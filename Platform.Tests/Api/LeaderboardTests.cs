@@ -8,14 +8,14 @@ namespace Platform.Tests.Api;
 public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
 {
     private async Task<Guid> FinishedRunAsync(Guid teamId, string env, string rule, long steps, long seed, double score,
-        RunStatus status = RunStatus.Succeeded)
+        RunStatus status = RunStatus.Succeeded, Guid? metaNetwork = null)
     {
         await using var db = fx.Db();
         var run = new Run
         {
             Id = Guid.CreateVersion7(), TeamId = teamId, Kind = RunKind.Train, Status = status, Queue = RunQueue.Cpu,
             Spec = "{}", EnvironmentId = env, Rule = rule, Seed = seed, TotalSteps = steps, CurrentStep = steps,
-            FinalScore = score, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+            FinalScore = score, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, MetaNetworkCheckpointId = metaNetwork,
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync();
@@ -133,5 +133,89 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
     {
         using var client = fx.Client(fx.TeamA.ApiKey);
         await HttpAssertions.AssertProblemAsync(await client.GetAsync("/api/leaderboards/atari2600"), HttpStatusCode.NotFound);
+    }
+
+    private async Task<Guid> MetaNetworkAsync(Guid teamId, string name, List<string>? trainedOn)
+    {
+        await using var db = fx.Db();
+        var checkpoint = new Checkpoint
+        {
+            Id = Guid.CreateVersion7(), Kind = CheckpointKind.MetaNetwork, TeamId = teamId, Name = name, Sha256 = new string('0', 64),
+            StorageUri = "/nonexistent.npz", CreatedAt = DateTimeOffset.UtcNow, MetaTrainedOn = trainedOn,
+        };
+        db.Checkpoints.Add(checkpoint);
+        await db.SaveChangesAsync();
+        return checkpoint.Id;
+    }
+
+    [Fact]
+    public async Task GeneralisationViewComesFromRecordedMetaTraining()
+    {
+        var owner = await fx.CreateUserAsync("lb-general", "lb@general.test", "password");
+        var team = owner.TeamId;
+        await using (var db = fx.Db())
+        {
+            var heist = await db.Environments.FindAsync("procgen/heist");
+            (heist!.RandomScore, heist.ReferenceScore) = (1.0, 11.0);
+            await db.SaveChangesAsync();
+        }
+        var onCatch = await MetaNetworkAsync(team, "catch rule", ["catch/5x5", "catch/8x8"]);
+        var unrecorded = await MetaNetworkAsync(team, "uploaded rule", null);
+
+        // The catch-trained rule: two fan-out runs and one submitted the web's way (rule disco103 + the checkpoint).
+        var c1 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 1, 0.2, metaNetwork: onCatch);
+        var c2 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 2, 1.0, metaNetwork: onCatch);
+        var c3 = await FinishedRunAsync(team, "catch/5x5", "disco103", 1000, 3, 0.6, metaNetwork: onCatch);
+        var cProcgen = await FinishedRunAsync(team, "procgen/heist", "meta-network:" + onCatch, 1000, 1, 3.0, metaNetwork: onCatch);
+        var d1 = await FinishedRunAsync(team, "catch/5x5", "disco103", 1000, 1, -0.2);
+        var dProcgen = await FinishedRunAsync(team, "procgen/heist", "disco103", 1000, 1, 6.0);
+        await FinishedRunAsync(team, "catch/5x5", "ppo", 1000, 1, 0.0);
+        await FinishedRunAsync(team, "catch/8x8", "meta-network:" + unrecorded, 1000, 1, 0.0, metaNetwork: unrecorded);
+
+        using var client = fx.Client(owner.ApiKey);
+        var view = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/generalisation"));
+        var rows = view.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("rule").GetString()!);
+        Assert.Equal(new[] { "disco103", "meta-network:" + onCatch, "meta-network:" + unrecorded, "ppo" }.Order(StringComparer.Ordinal),
+            rows.Keys.Order(StringComparer.Ordinal));
+
+        // The catch-trained meta-network: provenance from its checkpoint; in distribution on Catch only.
+        var rule = rows["meta-network:" + onCatch];
+        Assert.Equal("catch rule", rule.GetProperty("label").GetString());
+        Assert.Equal(onCatch, rule.GetProperty("checkpointId").GetGuid());
+        var trained = rule.GetProperty("metaTrainedOn");
+        Assert.Equal("meta-learned", trained.GetProperty("kind").GetString());
+        Assert.Equal(["catch"], trained.GetProperty("suites").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["catch/5x5", "catch/8x8"], trained.GetProperty("environments").EnumerateArray().Select(e => e.GetString()));
+        var cells = rule.GetProperty("cells").EnumerateArray().ToDictionary(c => c.GetProperty("suite").GetString()!);
+        Assert.Equal(["catch", "procgen"], cells.Keys.Order());
+        Assert.True(cells["catch"].GetProperty("inDistribution").GetBoolean());
+        Assert.False(cells["procgen"].GetProperty("inDistribution").GetBoolean());
+        Assert.Equal([c1, c2, c3], cells["catch"].GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()).Order());
+        Assert.Equal(Platform.Api.Leaderboards.ScoreStatistics.InterquartileMean(new[] { 0.2, 1.0, 0.6 }.Select(x => (x + 0.6) / 1.6).ToArray()),
+            cells["catch"].GetProperty("iqm").GetDouble(), 12);
+        Assert.Equal((3.0 - 1) / 10, cells["procgen"].GetProperty("iqm").GetDouble(), 12);
+        Assert.Equal([cProcgen], cells["procgen"].GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
+
+        // Disco103: the paper's suites; ProcGen in distribution, Catch not; its runs only (not those of the meta-network).
+        var disco = rows["disco103"];
+        Assert.Equal(["atari", "procgen", "dmlab"], disco.GetProperty("metaTrainedOn").GetProperty("suites").EnumerateArray().Select(e => e.GetString()));
+        var discoCells = disco.GetProperty("cells").EnumerateArray().ToDictionary(c => c.GetProperty("suite").GetString()!);
+        Assert.False(discoCells["catch"].GetProperty("inDistribution").GetBoolean());
+        Assert.True(discoCells["procgen"].GetProperty("inDistribution").GetBoolean());
+        Assert.Equal([d1], discoCells["catch"].GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
+        Assert.Equal([dProcgen], discoCells["procgen"].GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
+
+        // A baseline is hand-designed; a meta-network uploaded without provenance is unknown.
+        Assert.Equal("hand-designed", rows["ppo"].GetProperty("metaTrainedOn").GetProperty("kind").GetString());
+        Assert.Equal(JsonValueKind.Null, rows["ppo"].GetProperty("cells")[0].GetProperty("inDistribution").ValueKind);
+        Assert.Equal("unknown", rows["meta-network:" + unrecorded].GetProperty("metaTrainedOn").GetProperty("kind").GetString());
+
+        // The per-suite board lists the meta-network apart from disco103 too; other teams see nothing.
+        var board = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/catch"));
+        var discoAggregate = board.GetProperty("aggregates").EnumerateArray().Single(a => a.GetProperty("rule").GetString() == "disco103");
+        Assert.Equal([d1], discoAggregate.GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()));
+        using var other = fx.Client(fx.TeamB.ApiKey);
+        var theirs = await HttpAssertions.ReadJsonAsync(await other.GetAsync("/api/leaderboards/generalisation"));
+        Assert.DoesNotContain(theirs.GetProperty("rows").EnumerateArray(), r => r.GetProperty("rule").GetString()!.Contains(onCatch.ToString()));
     }
 }

@@ -29,7 +29,7 @@ public sealed record MetricSeriesDto(string Name, int TotalPoints, List<MetricPo
 public sealed record RunMetricsDto(Guid RunId, List<MetricSeriesDto> Series);
 
 public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared);
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null);
 
 public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised);
 public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, List<Guid> ReferenceRunIds);
@@ -52,7 +52,25 @@ public sealed class SubmitRunBody
     public Dictionary<string, JsonElement>? Hyperparameters { get; set; }
     public List<string>? Tags { get; set; }
     public Guid? MetaNetworkCheckpointId { get; set; }
+    /// <summary>Meta-train: the environments (one run over all of them); init random | disco103 (or MetaNetworkCheckpointId).</summary>
+    public List<string>? Envs { get; set; }
+    public string? Init { get; set; }
+    /// <summary>Evaluate: the agent checkpoint, episodes, greedy.</summary>
+    public Guid? AgentCheckpointId { get; set; }
+    public int? Episodes { get; set; }
+    public bool? Greedy { get; set; }
 }
+
+/// <summary>Body of POST /api/checkpoints/{id}/evaluate and its answer.</summary>
+public sealed record EvaluateOnSuiteBody(string Suite, long Steps, List<long> Seeds, string Queue);
+public sealed record SuiteEvaluationDto(Guid CheckpointId, string Suite, List<Guid> RunIds, List<RunDto> Runs);
+
+public sealed record MetaTrainingDto(string Kind, List<string> Suites, List<string> Environments, string Description);
+public sealed record GeneralisationCellDto(string Suite, long Steps, double? Iqm, double? CiLow, double? CiHigh, int Environments, int Scores,
+    List<Guid> RunIds, bool? InDistribution, string? Note);
+public sealed record GeneralisationRowDto(string Rule, string Label, Guid? CheckpointId, MetaTrainingDto MetaTrainedOn, List<GeneralisationCellDto> Cells);
+public sealed record GeneralisationSuiteDto(string Suite, string DisplayName);
+public sealed record GeneralisationDto(List<GeneralisationSuiteDto> Suites, List<GeneralisationRowDto> Rows);
 
 // Live messages from /hubs/progress.
 public sealed record LivePoint(string Name, long Step, double Value, DateTimeOffset WallTime);

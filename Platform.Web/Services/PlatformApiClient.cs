@@ -127,4 +127,13 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
 
     public Task<ApiResult<LeaderboardDto>> LeaderboardAsync(string suite, CancellationToken ct = default) =>
         SendAsync<LeaderboardDto>(HttpMethod.Get, $"api/leaderboards/{Uri.EscapeDataString(suite)}", ct: ct);
+
+    public Task<ApiResult<GeneralisationDto>> GeneralisationAsync(CancellationToken ct = default) =>
+        SendAsync<GeneralisationDto>(HttpMethod.Get, "api/leaderboards/generalisation", ct: ct);
+
+    /// <summary>One train run per environment of the suite and seed, with the meta-network as the rule.</summary>
+    public Task<ApiResult<SuiteEvaluationDto>> EvaluateOnSuiteAsync(Guid checkpointId, EvaluateOnSuiteBody body, string? idempotencyKey = null,
+        CancellationToken ct = default) =>
+        SendWithHeaderAsync<SuiteEvaluationDto>(HttpMethod.Post, $"api/checkpoints/{checkpointId}/evaluate",
+            JsonContent.Create(body, options: Json), "Idempotency-Key", idempotencyKey, ct);
 }

@@ -20,6 +20,7 @@ public sealed partial class ChildProcess : IDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _stderrTail = new();
+    private readonly Queue<string> _stdoutTail = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _owner;
 
@@ -39,7 +40,15 @@ public sealed partial class ChildProcess : IDisposable
                 while (_stderrTail.Count > StderrTailLines) _stderrTail.Dequeue();
             }
         };
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_stdoutTail)
+            {
+                _stdoutTail.Enqueue(e.Data);
+                while (_stdoutTail.Count > StderrTailLines) _stdoutTail.Dequeue();
+            }
+        };
 
         var started = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _owner = new Thread(() =>
@@ -97,6 +106,12 @@ public sealed partial class ChildProcess : IDisposable
     public IReadOnlyList<string> StderrTail
     {
         get { lock (_stderrTail) return [.. _stderrTail]; }
+    }
+
+    /// <summary>The last lines the child wrote to stdout (as many as <see cref="StderrTailLines"/>); complete once it has exited.</summary>
+    public IReadOnlyList<string> StdoutTail
+    {
+        get { lock (_stdoutTail) return [.. _stdoutTail]; }
     }
 
     /// <summary>Asks the child to stop (SIGTERM); the trainer checkpoints and exits with 130.</summary>

@@ -15,8 +15,8 @@ namespace Platform.Workers.Jobs;
 public sealed record WorkerIdentity(string ConnectionString, string Name);
 
 /// <summary>
-/// Runs one platform run as a child process (<c>dotnet Platform.Workers.dll train ...</c>), so a libtorch abort
-/// kills the child and not the worker. While it runs: new lines of metrics.jsonl go to metric_points (stored
+/// Runs one platform run as a child process (<c>dotnet Platform.Workers.dll train|meta-train|evaluate ...</c>), so a
+/// libtorch abort kills the child and not the worker. While it runs: new lines of metrics.jsonl go to metric_points (stored
 /// first, then NOTIFY run_metrics), the run's progress is updated, and a cancel request stops the child
 /// (SIGTERM, SIGKILL after a grace period). A run whose out folder already has a checkpoint resumes from it —
 /// which is how a run taken over from a dead worker continues.
@@ -58,31 +58,29 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
         if (marked == 0) return; // cancelled meanwhile
         await NotifyStatusAsync(conn, run);
 
-        if (run.Kind != RunKind.Train)
-        {
-            await FinishAsync(conn, run, RunStatus.Failed, $"Run kind '{WireNames.ToWire(run.Kind)}' is not supported by this worker.", null);
-            return;
-        }
-
-        TrainSpec spec;
-        string rule;
+        var outDir = Path.GetFullPath(Path.Combine(_options.RunsDirectory, runId.ToString()));
+        Directory.CreateDirectory(outDir);
+        var gpu = run.Queue == RunQueue.Gpu;
+        RunPlan plan;
         try
         {
-            spec = TrainSpec.Parse(run.Spec);
-            rule = await ResolveRuleAsync(run, spec, ct);
+            plan = run.Kind switch
+            {
+                RunKind.Train => await TrainPlanAsync(run, outDir, gpu, ct),
+                RunKind.MetaTrain => await MetaTrainPlanAsync(run, outDir, gpu, ct),
+                RunKind.Evaluate => await EvaluatePlanAsync(run, outDir, gpu, ct),
+                _ => throw new FormatException($"Run kind '{WireNames.ToWire(run.Kind)}' is not supported by this worker."),
+            };
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or FileNotFoundException)
+        catch (Exception ex) when (ex is FormatException or JsonException or FileNotFoundException or InvalidDataException)
         {
             await FinishAsync(conn, run, RunStatus.Failed, "Invalid run spec: " + ex.Message, null);
             return;
         }
 
-        var outDir = Path.GetFullPath(Path.Combine(_options.RunsDirectory, runId.ToString()));
-        Directory.CreateDirectory(outDir);
-        var resume = LatestCheckpoint(outDir) is not null;
-        var args = TrainCommandLine.Build(spec, rule, outDir, resume, gpu: run.Queue == RunQueue.Gpu);
+        var args = plan.Args;
         var trainer = _options.TrainerDll ?? typeof(ChildProcessRunExecutor).Assembly.Location;
-        logger.LogInformation("Run {RunId}: {Mode} dotnet {Trainer} {Args}", runId, resume ? "resuming" : "starting", trainer, string.Join(' ', args));
+        logger.LogInformation("Run {RunId}: {Mode} dotnet {Trainer} {Args}", runId, plan.Resume ? "resuming" : "starting", trainer, string.Join(' ', args));
 
         using var child = ChildProcess.Start("dotnet", [trainer, .. args], outDir);
         if (!child.DiesWithParent)
@@ -101,6 +99,7 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
             {
                 await Task.WhenAny(child.Exited, Task.Delay(poll, CancellationToken.None));
                 currentStep = await PumpMetricsAsync(db2, conn, run, tailer, currentStep);
+                await plan.WhileRunningAsync(db2);
 
                 if (!cancelRequested && !shuttingDown)
                 {
@@ -129,6 +128,8 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
 
         var exitCode = await child.Exited;
         currentStep = await PumpMetricsAsync(db2, conn, run, tailer, currentStep);
+        // Whatever the exit: what the child completed before it stopped (e.g. the checkpoint a SIGTERM wrote) is kept.
+        await plan.WhileRunningAsync(db2);
         if (tailer.MalformedLines > 0) logger.LogWarning("Run {RunId}: {Count} malformed metrics lines skipped", runId, tailer.MalformedLines);
 
         if (shuttingDown)
@@ -149,23 +150,25 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
             return;
         }
 
-        double? finalScore = null;
+        Outcome outcome;
         try
         {
-            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json"), CancellationToken.None));
-            if (summary.RootElement.TryGetProperty("final_return", out var fr) && fr.ValueKind == JsonValueKind.Number) finalScore = fr.GetDouble();
-            if (summary.RootElement.TryGetProperty("steps", out var st) && st.TryGetInt64(out var steps)) currentStep = Math.Max(currentStep, steps);
-            await RegisterAgentCheckpointAsync(db2, run, outDir);
+            outcome = await plan.CompleteAsync(db2, child, currentStep);
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
             await FinishAsync(conn, run, RunStatus.Failed, "The trainer exited 0 but its results are unreadable: " + ex.Message, null);
             return;
         }
-        await RecordReplayAsync(runId, outDir, trainer, ct);
+        if (outcome.Error is not null)
+        {
+            await FinishAsync(conn, run, RunStatus.Failed, outcome.Error, null);
+            return;
+        }
+        if (run.Kind == RunKind.Train) await RecordReplayAsync(runId, outDir, trainer, ct);
         await ExecAsync(conn, "UPDATE runs SET current_step = greatest(current_step, @step) WHERE id = @id", CancellationToken.None,
-            ("step", currentStep), ("id", runId));
-        await FinishAsync(conn, run, RunStatus.Succeeded, null, finalScore);
+            ("step", outcome.CurrentStep), ("id", runId));
+        await FinishAsync(conn, run, RunStatus.Succeeded, null, outcome.FinalScore);
     }
 
     /// <summary>
@@ -246,10 +249,167 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
     private static Task NotifyStatusAsync(NpgsqlConnection conn, Run run) =>
         ProgressChannels.NotifyAsync(conn, ProgressChannels.Status, new ProgressNotice(run.Id, run.TeamId));
 
-    /// <summary>A meta-network checkpoint named by the run becomes <c>npz:&lt;its file&gt;</c>; other rules pass through.</summary>
-    private async Task<string> ResolveRuleAsync(Run run, TrainSpec spec, CancellationToken ct)
+    /// <summary>How a run ended, as far as the run's kind can tell: its final score and step, or why it failed.</summary>
+    private sealed record Outcome(double? FinalScore, long CurrentStep, string? Error = null);
+
+    /// <summary>What differs between run kinds: the child's arguments, work while it runs, and what its exit 0 means.</summary>
+    private sealed class RunPlan(IReadOnlyList<string> args, bool resume, Func<PlatformDbContext, ChildProcess, long, Task<Outcome>> complete,
+        Func<PlatformDbContext, Task>? whileRunning = null)
     {
-        if (run.MetaNetworkCheckpointId is not { } id) return spec.Rule;
+        public IReadOnlyList<string> Args { get; } = args;
+        public bool Resume { get; } = resume;
+        public Task WhileRunningAsync(PlatformDbContext db) => whileRunning?.Invoke(db) ?? Task.CompletedTask;
+        public Task<Outcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep) => complete(db, child, currentStep);
+    }
+
+    /// <summary><c>train</c>: final score from summary.json's final_return; the newest checkpoint is zipped and registered.</summary>
+    private async Task<RunPlan> TrainPlanAsync(Run run, string outDir, bool gpu, CancellationToken ct)
+    {
+        var spec = TrainSpec.Parse(run.Spec);
+        var rule = await ResolveRuleAsync(run, spec.Rule, ct);
+        var resume = LatestCheckpoint(outDir) is not null;
+        return new RunPlan(TrainCommandLine.Build(spec, rule, outDir, resume, gpu), resume, async (db, _, currentStep) =>
+        {
+            double? finalScore = null;
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json"), CancellationToken.None));
+            if (summary.RootElement.TryGetProperty("final_return", out var fr) && fr.ValueKind == JsonValueKind.Number) finalScore = fr.GetDouble();
+            if (summary.RootElement.TryGetProperty("steps", out var st) && st.TryGetInt64(out var steps)) currentStep = Math.Max(currentStep, steps);
+            await RegisterAgentCheckpointAsync(db, run, outDir);
+            return new Outcome(finalScore, currentStep);
+        });
+    }
+
+    /// <summary>
+    /// <c>meta-train</c>: progress is meta-steps; every complete checkpoints/meta-step-*/meta_network.npz is registered as a
+    /// meta-network checkpoint while the run goes on and once more at the end; the final score is summary.json's
+    /// final_inner_return.
+    /// </summary>
+    private async Task<RunPlan> MetaTrainPlanAsync(Run run, string outDir, bool gpu, CancellationToken ct)
+    {
+        var spec = MetaTrainSpec.Parse(run.Spec);
+        var init = run.MetaNetworkCheckpointId is not null ? await ResolveRuleAsync(run, spec.Init, ct)
+            : spec.Init is "random" or "disco103" ? spec.Init
+            : throw new FormatException($"Unknown init '{spec.Init}' (random, disco103 or a meta-network checkpoint).");
+        var resume = LatestCheckpoint(outDir) is not null;
+        HashSet<long>? registered = null;
+        async Task Register(PlatformDbContext db)
+        {
+            registered ??= (await db.Checkpoints.AsNoTracking()
+                .Where(c => c.RunId == run.Id && c.Kind == CheckpointKind.MetaNetwork).Select(c => c.Step).ToListAsync()).ToHashSet();
+            try
+            {
+                await RegisterMetaNetworksAsync(db, run, spec, outDir, registered);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Tried again at the next poll and at the end; a run that never gets one registered fails there.
+                logger.LogWarning(ex, "Run {RunId}: could not register meta-network checkpoints yet", run.Id);
+            }
+        }
+        return new RunPlan(MetaTrainCommandLine.Build(spec, init, outDir, resume, gpu), resume, async (db, _, currentStep) =>
+        {
+            double? finalScore = null;
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json"), CancellationToken.None));
+            if (summary.RootElement.TryGetProperty("final_inner_return", out var fr) && fr.ValueKind == JsonValueKind.Number) finalScore = fr.GetDouble();
+            if (summary.RootElement.TryGetProperty("meta_steps", out var st) && st.TryGetInt64(out var steps)) currentStep = Math.Max(currentStep, steps);
+            await Register(db);
+            if (registered!.Count == 0) return new Outcome(null, currentStep, "The meta-trainer exited 0 but wrote no meta-network checkpoint.");
+            return new Outcome(finalScore, currentStep);
+        }, Register);
+    }
+
+    /// <summary>
+    /// <c>evaluate</c>: the agent checkpoint (the registered zip, its SHA-256 checked) is unpacked under the run's folder
+    /// beside its training run's run.json, then evaluated; the last output line's mean return is the final score, also
+    /// stored as the metric mean_return at step = episodes.
+    /// </summary>
+    private async Task<RunPlan> EvaluatePlanAsync(Run run, string outDir, bool gpu, CancellationToken ct)
+    {
+        var spec = EvaluateSpec.Parse(run.Spec);
+        Checkpoint? checkpoint;
+        await using (var db = Db())
+            checkpoint = await db.Checkpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == spec.AgentCheckpointId && c.Kind == CheckpointKind.Agent
+                                                                                    && (c.TeamId == null || c.TeamId == run.TeamId), ct);
+        if (checkpoint is null) throw new FileNotFoundException($"Agent checkpoint {spec.AgentCheckpointId} no longer exists.");
+        var zip = StoragePaths.Resolve(checkpoint.StorageUri);
+        var config = Path.Combine(Path.GetDirectoryName(zip)!, "run.json");
+        if (!File.Exists(zip)) throw new FileNotFoundException($"The agent checkpoint's file {zip} is missing.");
+        if (!File.Exists(config)) throw new FileNotFoundException($"The agent checkpoint's training configuration {config} is missing.");
+        string sha;
+        await using (var file = File.OpenRead(zip)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+        if (sha != checkpoint.Sha256.Trim()) throw new InvalidDataException($"The agent checkpoint's file does not match its recorded SHA-256 ({zip}).");
+
+        // evaluate wants a checkpoint folder whose grandparent holds run.json: <out>/agent/checkpoints/checkpoint/.
+        var agentDir = Path.Combine(outDir, "agent");
+        var checkpointDir = Path.Combine(agentDir, "checkpoints", "checkpoint");
+        if (Directory.Exists(agentDir)) Directory.Delete(agentDir, recursive: true);
+        Directory.CreateDirectory(checkpointDir);
+        ZipFile.ExtractToDirectory(zip, checkpointDir);
+        File.Copy(config, Path.Combine(agentDir, "run.json"));
+
+        return new RunPlan(EvaluateCommandLine.Build(spec, checkpointDir, gpu), false, async (db, child, currentStep) =>
+        {
+            if (EvaluateCommandLine.ParseResult(child.StdoutTail) is not { } result)
+                return new Outcome(null, currentStep, "evaluate exited 0 without its last line 'mean_return=<x> episodes=<k>':\n"
+                                                      + string.Join('\n', child.StdoutTail.TakeLast(5)));
+            await MetricWriter.AppendAsync(db, run.Id, [new MetricPoint
+            {
+                RunId = run.Id, Name = "mean_return", Step = result.Episodes, Value = result.MeanReturn, WallTime = DateTimeOffset.UtcNow,
+            }]);
+            return new Outcome(result.MeanReturn, Math.Max(currentStep, result.Episodes));
+        });
+    }
+
+    /// <summary>
+    /// Registers each complete meta-network checkpoint not yet registered: a folder counts once checkpoints/latest names it
+    /// or a later one (the meta-trainer writes a folder fully, then points latest at it). Its meta_network.npz is copied to
+    /// meta-networks/&lt;folder&gt;.npz in the run's folder (so pruning old checkpoint folders cannot take it away) and
+    /// recorded: kind meta-network, step, size, SHA-256, path, the run's team, and the environments it was meta-trained on.
+    /// </summary>
+    private async Task RegisterMetaNetworksAsync(PlatformDbContext db, Run run, MetaTrainSpec spec, string outDir, HashSet<long> registered)
+    {
+        if (LatestCheckpoint(outDir) is not { } latest || MetaTrainCommandLine.StepOf(latest) is not { } newest) return;
+        var found = Directory.EnumerateDirectories(Path.Combine(outDir, "checkpoints"), MetaTrainSpec.CheckpointPrefix + "*")
+            .Select(d => (Folder: d, Step: MetaTrainCommandLine.StepOf(Path.GetFileName(d))))
+            .Where(x => x.Step is { } s && s <= newest && !registered.Contains(s))
+            .OrderBy(x => x.Step).ToList();
+        foreach (var (folder, step) in found)
+        {
+            var source = Path.Combine(folder, MetaTrainSpec.NetworkFile);
+            var target = Path.Combine(outDir, "meta-networks", Path.GetFileName(folder) + ".npz");
+            try
+            {
+                if (!File.Exists(target))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    var temp = target + ".tmp";
+                    File.Copy(source, temp, overwrite: true);
+                    File.Move(temp, target, overwrite: true);
+                }
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                continue; // pruned by the meta-trainer meanwhile
+            }
+            string sha;
+            await using (var file = File.OpenRead(target)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
+            db.Checkpoints.Add(new Checkpoint
+            {
+                Id = Guid.CreateVersion7(), Kind = CheckpointKind.MetaNetwork, RunId = run.Id, TeamId = run.TeamId,
+                Name = $"meta-train {string.Join('+', spec.Envs)} seed {spec.Seed} meta-step {step}", Step = step!.Value,
+                SizeBytes = new FileInfo(target).Length, Sha256 = sha, StorageUri = target, CreatedAt = DateTimeOffset.UtcNow,
+                MetaTrainedOn = [.. spec.Envs],
+            });
+            await db.SaveChangesAsync();
+            registered.Add(step.Value);
+            logger.LogInformation("Run {RunId}: registered meta-network checkpoint at meta-step {Step}", run.Id, step);
+        }
+    }
+
+    /// <summary>A meta-network checkpoint named by the run becomes <c>npz:&lt;its file&gt;</c>; other rules pass through.</summary>
+    private async Task<string> ResolveRuleAsync(Run run, string rule, CancellationToken ct)
+    {
+        if (run.MetaNetworkCheckpointId is not { } id) return rule;
         await using var db = Db();
         var checkpoint = await db.Checkpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
                          ?? throw new FileNotFoundException($"Meta-network checkpoint {id} no longer exists.");

@@ -10,23 +10,8 @@ public sealed record TrainSpec(string Env, string Rule, long Steps, long Seed, I
     {
         using var doc = JsonDocument.Parse(specJson);
         var root = doc.RootElement;
-        string Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()! : throw new FormatException($"The run's spec has no string '{name}'.");
-        long Long(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
-            ? v.GetInt64() : throw new FormatException($"The run's spec has no integer '{name}'.");
-
-        var hyper = new List<KeyValuePair<string, string>>();
-        if (root.TryGetProperty("hyperparameters", out var h) && h.ValueKind == JsonValueKind.Object)
-            foreach (var p in h.EnumerateObject())
-                hyper.Add(new(p.Name, p.Value.ValueKind switch
-                {
-                    JsonValueKind.String => p.Value.GetString()!,
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    JsonValueKind.Number => p.Value.GetRawText(),
-                    _ => throw new FormatException($"Hyperparameter '{p.Name}' must be a number, string or boolean."),
-                }));
-        return new TrainSpec(Str("env"), Str("rule"), Long("steps"), Long("seed"), hyper);
+        return new TrainSpec(SpecJson.String(root, "env"), SpecJson.String(root, "rule"), SpecJson.Long(root, "steps"), SpecJson.Long(root, "seed"),
+            SpecJson.Hyperparameters(root));
     }
 }
 

@@ -1,0 +1,111 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Platform.Data.Entities;
+
+namespace Platform.Tests.EndToEnd;
+
+/// <summary>The meta-train submit form and "Evaluate on suite" on the checkpoints page, in the browser against the real API.</summary>
+public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
+{
+    private static async Task<int> CountRunsAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/api/runs?pageSize=1")).GetProperty("total").GetInt32();
+
+    private static async Task ChooseAsync(IPage page, string testId, params string[] texts)
+    {
+        await page.Locator($"[data-test={testId}]").ClickAsync();
+        foreach (var text in texts)
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^" + Regex.Escape(text)) }).First.ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.WaitForTimeoutAsync(200);
+    }
+
+    [BrowserFact]
+    public async Task MetaTrainFormValidatesThenSubmitsOneRunOverItsEnvironments()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var before = await CountRunsAsync(client);
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, fx.TeamA.Email, fx.TeamA.Password);
+        await page.GotoAsync("/submit");
+        await WebFixture.WaitForCircuitAsync(page);
+
+        await page.GetByText("Meta-train", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#meta-steps")).ToHaveValueAsync("100");
+        await Assertions.Expect(page.Locator("#mt-agents")).ToHaveAttributeAsync("placeholder", "2");
+        await page.FillAsync("#meta-steps", "0");
+        await page.FillAsync("#mt-agents", "0");
+        await page.FillAsync("#mt-inner-lr", "-1");
+        await page.ClickAsync("[data-test=submit-button]");
+        await Assertions.Expect(page.Locator("[data-test=error-env]")).ToContainTextAsync("Choose at least one environment");
+        await Assertions.Expect(page.Locator("[data-test=error-steps]")).ToContainTextAsync("Meta-steps must be positive");
+        await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.agents']")).ToContainTextAsync("Must be at least 1");
+        await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.inner-lr']")).ToContainTextAsync("Must be positive");
+        await WebFixture.ScreenshotAsync(page, "submit-meta-train-invalid");
+        await page.WaitForTimeoutAsync(300);
+        Assert.Equal(before, await CountRunsAsync(client));
+
+        await ChooseAsync(page, "env-select", "catch/5x5", "catch/8x8");
+        await page.FillAsync("#meta-steps", "7");
+        await page.FillAsync("#mt-agents", "3");
+        await page.FillAsync("#mt-inner-lr", "");
+        await page.FillAsync("#seeds", "5");
+        await ChooseAsync(page, "queue-select", "gpu");   // no gpu worker here: the run stays queued
+        await page.ClickAsync("[data-test=submit-button]");
+        await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+        var run = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{page.Url[^36..]}");
+        Assert.Equal("meta-train", run.GetProperty("kind").GetString());
+        Assert.Equal(7, run.GetProperty("totalSteps").GetInt64());
+        Assert.Equal(5, run.GetProperty("seed").GetInt64());
+        Assert.Equal("random", run.GetProperty("rule").GetString());
+        var spec = run.GetProperty("spec");
+        Assert.Equal(["catch/5x5", "catch/8x8"], spec.GetProperty("envs").EnumerateArray().Select(e => e.GetString()).Order());
+        Assert.Equal(3, spec.GetProperty("hyperparameters").GetProperty("agents").GetInt32());
+        Assert.False(spec.GetProperty("hyperparameters").TryGetProperty("inner-lr", out _));
+        Assert.Equal(before + 1, await CountRunsAsync(client));
+        await client.PostAsync($"/api/runs/{page.Url[^36..]}/cancel", null);
+    }
+
+    [BrowserFact]
+    public async Task EvaluateOnSuiteFromTheCheckpointsPage()
+    {
+        var id = Guid.CreateVersion7();
+        await using (var db = fx.Db())
+        {
+            db.Checkpoints.Add(new Checkpoint
+            {
+                Id = id, Kind = CheckpointKind.MetaNetwork, TeamId = fx.TeamA.TeamId, Name = "web rule " + id.ToString()[..8], Sha256 = new string('0', 64),
+                StorageUri = "/nonexistent.npz", CreatedAt = DateTimeOffset.UtcNow, MetaTrainedOn = ["catch/5x5"],
+            });
+            await db.SaveChangesAsync();
+        }
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, fx.TeamA.Email, fx.TeamA.Password);
+        await page.GotoAsync("/checkpoints");
+        await WebFixture.WaitForCircuitAsync(page);
+
+        var row = page.Locator("tr").Filter(new() { HasText = "web rule " + id.ToString()[..8] });
+        await Assertions.Expect(row).ToContainTextAsync("meta-trained on catch/5x5");
+        await row.Locator("[data-test=evaluate-on-suite]").ClickAsync();
+        await ChooseAsync(page, "evaluate-suite", "Catch");
+        await page.FillAsync("#evaluate-steps", "-3");
+        await page.ClickAsync("[data-test=evaluate-submit]");
+        await Assertions.Expect(page.Locator("[data-test=evaluate-panel]")).ToContainTextAsync("A positive whole number of steps");
+        var tag = Uri.EscapeDataString("meta-network:" + id);
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/api/runs?tag={tag}")).GetProperty("total").GetInt32());
+
+        await page.FillAsync("#evaluate-steps", "500");
+        await page.FillAsync("#evaluate-seeds", "4, 5");
+        await page.ClickAsync("[data-test=evaluate-submit]");
+        await Assertions.Expect(page.Locator("[data-test=evaluate-ok]")).ToContainTextAsync("Submitted 4 run(s) on catch");
+        await WebFixture.ScreenshotAsync(page, "checkpoints-evaluate-on-suite");
+        var runs = (await client.GetFromJsonAsync<JsonElement>($"/api/runs?tag={tag}")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(4, runs.Count);
+        Assert.All(runs, r => Assert.Equal(id, r.GetProperty("metaNetworkCheckpointId").GetGuid()));
+        Assert.Equal(new[] { ("catch/5x5", 4L), ("catch/5x5", 5L), ("catch/8x8", 4L), ("catch/8x8", 5L) },
+            runs.Select(r => (r.GetProperty("env").GetString()!, r.GetProperty("seed").GetInt64())).Order());
+        foreach (var r in runs) await client.PostAsync($"/api/runs/{r.GetProperty("id").GetGuid()}/cancel", null);
+    }
+}
