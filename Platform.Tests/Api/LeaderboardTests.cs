@@ -190,7 +190,7 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         Assert.Equal(["catch", "procgen"], cells.Keys.Order());
         Assert.True(cells["catch"].GetProperty("inDistribution").GetBoolean());
         Assert.False(cells["procgen"].GetProperty("inDistribution").GetBoolean());
-        Assert.Equal([c1, c2, c3], cells["catch"].GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()).Order());
+        Assert.Equal(new[] { c1, c2, c3 }.Order(), cells["catch"].GetProperty("runIds").EnumerateArray().Select(e => e.GetGuid()).Order());
         Assert.Equal(Platform.Api.Leaderboards.ScoreStatistics.InterquartileMean(new[] { 0.2, 1.0, 0.6 }.Select(x => (x + 0.6) / 1.6).ToArray()),
             cells["catch"].GetProperty("iqm").GetDouble(), 12);
         Assert.Equal((3.0 - 1) / 10, cells["procgen"].GetProperty("iqm").GetDouble(), 12);

@@ -136,6 +136,18 @@ public sealed class MetaTrainerTests : IDisposable
         Assert.Equal(0, agents[1]!["adam_count"]!.GetValue<long>());
     }
 
+    [Fact]
+    public void Meta_gradient_clipping_bounds_each_agents_contribution()
+    {
+        var dir = Path.Combine(_root, "clip");
+        MetaTrainer.Create(Tiny(metaSteps: 1) with { MetaGradClip = 1e-9 }, dir).Run();
+        var values = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllLines(Path.Combine(dir, MetaTrainer.MetricsFile))[^1])!["values"]!;
+        Assert.Equal(1.0, values["meta_grad_clipped"]!.GetValue<double>());
+        Assert.True(values["agent_meta_grad_norm"]!.GetValue<double>() > 1e-9, "the unclipped norm is not above the threshold");
+        // The mean of two vectors of norm ≤ 1e-9 has norm ≤ 1e-9 (float32 rounding aside).
+        Assert.InRange(values["meta_grad_norm"]!.GetValue<double>(), 0, 1.001e-9);
+    }
+
     private static (int Code, string Out, string Err) Cli(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -158,6 +170,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--agents", "0")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--inner-lr", "-1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--net", "huge")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--meta-grad-clip", "-1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--device", "tpu")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args)

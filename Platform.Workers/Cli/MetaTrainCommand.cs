@@ -40,6 +40,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public double? InnerLr { get; init; }
         [CommandOption("--meta-lr <LR>")] [Description("Meta-optimiser (Adam) learning rate (default 5e-4).")]
         public double? MetaLr { get; init; }
+        [CommandOption("--meta-grad-clip <C>")] [Description("Clip each agent's meta-gradient to global norm C before averaging (default 0: off, as the reference).")]
+        public double? MetaGradClip { get; init; }
         [CommandOption("--lifetime <L>")] [Description("Inner steps before an agent is replaced by a fresh one (default 0: never).")]
         public long? Lifetime { get; init; }
         [CommandOption("--net <NET>")] [Description("Agent network: small (default), demo or small-conv.")]
@@ -89,6 +91,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     BatchSize = s.Batch ?? defaults.BatchSize,
                     InnerLearningRate = s.InnerLr ?? defaults.InnerLearningRate,
                     MetaLearningRate = s.MetaLr ?? defaults.MetaLearningRate,
+                    MetaGradClip = s.MetaGradClip ?? 0,
                     Lifetime = s.Lifetime ?? 0,
                     Network = TrainCommand.ParseNet(s.Net ?? "small"),
                     CheckpointEvery = s.CheckpointEvery ?? defaults.CheckpointEvery,
@@ -111,7 +114,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
             var c = trainer.Config;
             Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +
                               $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
-                              $"lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
+                              $"meta_grad_clip={c.MetaGradClip} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
             var result = Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive
                 ? RunPlain(trainer, cts.Token)
                 : RunLive(trainer, cts.Token);

@@ -37,7 +37,9 @@ public sealed class PlotCommand : Command<PlotCommand.Settings>
             steps.Add(node["step"]!.GetValue<long>());
             returns.Add(r.GetValue<double>());
         }
-        return new Curve(config.Rule, config.Seed, steps.ToArray(), returns.ToArray());
+        // A meta-network file is labelled by its file name, not its whole path.
+        var rule = config.Rule.StartsWith("npz:", StringComparison.Ordinal) ? "npz:" + Path.GetFileName(config.Rule[4..]) : config.Rule;
+        return new Curve(rule, config.Seed, steps.ToArray(), returns.ToArray());
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

@@ -24,6 +24,12 @@ public sealed record MetaTrainConfig
     public int BatchSize { get; init; } = 32;
     public double InnerLearningRate { get; init; } = 5e-4;
     public double MetaLearningRate { get; init; } = 5e-4;
+    /// <summary>
+    /// When &gt; 0, each agent's meta-gradient is scaled down to at most this global norm before the average (not in the
+    /// reference). A fresh agent's first Adam step divides by |g| and gives meta-gradients hundreds of times larger than
+    /// later ones; unclipped, they dominate the meta-optimiser's second moment for about a thousand meta steps.
+    /// </summary>
+    public double MetaGradClip { get; init; }
     /// <summary>Inner learner steps after which an agent is replaced by a fresh one (0: agents live for the whole run).</summary>
     public long Lifetime { get; init; }
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Small;
@@ -49,6 +55,7 @@ public sealed record MetaTrainConfig
         if (BatchSize is < 1 or > 4096) throw new ArgumentException("--batch must be in 1..4096");
         if (!(InnerLearningRate > 0 && InnerLearningRate < 1)) throw new ArgumentException("--inner-lr must be in (0, 1)");
         if (!(MetaLearningRate > 0 && MetaLearningRate < 1)) throw new ArgumentException("--meta-lr must be in (0, 1)");
+        if (!(MetaGradClip >= 0) || double.IsInfinity(MetaGradClip)) throw new ArgumentException("--meta-grad-clip must be ≥ 0 (0: no clipping)");
         if (Lifetime < 0) throw new ArgumentException("--lifetime must be ≥ 0");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         if (CheckpointEvery < 1) throw new ArgumentException("--checkpoint-every must be ≥ 1");

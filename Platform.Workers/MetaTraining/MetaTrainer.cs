@@ -321,7 +321,13 @@ public sealed class MetaTrainer
             return (g, unroll.Final.Detach(), l);
         });
         using (no_grad())
-            for (int i = 0; i < sum.Count; i++) sum[i].add_(grads[i]);
+        {
+            double norm = Math.Sqrt(grads.Sum(g => g.square().sum().to(float64).item<double>()));
+            double scale = Config.MetaGradClip > 0 && norm > Config.MetaGradClip ? Config.MetaGradClip / norm : 1.0;
+            for (int i = 0; i < sum.Count; i++) sum[i].add_(grads[i], alpha: scale);
+            stepLogs["agent_meta_grad_norm"] = norm;
+            stepLogs["meta_grad_clipped"] = scale < 1 ? 1 : 0;
+        }
 
         // Keep the agent's new state beyond this scope; free the old one.
         var old = AllTensors(agent.State).ToList();
