@@ -1,30 +1,42 @@
 #!/usr/bin/env bash
 # Learning report runs (docs/LEARNING.md): rules × seeds on an environment, then the plot.
 # Usage: scripts/learning-report.sh ENV STEPS [SEEDS...]   e.g. scripts/learning-report.sh catch/8x8 52200 0 1 2
-# Catch uses the CI settings (small network, batch 32 from 2 actors, lr 1e-2 for Disco103; actor-critic lr 2e-3 with
-# entropy cost 0.1; PPO 16 actors lr 2.5e-3); other environments use the train verb's defaults.
-# RULES="disco103 ppo npz:FILE.npz" picks the rules on non-Catch environments (a meta-network is named by its file);
-# runs whose summary.json exists are skipped, so an interrupted report can be continued.
+#   RULES="disco103 ppo npz:FILE.npz"  the rules (default disco103 actor-critic ppo); a meta-network is named by its file
+#   PRESET=fast                        the Catch settings on any environment (default on catch/*): batch 32 from 2
+#                                      actors, lr 1e-2 for Disco-type rules; actor-critic lr 2e-3 with entropy cost 0.1;
+#                                      PPO 16 actors lr 2.5e-3. Otherwise the train verb's defaults (published rates).
+#   CLI="dotnet /copy/Platform.Workers.dll"  runs a copied build
+# Runs go to runs/<env>[-fast]/<rule>-<seed>/; runs whose summary.json exists are skipped, so a report can be continued.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV_ID=${1:?env id}; STEPS=${2:?env steps}; shift 2
 SEEDS=("${@:-0}")
-CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}   # CLI=... runs a copied build
-OUT=runs/$(echo "$ENV_ID" | tr '/' '-')
+CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}
+PRESET=${PRESET:-$([[ $ENV_ID == catch/* ]] && echo fast || echo default)}
+NAME=$(echo "$ENV_ID" | tr '/' '-')
+[[ $PRESET == fast && $ENV_ID != catch/* ]] && NAME=$NAME-fast
+OUT=runs/$NAME
 mkdir -p "$OUT"
+
+settings() {   # extra train options for a rule under the preset
+  [[ $PRESET == fast ]] || return 0
+  local net=""; [[ $ENV_ID == catch/* ]] && net="--net small"
+  case $1 in
+    actor-critic) echo "$net --batch 32 --replay-ratio 16 --lr 0.002 --entropy-cost 0.1" ;;
+    ppo) echo "$net --batch 16 --lr 0.0025" ;;
+    *) echo "$net --batch 32 --replay-ratio 16 --lr 0.01" ;;
+  esac
+}
+
 for seed in "${SEEDS[@]}"; do
-  if [[ $ENV_ID == catch/* ]]; then
-    $CLI train --env "$ENV_ID" --rule disco103 --steps "$STEPS" --seed "$seed" --out "$OUT/disco103-$seed" --net small --batch 32 --replay-ratio 16 --lr 0.01 --threads 1
-    $CLI train --env "$ENV_ID" --rule actor-critic --steps "$STEPS" --seed "$seed" --out "$OUT/actor-critic-$seed" --net small --batch 32 --replay-ratio 16 --lr 0.002 --entropy-cost 0.1 --threads 1
-    $CLI train --env "$ENV_ID" --rule ppo --steps "$STEPS" --seed "$seed" --out "$OUT/ppo-$seed" --net small --batch 16 --lr 0.0025 --threads 1
-  else
-    for rule in ${RULES:-disco103 actor-critic ppo}; do
-      name=$rule; [[ $rule == npz:* ]] && name=$(basename "${rule#npz:}" .npz)
-      [ -f "$OUT/$name-$seed/summary.json" ] && continue   # already done
-      $CLI train --env "$ENV_ID" --rule "$rule" --steps "$STEPS" --seed "$seed" --out "$OUT/$name-$seed" --threads 1
-    done
-  fi
+  for rule in ${RULES:-disco103 actor-critic ppo}; do
+    name=$rule; [[ $rule == npz:* ]] && name=$(basename "${rule#npz:}" .npz)
+    [ -f "$OUT/$name-$seed/summary.json" ] && continue
+    # shellcheck disable=SC2046
+    $CLI train --env "$ENV_ID" --rule "$rule" --steps "$STEPS" --seed "$seed" --out "$OUT/$name-$seed" --threads 1 $(settings "$rule")
+  done
 done
 runs=()
 for d in "$OUT"/*/; do runs+=(--runs "$d"); done
-$CLI plot "${runs[@]}" --out "docs/learning/$(echo "$ENV_ID" | tr '/' '-').png" --title "$ENV_ID"
+TITLE=$ENV_ID; [[ $NAME == *-fast ]] && TITLE="$ENV_ID (fast settings)"
+$CLI plot "${runs[@]}" --out "docs/learning/$NAME.png" --title "$TITLE"

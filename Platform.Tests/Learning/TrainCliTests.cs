@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Platform.Workers.Cli;
 
 namespace Platform.Tests.Learning;
 
@@ -13,18 +11,7 @@ public sealed class TrainCliTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, true);
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var dll = typeof(TrainCommand).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "timed out");
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => WorkerCli.Run(args);
 
     [Theory]
     [InlineData("train", "--rule", "disco103", "--out", "X")]
@@ -46,7 +33,7 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("replay", "--out", "X")]
     public void Invalid_options_exit_2_with_one_line(params string[] args)
     {
-        var (code, _, err) = Cli(args.Select(a => a == "X" ? Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")) : a).ToArray());
+        var (code, _, err) = Cli(WorkerCli.WithFreshFolders(args));
         Assert.Equal(2, code);
         Assert.Single(err.Trim().Split('\n'));
         Assert.StartsWith("error:", err.Trim());

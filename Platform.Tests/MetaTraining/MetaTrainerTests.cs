@@ -1,8 +1,7 @@
-using System.Diagnostics;
+using Platform.Tests.Learning;
 using Platform.Tests.UpdateRules;
 using Platform.Workers.Agents;
 using Platform.Workers.Checkpoints;
-using Platform.Workers.Cli;
 using Platform.Workers.MetaTraining;
 using Platform.Workers.UpdateRules.Disco;
 
@@ -148,17 +147,7 @@ public sealed class MetaTrainerTests : IDisposable
         Assert.InRange(values["meta_grad_norm"]!.GetValue<double>(), 0, 1.001e-9);
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(typeof(MetaTrainCommand).Assembly.Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "timed out");
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => WorkerCli.Run(args);
 
     [Theory]
     [InlineData("meta-train", "--meta-steps", "5", "--out", "X")]
@@ -175,7 +164,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args)
     {
-        var (code, _, err) = Cli(args.Select(a => a == "X" ? Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")) : a).ToArray());
+        var (code, _, err) = Cli(WorkerCli.WithFreshFolders(args));
         Assert.Equal(2, code);
         Assert.Single(err.Trim().Split('\n'));
         Assert.StartsWith("error:", err.Trim());

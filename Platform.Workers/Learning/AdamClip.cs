@@ -1,3 +1,4 @@
+using Platform.Workers.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Platform.Workers.Learning;
@@ -18,6 +19,36 @@ public sealed class AdamState(long count, List<Tensor> mu, List<Tensor> nu)
 
     public static AdamState Zeros(IReadOnlyList<Tensor> parameters) => new(0,
         parameters.Select(p => zeros_like(p).detach()).ToList(), parameters.Select(p => zeros_like(p).detach()).ToList());
+
+    /// <summary>count, mu/NAME and nu/NAME for the parameters' names (a checkpoint's optimiser file).</summary>
+    public Dictionary<string, NpyArray> ToArrays(IReadOnlyList<string> names)
+    {
+        var arrays = new Dictionary<string, NpyArray> { ["count"] = NpyArray.Of(new long[] { Count }, 1) };
+        for (int i = 0; i < names.Count; i++)
+        {
+            arrays[$"mu/{names[i]}"] = NpyTensors.FromTensor(Mu[i]);
+            arrays[$"nu/{names[i]}"] = NpyTensors.FromTensor(Nu[i]);
+        }
+        return arrays;
+    }
+
+    /// <summary>Restores the state written by <see cref="ToArrays"/>, every array shape-checked, in place.</summary>
+    public void Load(IReadOnlyDictionary<string, NpyArray> arrays, IReadOnlyList<string> names, string what)
+    {
+        using var _ = no_grad();
+        Tensor Array(string key, Tensor like)
+        {
+            if (!arrays.TryGetValue(key, out var a)) throw new InvalidDataException($"{what}: missing {key}");
+            if (!a.Shape.SequenceEqual(like.shape)) throw new InvalidDataException($"{what}: {key} has the wrong shape");
+            return NpyTensors.ToTensor(a);
+        }
+        for (int i = 0; i < names.Count; i++)
+        {
+            using (var m = Array($"mu/{names[i]}", Mu[i])) Mu[i].copy_(m);
+            using (var v = Array($"nu/{names[i]}", Nu[i])) Nu[i].copy_(v);
+        }
+        Count = arrays.TryGetValue("count", out var c) && c.Data is long[] { Length: 1 } n ? n[0] : throw new InvalidDataException($"{what}: missing count");
+    }
 }
 
 public static class AdamClip

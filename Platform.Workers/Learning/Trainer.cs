@@ -24,8 +24,8 @@ public sealed record TrainResult(long Steps, long LearnerSteps, int Episodes, do
 /// </summary>
 public sealed class Trainer
 {
-    public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public const string RunFile = RunFolder.RunFile, MetricsFile = RunFolder.MetricsFile, SummaryFile = RunFolder.SummaryFile;
+    private static JsonSerializerOptions Json => RunFolder.Json;
 
     private readonly ActorPool _actors;
     private readonly ReplayBuffer? _replay;
@@ -97,21 +97,9 @@ public sealed class Trainer
         return trainer;
     }
 
-    public static TrainConfig ReadConfig(string outDir)
-    {
-        var path = Path.Combine(outDir, RunFile);
-        if (!File.Exists(path)) throw new ArgumentException($"{outDir}: no {RunFile}");
-        var node = JsonNode.Parse(File.ReadAllText(path))!["config"] ?? throw new InvalidDataException($"{path}: no config");
-        return node.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{path}: bad config");
-    }
+    public static TrainConfig ReadConfig(string outDir) => RunFolder.ReadConfig<TrainConfig>(outDir);
 
-    public static string? LatestCheckpoint(string outDir)
-    {
-        var latest = Path.Combine(outDir, "checkpoints", "latest");
-        if (!File.Exists(latest)) return null;
-        var dir = Path.Combine(outDir, "checkpoints", File.ReadAllText(latest).Trim());
-        return Directory.Exists(dir) ? dir : null;
-    }
+    public static string? LatestCheckpoint(string outDir) => RunFolder.LatestCheckpoint(outDir);
 
     private string RunJson()
     {
@@ -208,28 +196,14 @@ public sealed class Trainer
 
     private static JsonNode? Finite(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
 
-    private void AppendMetrics(double sps)
+    private void AppendMetrics(double sps) => RunFolder.AppendMetrics(OutDir!, EnvSteps, new Dictionary<string, double>
     {
-        var values = new JsonObject();
-        void Put(string k, double v) { if (double.IsFinite(v)) values[k] = v; }
-        Put("episode_return", RecentReturn());
-        Put("episode_length", _actors.EpisodeLengths.Count == 0 ? double.NaN : _actors.EpisodeLengths.TakeLast(100).Average());
-        Put("steps_per_second", sps);
-        Put("learner_steps", LearnerSteps);
-        Put("episodes", _actors.EpisodeReturns.Count);
-        foreach (var (k, v) in _lastLogs) Put(k, v);
-        var line = new JsonObject
-        {
-            ["step"] = EnvSteps,
-            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
-            ["values"] = values,
-        };
-        using var stream = new FileStream(Path.Combine(OutDir!, MetricsFile), FileMode.Append, FileAccess.Write, FileShare.Read);
-        using var writer = new StreamWriter(stream);
-        writer.WriteLine(line.ToJsonString());
-        writer.Flush();
-        stream.Flush(true);
-    }
+        ["episode_return"] = RecentReturn(),
+        ["episode_length"] = _actors.EpisodeLengths.Count == 0 ? double.NaN : _actors.EpisodeLengths.TakeLast(100).Average(),
+        ["steps_per_second"] = sps,
+        ["learner_steps"] = LearnerSteps,
+        ["episodes"] = _actors.EpisodeReturns.Count,
+    }.Concat(_lastLogs));
 
     // ---- checkpoints ----
 
@@ -237,56 +211,36 @@ public sealed class Trainer
     public string SaveCheckpoint()
     {
         if (OutDir is null) throw new InvalidOperationException("no output folder");
-        var root = Path.Combine(OutDir, "checkpoints");
-        Directory.CreateDirectory(root);
-        var name = $"step-{EnvSteps:D12}";
-        var final = Path.Combine(root, name);
-        var tmp = Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-
-        Npz.Write(Path.Combine(tmp, "agent.npz"), Core.SaveParameters(Core.Parameters));
-        Npz.Write(Path.Combine(tmp, "target.npz"), Core.SaveParameters(Core.TargetParameters));
-        var opt = new Dictionary<string, NpyArray> { ["count"] = NpyArray.Of(new long[] { Core.Optimizer.Count }, 1) };
-        for (int i = 0; i < Core.Network.Specs.Count; i++)
+        var final = RunFolder.WriteCheckpoint(OutDir, $"step-{EnvSteps:D12}", tmp =>
         {
-            opt[$"mu/{Core.Network.Specs[i].Name}"] = NpyTensors.FromTensor(Core.Optimizer.Mu[i]);
-            opt[$"nu/{Core.Network.Specs[i].Name}"] = NpyTensors.FromTensor(Core.Optimizer.Nu[i]);
-        }
-        Npz.Write(Path.Combine(tmp, "optimizer.npz"), opt);
-        Npz.Write(Path.Combine(tmp, "rule_state.npz"), Rule.SaveState());
-        if (_replay is not null) Npz.Write(Path.Combine(tmp, "replay.npz"), _replay.ToArrays());
-        var env = new Dictionary<string, NpyArray>();
-        _actors.SaveArrays(env);
-        Npz.Write(Path.Combine(tmp, "env.npz"), env);
-        var state = new JsonObject
-        {
-            ["step"] = EnvSteps,
-            ["learner_step"] = LearnerSteps,
-            ["rng_state"] = Core.Rng.State.ToString(),
-            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
-        };
-        File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
-
-        if (Directory.Exists(final)) Directory.Delete(final, true);
-        Directory.Move(tmp, final);
-        var latestTmp = Path.Combine(root, $".latest-{Environment.ProcessId}");
-        File.WriteAllText(latestTmp, name);
-        File.Move(latestTmp, Path.Combine(root, "latest"), true);
-
-        var old = Directory.GetDirectories(root, "step-*").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
-        foreach (var n in old.Take(Math.Max(0, old.Count - Config.KeepCheckpoints))) Directory.Delete(Path.Combine(root, n!), true);
+            Npz.Write(Path.Combine(tmp, "agent.npz"), Core.SaveParameters(Core.Parameters));
+            Npz.Write(Path.Combine(tmp, "target.npz"), Core.SaveParameters(Core.TargetParameters));
+            Npz.Write(Path.Combine(tmp, "optimizer.npz"), Core.Optimizer.ToArrays(ParameterNames));
+            Npz.Write(Path.Combine(tmp, "rule_state.npz"), Rule.SaveState());
+            if (_replay is not null) Npz.Write(Path.Combine(tmp, "replay.npz"), _replay.ToArrays());
+            var env = new Dictionary<string, NpyArray>();
+            _actors.SaveArrays(env);
+            Npz.Write(Path.Combine(tmp, "env.npz"), env);
+            var state = new JsonObject
+            {
+                ["step"] = EnvSteps,
+                ["learner_step"] = LearnerSteps,
+                ["rng_state"] = Core.Rng.State.ToString(),
+                ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+            };
+            File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
+        });
+        RunFolder.PruneCheckpoints(OutDir, "step-", Config.KeepCheckpoints);
         return final;
     }
+
+    private IReadOnlyList<string> ParameterNames => Core.Network.Specs.Select(s => s.Name).ToList();
 
     private void Load(string dir)
     {
         LearnerCore.LoadInto(Core.Network, Core.Parameters, Npz.Read(Path.Combine(dir, "agent.npz")), "agent.npz");
         LearnerCore.LoadInto(Core.Network, Core.TargetParameters, Npz.Read(Path.Combine(dir, "target.npz")), "target.npz");
-        var opt = Npz.Read(Path.Combine(dir, "optimizer.npz"));
-        Core.Optimizer.Count = ((long[])opt["count"].Data)[0];
-        LearnerCore.LoadInto(Core.Network, Core.Optimizer.Mu, Core.Network.Specs.ToDictionary(s => s.Name, s => opt[$"mu/{s.Name}"]), "optimizer.npz mu");
-        LearnerCore.LoadInto(Core.Network, Core.Optimizer.Nu, Core.Network.Specs.ToDictionary(s => s.Name, s => opt[$"nu/{s.Name}"]), "optimizer.npz nu");
+        Core.Optimizer.Load(Npz.Read(Path.Combine(dir, "optimizer.npz")), ParameterNames, "optimizer.npz");
         Rule.LoadState(Npz.Read(Path.Combine(dir, "rule_state.npz")), Core.Device);
         if (_replay is not null) _replay.Load(Npz.Read(Path.Combine(dir, "replay.npz"), new NpzReadLimits(MaxArrayBytes: 8L << 30, MaxTotalBytes: 16L << 30)));
 

@@ -29,8 +29,8 @@ public sealed record MetaTrainResult(long MetaSteps, double FinalInnerReturn, bo
 /// </summary>
 public sealed class MetaTrainer
 {
-    public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json", MetaNetworkFile = "meta_network.npz";
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public const string RunFile = RunFolder.RunFile, MetricsFile = RunFolder.MetricsFile, SummaryFile = RunFolder.SummaryFile, MetaNetworkFile = "meta_network.npz";
+    private static JsonSerializerOptions Json => RunFolder.Json;
 
     private readonly Device _device;
     private readonly DiscoMetaParameters _eta;
@@ -150,21 +150,9 @@ public sealed class MetaTrainer
         return trainer;
     }
 
-    public static MetaTrainConfig ReadConfig(string outDir)
-    {
-        var path = Path.Combine(outDir, RunFile);
-        if (!File.Exists(path)) throw new ArgumentException($"{outDir}: no {RunFile}");
-        var node = JsonNode.Parse(File.ReadAllText(path))!["config"] ?? throw new InvalidDataException($"{path}: no config");
-        return node.Deserialize<MetaTrainConfig>(Json) ?? throw new InvalidDataException($"{path}: bad config");
-    }
+    public static MetaTrainConfig ReadConfig(string outDir) => RunFolder.ReadConfig<MetaTrainConfig>(outDir);
 
-    public static string? LatestCheckpoint(string outDir)
-    {
-        var latest = Path.Combine(outDir, "checkpoints", "latest");
-        if (!File.Exists(latest)) return null;
-        var dir = Path.Combine(outDir, "checkpoints", File.ReadAllText(latest).Trim());
-        return Directory.Exists(dir) ? dir : null;
-    }
+    public static string? LatestCheckpoint(string outDir) => RunFolder.LatestCheckpoint(outDir);
 
     private string RunJson() => new JsonObject
     {
@@ -344,29 +332,15 @@ public sealed class MetaTrainer
 
     private static JsonNode? Finite(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
 
-    private void AppendMetrics(double rate)
+    private void AppendMetrics(double rate) => RunFolder.AppendMetrics(OutDir!, MetaStep, new Dictionary<string, double>
     {
-        var values = new JsonObject();
-        void Put(string k, double v) { if (double.IsFinite(v)) values[k] = v; }
-        Put("inner_return", InnerReturn());
-        Put("meta_steps_per_second", rate);
-        Put("env_steps", _agents.Sum(a => a.Actors.EnvSteps));
-        Put("inner_steps", _agents.Sum(a => a.InnerSteps));
-        Put("episodes", _agents.Sum(a => a.Actors.EpisodeReturns.Count));
-        Put("peak_rss_mb", Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
-        foreach (var (k, v) in _lastLogs) Put(k, v);
-        var line = new JsonObject
-        {
-            ["step"] = MetaStep,
-            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
-            ["values"] = values,
-        };
-        using var stream = new FileStream(Path.Combine(OutDir!, MetricsFile), FileMode.Append, FileAccess.Write, FileShare.Read);
-        using var writer = new StreamWriter(stream);
-        writer.WriteLine(line.ToJsonString());
-        writer.Flush();
-        stream.Flush(true);
-    }
+        ["inner_return"] = InnerReturn(),
+        ["meta_steps_per_second"] = rate,
+        ["env_steps"] = _agents.Sum(a => a.Actors.EnvSteps),
+        ["inner_steps"] = _agents.Sum(a => a.InnerSteps),
+        ["episodes"] = _agents.Sum(a => a.Actors.EpisodeReturns.Count),
+        ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+    }.Concat(_lastLogs));
 
     // ---- checkpoints ----
 
@@ -374,67 +348,49 @@ public sealed class MetaTrainer
     public string SaveCheckpoint()
     {
         if (OutDir is null) throw new InvalidOperationException("no output folder");
-        var root = Path.Combine(OutDir, "checkpoints");
-        Directory.CreateDirectory(root);
-        var name = $"meta-step-{MetaStep:D12}";
-        var final = Path.Combine(root, name);
-        var tmp = Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-
-        _eta.Save(Path.Combine(tmp, MetaNetworkFile));
-        var opt = new Dictionary<string, NpyArray> { ["count"] = NpyArray.Of(new long[] { _metaOptimizer.Count }, 1) };
-        for (int i = 0; i < _eta.Specs.Count; i++)
+        return RunFolder.WriteCheckpoint(OutDir, $"meta-step-{MetaStep:D12}", tmp =>
         {
-            opt[$"mu/{_eta.Specs[i].Name}"] = NpyTensors.FromTensor(_metaOptimizer.Mu[i]);
-            opt[$"nu/{_eta.Specs[i].Name}"] = NpyTensors.FromTensor(_metaOptimizer.Nu[i]);
-        }
-        Npz.Write(Path.Combine(tmp, "meta_optimizer.npz"), opt);
+            _eta.Save(Path.Combine(tmp, MetaNetworkFile));
+            Npz.Write(Path.Combine(tmp, "meta_optimizer.npz"), _metaOptimizer.ToArrays(_eta.Specs.Select(s => s.Name).ToList()));
 
-        var arrays = new Dictionary<string, NpyArray>();
-        var agents = new JsonArray();
-        foreach (var a in _agents)
-        {
-            var p = $"agent{a.Index}/";
-            var net = NetworkFor(a.EnvId);
-            void Params(string what, IReadOnlyList<Tensor> ts, AgentNetwork n)
+            var arrays = new Dictionary<string, NpyArray>();
+            var agents = new JsonArray();
+            foreach (var a in _agents)
             {
-                for (int i = 0; i < n.Specs.Count; i++) arrays[$"{p}{what}/{n.Specs[i].Name}"] = NpyTensors.FromTensor(ts[i]);
+                var p = $"agent{a.Index}/";
+                var net = NetworkFor(a.EnvId);
+                void Params(string what, IReadOnlyList<Tensor> ts, AgentNetwork n)
+                {
+                    for (int i = 0; i < n.Specs.Count; i++) arrays[$"{p}{what}/{n.Specs[i].Name}"] = NpyTensors.FromTensor(ts[i]);
+                }
+                Params("theta", a.State.Parameters, net);
+                Params("target", a.State.TargetParameters, net);
+                Params("adam_mu", a.State.Optimizer.Mu, net);
+                Params("adam_nu", a.State.Optimizer.Nu, net);
+                int k = 0;
+                foreach (var t in a.State.RuleState.Tensors) arrays[$"{p}rule_state/{k++}"] = NpyTensors.FromTensor(t);
+                Params("value/theta", a.Value.Parameters, a.Value.Network);
+                Params("value/adam_mu", a.Value.Optimizer.Mu, a.Value.Network);
+                Params("value/adam_nu", a.Value.Optimizer.Nu, a.Value.Network);
+                k = 0;
+                foreach (var t in new[] { a.Value.AdvEma, a.Value.TdEma }.SelectMany(e => new[] { e.Moment1, e.Moment2, e.DecayProduct }))
+                    arrays[$"{p}value/ema/{k++}"] = NpyTensors.FromTensor(t);
+                a.Actors.SaveArrays(arrays, $"{p}env/");
+                agents.Add(new JsonObject
+                {
+                    ["env"] = a.EnvId, ["rng_state"] = a.Rng.State.ToString(), ["inner_steps"] = a.InnerSteps,
+                    ["generation"] = a.Generation, ["adam_count"] = a.State.Optimizer.Count, ["value_adam_count"] = a.Value.Optimizer.Count,
+                });
             }
-            Params("theta", a.State.Parameters, net);
-            Params("target", a.State.TargetParameters, net);
-            Params("adam_mu", a.State.Optimizer.Mu, net);
-            Params("adam_nu", a.State.Optimizer.Nu, net);
-            int k = 0;
-            foreach (var t in a.State.RuleState.Tensors) arrays[$"{p}rule_state/{k++}"] = NpyTensors.FromTensor(t);
-            Params("value/theta", a.Value.Parameters, a.Value.Network);
-            Params("value/adam_mu", a.Value.Optimizer.Mu, a.Value.Network);
-            Params("value/adam_nu", a.Value.Optimizer.Nu, a.Value.Network);
-            k = 0;
-            foreach (var t in new[] { a.Value.AdvEma, a.Value.TdEma }.SelectMany(e => new[] { e.Moment1, e.Moment2, e.DecayProduct }))
-                arrays[$"{p}value/ema/{k++}"] = NpyTensors.FromTensor(t);
-            a.Actors.SaveArrays(arrays, $"{p}env/");
-            agents.Add(new JsonObject
+            Npz.Write(Path.Combine(tmp, "agents.npz"), arrays);
+            var state = new JsonObject
             {
-                ["env"] = a.EnvId, ["rng_state"] = a.Rng.State.ToString(), ["inner_steps"] = a.InnerSteps,
-                ["generation"] = a.Generation, ["adam_count"] = a.State.Optimizer.Count, ["value_adam_count"] = a.Value.Optimizer.Count,
-            });
-        }
-        Npz.Write(Path.Combine(tmp, "agents.npz"), arrays);
-        var state = new JsonObject
-        {
-            ["meta_step"] = MetaStep,
-            ["agents"] = agents,
-            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
-        };
-        File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
-
-        if (Directory.Exists(final)) Directory.Delete(final, true);
-        Directory.Move(tmp, final);
-        var latestTmp = Path.Combine(root, $".latest-{Environment.ProcessId}");
-        File.WriteAllText(latestTmp, name);
-        File.Move(latestTmp, Path.Combine(root, "latest"), true);
-        return final;
+                ["meta_step"] = MetaStep,
+                ["agents"] = agents,
+                ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+            };
+            File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
+        });
     }
 
     private void Load(string dir)
@@ -442,10 +398,7 @@ public sealed class MetaTrainer
         using (var saved = DiscoMetaParameters.Load(Path.Combine(dir, MetaNetworkFile)))
         using (no_grad())
             for (int i = 0; i < _eta.Specs.Count; i++) _eta.Tensors[i].copy_(saved.Tensors[i]);
-        var opt = Npz.Read(Path.Combine(dir, "meta_optimizer.npz"));
-        _metaOptimizer.Count = ((long[])opt["count"].Data)[0];
-        CopyInto(_metaOptimizer.Mu, _eta.Specs.Select(s => opt[$"mu/{s.Name}"]).ToList());
-        CopyInto(_metaOptimizer.Nu, _eta.Specs.Select(s => opt[$"nu/{s.Name}"]).ToList());
+        _metaOptimizer.Load(Npz.Read(Path.Combine(dir, "meta_optimizer.npz")), _eta.Specs.Select(s => s.Name).ToList(), "meta_optimizer.npz");
 
         var arrays = Npz.Read(Path.Combine(dir, "agents.npz"), new NpzReadLimits(MaxArrayBytes: 8L << 30, MaxTotalBytes: 16L << 30));
         var state = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "state.json")))!;

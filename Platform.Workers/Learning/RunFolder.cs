@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Platform.Workers.Learning;
+
+/// <summary>
+/// The layout shared by <c>train</c> and <c>meta-train</c> run folders: run.json ({"config": …}), metrics.jsonl (one
+/// {"step", "time", "values"} line per log point, appended and flushed so a worker can tail it), checkpoints/NAME/
+/// written atomically (temporary folder, then rename) with checkpoints/latest naming the newest, summary.json.
+/// </summary>
+public static class RunFolder
+{
+    public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static T ReadConfig<T>(string outDir)
+    {
+        var path = Path.Combine(outDir, RunFile);
+        if (!File.Exists(path)) throw new ArgumentException($"{outDir}: no {RunFile}");
+        var node = JsonNode.Parse(File.ReadAllText(path))!["config"] ?? throw new InvalidDataException($"{path}: no config");
+        return node.Deserialize<T>(Json) ?? throw new InvalidDataException($"{path}: bad config");
+    }
+
+    /// <summary>The folder checkpoints/latest names, or null when there is none (yet).</summary>
+    public static string? LatestCheckpoint(string outDir)
+    {
+        var latest = Path.Combine(outDir, "checkpoints", "latest");
+        if (!File.Exists(latest)) return null;
+        var dir = Path.Combine(outDir, "checkpoints", File.ReadAllText(latest).Trim());
+        return Directory.Exists(dir) ? dir : null;
+    }
+
+    /// <summary>Appends one metrics line; non-finite values are left out (JSON has no NaN).</summary>
+    public static void AppendMetrics(string outDir, long step, IEnumerable<KeyValuePair<string, double>> values)
+    {
+        var v = new JsonObject();
+        foreach (var (k, x) in values)
+            if (double.IsFinite(x)) v[k] = x;
+        var line = new JsonObject
+        {
+            ["step"] = step,
+            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+            ["values"] = v,
+        };
+        using var stream = new FileStream(Path.Combine(outDir, MetricsFile), FileMode.Append, FileAccess.Write, FileShare.Read);
+        using var writer = new StreamWriter(stream);
+        writer.WriteLine(line.ToJsonString());
+        writer.Flush();
+        stream.Flush(true);
+    }
+
+    /// <summary>
+    /// Writes checkpoints/NAME atomically: <paramref name="write"/> fills a temporary folder, which is then renamed,
+    /// and checkpoints/latest is replaced to name it. A crash leaves either the old or the new checkpoint, never half.
+    /// </summary>
+    public static string WriteCheckpoint(string outDir, string name, Action<string> write)
+    {
+        var root = Path.Combine(outDir, "checkpoints");
+        Directory.CreateDirectory(root);
+        var final = Path.Combine(root, name);
+        var tmp = Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        write(tmp);
+        if (Directory.Exists(final)) Directory.Delete(final, true);
+        Directory.Move(tmp, final);
+        var latestTmp = Path.Combine(root, $".latest-{Environment.ProcessId}");
+        File.WriteAllText(latestTmp, name);
+        File.Move(latestTmp, Path.Combine(root, "latest"), true);
+        return final;
+    }
+
+    /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints whose names start with <paramref name="prefix"/>.</summary>
+    public static void PruneCheckpoints(string outDir, string prefix, int keep)
+    {
+        var root = Path.Combine(outDir, "checkpoints");
+        var names = Directory.GetDirectories(root, prefix + "*").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        foreach (var n in names.Take(Math.Max(0, names.Count - keep))) Directory.Delete(Path.Combine(root, n!), true);
+    }
+}
