@@ -108,4 +108,32 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
             runs.Select(r => (r.GetProperty("env").GetString()!, r.GetProperty("seed").GetInt64())).Order());
         foreach (var r in runs) await client.PostAsync($"/api/runs/{r.GetProperty("id").GetGuid()}/cancel", null);
     }
+
+    [BrowserFact]
+    public async Task MetaTrainRunDetailShowsMetaStepsInnerReturnAndMetaGradientNorms()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var runId = await Platform.Tests.Jobs.WorkerFixture.SubmitAsync(client, new
+        {
+            kind = "meta-train", envs = new[] { "catch/5x5" }, steps = 3, seed = 1,
+            hyperparameters = new Dictionary<string, object> { ["agents"] = 1, ["rollout"] = 4, ["batch"] = 8, ["net"] = "small" },
+        });
+        using var worker = fx.StartWorker("w-meta-web");
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(6), worker);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
+
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, fx.TeamA.Email, fx.TeamA.Password);
+        await page.GotoAsync($"/runs/{runId}");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByText("Inner return (agents of the population)")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Meta-gradient and meta-update norms")).ToBeVisibleAsync();
+        // One point per meta step on each chart, over meta steps.
+        foreach (var chart in new[] { "return-chart", "loss-chart", "sps-chart" })
+            await Assertions.Expect(page.Locator($"[data-test={chart}]")).ToHaveAttributeAsync("data-points", "3");
+        await Assertions.Expect(page.Locator("[data-test=loss-chart]")).ToContainTextAsync("meta_loss");
+        await Assertions.Expect(page.Locator("[data-test=sps-chart]")).ToContainTextAsync("meta steps");
+        await Assertions.Expect(page.Locator("[data-test=replay-empty]")).ToContainTextAsync("no single agent to replay");
+        await WebFixture.ScreenshotAsync(page, "run-meta-train");
+    }
 }
