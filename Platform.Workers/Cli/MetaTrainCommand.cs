@@ -1,9 +1,6 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Platform.Workers.MetaTraining;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Platform.Workers.Cli;
@@ -105,65 +102,15 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         catch (UpdateRules.Disco.MetaNetworkFormatException ex) { throw new CliUsageException($"--init: {ex.Message}"); }
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cts.Cancel(); });
-        try
-        {
-            var c = trainer.Config;
-            Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +
-                              $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
-                              $"meta_grad_clip={c.MetaGradClip} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
-            var result = Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive
-                ? RunPlain(trainer, cts.Token)
-                : RunLive(trainer, cts.Token);
-            Console.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} meta_steps={result.MetaSteps} inner_return={result.FinalInnerReturn.ToString("F4", CultureInfo.InvariantCulture)} " +
-                              string.Join(" ", trainer.Seconds.Select(kv => $"seconds_{kv.Key}={kv.Value:F2}")) + $" gc0={GC.CollectionCount(0)}");
-            return result.Interrupted ? TrainCommand.InterruptedExitCode : 0;
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
-    }
-
-    private static string Line(MetaTrainProgress p, TimeSpan eta) =>
-        $"meta_step={p.MetaStep}/{p.TotalMetaSteps} meta_loss={p.MetaLoss:F4} inner_return={p.InnerReturn:F3} meta_steps_per_s={p.MetaStepsPerSecond:F2} eta={eta:hh\\:mm\\:ss}";
-
-    private static TimeSpan Eta(MetaTrainProgress p, Stopwatch sw, long start)
-    {
-        double done = p.MetaStep - start;
-        return done <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(sw.Elapsed.TotalSeconds / done * (p.TotalMetaSteps - p.MetaStep), 1e7));
-    }
-
-    private static MetaTrainResult RunPlain(MetaTrainer trainer, CancellationToken cancel)
-    {
-        var sw = Stopwatch.StartNew();
-        long start = trainer.MetaStep;
-        var last = TimeSpan.Zero;
-        return trainer.Run(cancel, p =>
-        {
-            if (sw.Elapsed - last < TimeSpan.FromSeconds(5) && p.MetaStep < p.TotalMetaSteps) return;
-            last = sw.Elapsed;
-            Console.WriteLine(Line(p, Eta(p, sw, start)));
-        });
-    }
-
-    private static MetaTrainResult RunLive(MetaTrainer trainer, CancellationToken cancel)
-    {
-        MetaTrainResult? result = null;
-        var sw = Stopwatch.StartNew();
-        long start = trainer.MetaStep;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("meta-train", maxValue: trainer.Config.MetaSteps);
-                task.Value = trainer.MetaStep;
-                result = trainer.Run(cancel, p =>
-                {
-                    task.Value = Math.Min(p.MetaStep, p.TotalMetaSteps);
-                    task.Description = Markup.Escape($"meta step {p.MetaStep} · {p.MetaStepsPerSecond:F2}/s · meta-loss {p.MetaLoss:F4} · inner return {p.InnerReturn:F3} · eta {Eta(p, sw, start):hh\\:mm\\:ss}");
-                });
-            });
-        return result!;
+        var c = trainer.Config;
+        Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +
+                          $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
+                          $"meta_grad_clip={c.MetaGradClip} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
+        var result = LoopRunner.Run<MetaTrainProgress, MetaTrainResult>(cancellationToken, "meta-train", trainer.MetaStep, c.MetaSteps, trainer.Run, p => p.MetaStep,
+            (p, eta) => $"meta_step={p.MetaStep}/{p.TotalMetaSteps} meta_loss={p.MetaLoss:F4} inner_return={p.InnerReturn:F3} meta_steps_per_s={p.MetaStepsPerSecond:F2} eta={eta:hh\\:mm\\:ss}",
+            (p, eta) => $"meta step {p.MetaStep} · {p.MetaStepsPerSecond:F2}/s · meta-loss {p.MetaLoss:F4} · inner return {p.InnerReturn:F3} · eta {eta:hh\\:mm\\:ss}");
+        Console.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} meta_steps={result.MetaSteps} inner_return={result.FinalInnerReturn.ToString("F4", CultureInfo.InvariantCulture)} " +
+                          string.Join(" ", trainer.Seconds.Select(kv => $"seconds_{kv.Key}={kv.Value:F2}")) + $" gc0={GC.CollectionCount(0)}");
+        return result.Interrupted ? TrainCommand.InterruptedExitCode : 0;
     }
 }

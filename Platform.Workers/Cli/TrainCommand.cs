@@ -1,10 +1,7 @@
 using System.ComponentModel;
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Platform.Workers.Agents;
 using Platform.Workers.Environments;
 using Platform.Workers.Learning;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Platform.Workers.Cli;
@@ -111,65 +108,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cts.Cancel(); });
-        try
-        {
-            var c = trainer.Config;
-            Console.WriteLine($"train env={c.Env} rule={c.Rule} steps={c.Steps} seed={c.Seed} device={trainer.Core.Device} lr={trainer.LearningRate} " +
-                              $"actors={trainer.ActorEnvironments} batch={c.BatchSize} rollout={c.RolloutLength} params={trainer.Core.Network.ParameterCount} out={trainer.OutDir}");
-            var result = Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive
-                ? RunPlain(trainer, cts.Token)
-                : RunLive(trainer, cts.Token);
-            Console.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} steps={result.Steps} learner_steps={result.LearnerSteps} episodes={result.Episodes} final_return={result.FinalReturn:F4} " +
-                              string.Join(" ", trainer.Core.Seconds.Select(kv => $"seconds_{kv.Key}={kv.Value:F2}")));
-            return result.Interrupted ? InterruptedExitCode : 0;
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
-    }
-
-    private static string Line(TrainProgress p, TimeSpan eta) =>
-        $"step={p.Step}/{p.TotalSteps} learner_steps={p.LearnerSteps} episodes={p.Episodes} return={p.RecentReturn:F3} steps_per_s={p.StepsPerSecond:F0} eta={eta:hh\\:mm\\:ss}";
-
-    private static TimeSpan Eta(TrainProgress p, Stopwatch sw, long startStep)
-    {
-        double done = p.Step - startStep;
-        if (done <= 0) return TimeSpan.Zero;
-        return TimeSpan.FromSeconds(Math.Min(sw.Elapsed.TotalSeconds / done * (p.TotalSteps - p.Step), 1e7));
-    }
-
-    private static TrainResult RunPlain(Trainer trainer, CancellationToken cancel)
-    {
-        var sw = Stopwatch.StartNew();
-        long start = trainer.EnvSteps;
-        var last = TimeSpan.Zero;
-        return trainer.Run(cancel, p =>
-        {
-            if (sw.Elapsed - last < TimeSpan.FromSeconds(5) && p.Step < p.TotalSteps) return;
-            last = sw.Elapsed;
-            Console.WriteLine(Line(p, Eta(p, sw, start)));
-        });
-    }
-
-    private static TrainResult RunLive(Trainer trainer, CancellationToken cancel)
-    {
-        TrainResult? result = null;
-        var sw = Stopwatch.StartNew();
-        long start = trainer.EnvSteps;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("train", maxValue: trainer.Config.Steps);
-                task.Value = trainer.EnvSteps;
-                result = trainer.Run(cancel, p =>
-                {
-                    task.Value = Math.Min(p.Step, p.TotalSteps);
-                    task.Description = Markup.Escape($"steps {p.Step} · {p.StepsPerSecond:F0}/s · return {p.RecentReturn:F3} · learner {p.LearnerSteps} · eta {Eta(p, sw, start):hh\\:mm\\:ss}");
-                });
-            });
-        return result!;
+        var c = trainer.Config;
+        Console.WriteLine($"train env={c.Env} rule={c.Rule} steps={c.Steps} seed={c.Seed} device={trainer.Core.Device} lr={trainer.LearningRate} " +
+                          $"actors={trainer.ActorEnvironments} batch={c.BatchSize} rollout={c.RolloutLength} params={trainer.Core.Network.ParameterCount} out={trainer.OutDir}");
+        var result = LoopRunner.Run<TrainProgress, TrainResult>(cancellationToken, "train", trainer.EnvSteps, c.Steps, trainer.Run, p => p.Step,
+            (p, eta) => $"step={p.Step}/{p.TotalSteps} learner_steps={p.LearnerSteps} episodes={p.Episodes} return={p.RecentReturn:F3} steps_per_s={p.StepsPerSecond:F0} eta={eta:hh\\:mm\\:ss}",
+            (p, eta) => $"steps {p.Step} · {p.StepsPerSecond:F0}/s · return {p.RecentReturn:F3} · learner {p.LearnerSteps} · eta {eta:hh\\:mm\\:ss}");
+        Console.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} steps={result.Steps} learner_steps={result.LearnerSteps} episodes={result.Episodes} final_return={result.FinalReturn:F4} " +
+                          string.Join(" ", trainer.Core.Seconds.Select(kv => $"seconds_{kv.Key}={kv.Value:F2}")));
+        return result.Interrupted ? InterruptedExitCode : 0;
     }
 }
