@@ -417,13 +417,7 @@ public sealed class ChildProcessRunExecutor(WorkerIdentity identity, IOptions<Wo
     }
 
     /// <summary>The name of the newest complete checkpoint (checkpoints/latest), or null.</summary>
-    public static string? LatestCheckpoint(string outDir)
-    {
-        var latest = Path.Combine(outDir, "checkpoints", "latest");
-        if (!File.Exists(latest)) return null;
-        var name = File.ReadAllText(latest).Trim();
-        return name.Length > 0 && Directory.Exists(Path.Combine(outDir, "checkpoints", name)) ? name : null;
-    }
+    public static string? LatestCheckpoint(string outDir) => Learning.RunFolder.LatestCheckpointName(outDir);
 
     /// <summary>Packs the newest checkpoint folder as a zip beside it and records it (kind agent, SHA-256, size, path).</summary>
     private async Task RegisterAgentCheckpointAsync(PlatformDbContext db, Run run, string outDir)

@@ -22,12 +22,16 @@ public static class RunFolder
     }
 
     /// <summary>The folder checkpoints/latest names, or null when there is none (yet).</summary>
-    public static string? LatestCheckpoint(string outDir)
+    public static string? LatestCheckpoint(string outDir) =>
+        LatestCheckpointName(outDir) is { } name ? Path.Combine(outDir, "checkpoints", name) : null;
+
+    /// <summary>The name checkpoints/latest holds when that folder exists, or null.</summary>
+    public static string? LatestCheckpointName(string outDir)
     {
         var latest = Path.Combine(outDir, "checkpoints", "latest");
         if (!File.Exists(latest)) return null;
-        var dir = Path.Combine(outDir, "checkpoints", File.ReadAllText(latest).Trim());
-        return Directory.Exists(dir) ? dir : null;
+        var name = File.ReadAllText(latest).Trim();
+        return name.Length > 0 && Directory.Exists(Path.Combine(outDir, "checkpoints", name)) ? name : null;
     }
 
     /// <summary>Appends one metrics line; non-finite values are left out (JSON has no NaN).</summary>
