@@ -58,11 +58,19 @@ public sealed class MetaValueFunction
     /// <paramref name="piLogits"/> [T+1, B, A] with the behaviour logits. The returned EMAs include this rollout
     /// (they are updated before normalising); the caller decides whether to keep them.
     /// </summary>
-    public MetaValueOutputs Evaluate(RolloutTensors r, Tensor piLogits, IReadOnlyList<Tensor>? parameters = null)
+    public MetaValueOutputs Evaluate(RolloutTensors r, Tensor piLogits) => Estimate(r, piLogits, Head(Parameters, r));
+
+    /// <summary>The value head on every state of a rollout, [T+1, B], in signed-hyperbolic space.</summary>
+    private Tensor Head(IReadOnlyList<Tensor> parameters, RolloutTensors r)
     {
-        long t = r.T, t1 = t + 1, b = r.B;
+        long t1 = r.T + 1, b = r.B;
         var obs = r.Observations.reshape([t1 * b, .. r.Observations.shape[2..]]);
-        var raw = Network.Forward(parameters ?? Parameters, obs).V!.reshape(t1, b);       // [T+1, B], transformed space
+        return Network.Forward(parameters, obs).V!.reshape(t1, b);
+    }
+
+    /// <summary><see cref="Evaluate"/> from the value head's outputs <paramref name="raw"/> [T+1, B] (read without gradient).</summary>
+    private MetaValueOutputs Estimate(RolloutTensors r, Tensor piLogits, Tensor raw)
+    {
         using var _ = no_grad();
         var v = SignedParabolic(raw.detach().to(float64));
         var actions = DropLast(r.Actions).to(int64);
@@ -88,10 +96,9 @@ public sealed class MetaValueFunction
     {
         using var scope = NewDisposeScope();
         var live = Parameters.Select(p => p.detach().requires_grad_(true)).ToList();
-        var outputs = Evaluate(r, piLogits);
-        long t1 = r.T + 1, b = r.B;
-        var obs = r.Observations.reshape([t1 * b, .. r.Observations.shape[2..]]);
-        var raw = DropLast(Network.Forward(live, obs).V!.reshape(t1, b));
+        var head = Head(live, r);                                                          // [T+1, B], one forward for both
+        var outputs = Estimate(r, piLogits, head);
+        var raw = DropLast(head);
         var target = (raw + outputs.NormalizedTd).detach();
         var loss = (0.5 * (raw - target).square()).mean();
         // The network's policy head is unused here (no gradient): it gets zeros.
