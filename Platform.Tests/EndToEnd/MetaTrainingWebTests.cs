@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Platform.Data.Entities;
 
@@ -11,15 +10,6 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
 {
     private static async Task<int> CountRunsAsync(HttpClient client) =>
         (await client.GetFromJsonAsync<JsonElement>("/api/runs?pageSize=1")).GetProperty("total").GetInt32();
-
-    private static async Task ChooseAsync(IPage page, string testId, params string[] texts)
-    {
-        await page.Locator($"[data-test={testId}]").ClickAsync();
-        foreach (var text in texts)
-            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^" + Regex.Escape(text)) }).First.ClickAsync();
-        await page.Keyboard.PressAsync("Escape");
-        await page.WaitForTimeoutAsync(200);
-    }
 
     [BrowserFact]
     public async Task MetaTrainFormValidatesThenSubmitsOneRunOverItsEnvironments()
@@ -46,15 +36,15 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.WaitForTimeoutAsync(300);
         Assert.Equal(before, await CountRunsAsync(client));
 
-        await ChooseAsync(page, "env-select", "catch/5x5", "catch/8x8");
+        await WebFixture.ChooseAsync(page, "env-select", "catch/5x5", "catch/8x8");
         await page.FillAsync("#meta-steps", "7");
         await page.FillAsync("#mt-agents", "3");
         await page.FillAsync("#mt-inner-lr", "");
         await page.FillAsync("#seeds", "5");
-        await ChooseAsync(page, "queue-select", "gpu");   // no gpu worker here: the run stays queued
-        await page.ClickAsync("[data-test=submit-button]");
-        await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
-        var run = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{page.Url[^36..]}");
+        await WebFixture.ChooseAsync(page, "queue-select", "gpu");   // no gpu worker here: the run stays queued
+        await Assertions.Expect(page.Locator("[data-test=submit-button]")).ToContainTextAsync("Submit 1 run(s)");
+        var runId = await WebFixture.SubmitAndOpenRunAsync(page);
+        var run = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
         Assert.Equal("meta-train", run.GetProperty("kind").GetString());
         Assert.Equal(7, run.GetProperty("totalSteps").GetInt64());
         Assert.Equal(5, run.GetProperty("seed").GetInt64());
@@ -64,7 +54,7 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         Assert.Equal(3, spec.GetProperty("hyperparameters").GetProperty("agents").GetInt32());
         Assert.False(spec.GetProperty("hyperparameters").TryGetProperty("inner-lr", out _));
         Assert.Equal(before + 1, await CountRunsAsync(client));
-        await client.PostAsync($"/api/runs/{page.Url[^36..]}/cancel", null);
+        await client.PostAsync($"/api/runs/{runId}/cancel", null);
     }
 
     [BrowserFact]
@@ -89,7 +79,7 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         var row = page.Locator("tr").Filter(new() { HasText = "web rule " + id.ToString()[..8] });
         await Assertions.Expect(row).ToContainTextAsync("meta-trained on catch/5x5");
         await row.Locator("[data-test=evaluate-on-suite]").ClickAsync();
-        await ChooseAsync(page, "evaluate-suite", "Catch");
+        await WebFixture.ChooseAsync(page, "evaluate-suite", "Catch");
         await page.FillAsync("#evaluate-steps", "-3");
         await page.ClickAsync("[data-test=evaluate-submit]");
         await Assertions.Expect(page.Locator("[data-test=evaluate-panel]")).ToContainTextAsync("A positive whole number of steps");

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -150,6 +151,52 @@ public sealed class WebFixture : WorkerFixture, IAsyncLifetime
     {
         await page.Locator("body[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         await page.WaitForTimeoutAsync(200);
+    }
+
+    /// <summary>
+    /// Opens a MudSelect (by its data-test), picks the items whose text starts with each of <paramref name="texts"/>, closes it,
+    /// and waits until the select shows every choice: the server has taken them before the test goes on (on a loaded
+    /// 2-core CI machine a circuit round trip can take seconds).
+    /// </summary>
+    public static async Task ChooseAsync(IPage page, string testId, params string[] texts)
+    {
+        var select = page.Locator($"[data-test={testId}]");
+        var openItems = page.Locator(".mud-popover-open .mud-list-item");
+        await select.ClickAsync();
+        foreach (var text in texts)
+            await openItems.Filter(new() { HasTextRegex = new Regex("^" + Regex.Escape(text)) }).First.ClickAsync();
+        if (await openItems.CountAsync() > 0) await page.Keyboard.PressAsync("Escape");   // a multi-select stays open
+        await Assertions.Expect(openItems).ToHaveCountAsync(0);
+        // MudSelect renders its combobox as an <input> or a <div> depending on its state: read whichever it is now.
+        var wanted = texts.Select(t => t.Split(' ')[0].ToLowerInvariant()).ToArray();
+        try
+        {
+            await page.WaitForFunctionAsync("""
+                ([selector, wanted]) => {
+                    const e = document.querySelector(selector);
+                    const shown = e ? (e.tagName === 'INPUT' ? e.value : e.innerText).toLowerCase() : '';
+                    return wanted.every(w => shown.includes(w));
+                }
+                """, new object[] { $"[data-test={testId}]", wanted });
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"The select '{testId}' never showed [{string.Join(", ", wanted)}].", ex);
+        }
+    }
+
+    /// <summary>Clicks the submit form's button and waits for the new run's page; if none opens, fails with the messages the form shows.</summary>
+    public static async Task<Guid> SubmitAndOpenRunAsync(IPage page)
+    {
+        await page.ClickAsync("[data-test=submit-button]");
+        try { await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]{36}$"), new() { Timeout = 60_000 }); }
+        catch (PlaywrightException ex)
+        {
+            var messages = await page.Locator("[data-test^=error-], [data-test=submit-error]").AllInnerTextsAsync();
+            await ScreenshotAsync(page, "submit-did-not-open-a-run");
+            throw new TimeoutException($"Submitting did not open a run page ({page.Url}); the form shows: [{string.Join(" | ", messages)}]", ex);
+        }
+        return Guid.Parse(page.Url[^36..]);
     }
 
     public static async Task ScreenshotAsync(IPage page, string name)

@@ -120,17 +120,16 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         // Submit a Catch run through the form.
         await page.GotoAsync("/submit?env=catch/5x5");
         await WebFixture.WaitForCircuitAsync(page);
-        await SelectAsync(page, "rule-select", "actor-critic");
-        await SelectAsync(page, "hp-net", "small");
+        await WebFixture.ChooseAsync(page, "rule-select", "actor-critic");
+        await WebFixture.ChooseAsync(page, "hp-net", "small");
         await page.FillAsync("#steps", "3000");
         await page.FillAsync("#seeds", "3");
         await page.FillAsync("#hp-checkpoint-every", "1000");
         await page.FillAsync("#hp-log-every", "2");
         await page.FillAsync("#tags", "e2e");
         await WebFixture.ScreenshotAsync(page, "submit");
-        await page.ClickAsync("[data-test=submit-button]");
-        await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
-        var runId = Guid.Parse(page.Url[^36..]);
+        await Assertions.Expect(page.Locator("[data-test=submit-button]")).ToContainTextAsync("Submit 1 run(s)");
+        var runId = await WebFixture.SubmitAndOpenRunAsync(page);
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-test=live]")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         var spec = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
@@ -302,26 +301,17 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
 
         // Add a status filter: the one cancelled probe.
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{probes[0]}/cancel", null)).StatusCode);
-        await SelectAsync(page, "filter-status", "cancelled");
+        await WebFixture.ChooseAsync(page, "filter-status", "cancelled");
         await Assertions.Expect(total).ToHaveTextAsync("1 run(s)");
         await Assertions.Expect(page.Locator($"a[href='/runs/{probes[0]}']")).ToBeVisibleAsync();
         await WebFixture.ScreenshotAsync(page, "runs-filtered");
 
         // Environment, status and rule filters without the tag: the two queued MinAtar runs, none of them ppo.
         await page.FillAsync("#filter-tag", "");
-        await SelectAsync(page, "filter-status", "queued");
-        await SelectAsync(page, "filter-env", "minatar/breakout");
+        await WebFixture.ChooseAsync(page, "filter-status", "queued");
+        await WebFixture.ChooseAsync(page, "filter-env", "minatar/breakout");
         await Assertions.Expect(total).ToHaveTextAsync("2 run(s)");
-        await SelectAsync(page, "filter-rule", "ppo");
+        await WebFixture.ChooseAsync(page, "filter-rule", "ppo");
         await Assertions.Expect(page.Locator("[data-test=empty-state]")).ToContainTextAsync("No runs match these filters");
-    }
-
-    /// <summary>Opens a MudSelect (by its data-test) and picks the item with the given text.</summary>
-    private static async Task SelectAsync(IPage page, string testId, string text)
-    {
-        await page.Locator($"[data-test={testId}]").ClickAsync();
-        var item = page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^" + Regex.Escape(text)) });
-        await item.First.ClickAsync();
-        await page.WaitForTimeoutAsync(200);
     }
 }
