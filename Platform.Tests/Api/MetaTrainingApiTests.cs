@@ -51,7 +51,7 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         var run = await ReadJsonAsync(await A.SubmitAsync(new
         {
             kind = "meta-train", envs = new[] { "catch/5x5", "catch/8x8" }, steps = 50, seed = 4,
-            hyperparameters = new Dictionary<string, object> { ["agents"] = 3, ["inner-lr"] = 1e-3, ["net"] = "small", ["lifetime"] = 200 },
+            hyperparameters = new Dictionary<string, object> { ["agents"] = 3, ["inner-lr"] = 1e-3, ["net"] = "small", ["lifetime"] = 200, ["target-kl-cost"] = 0 },
         }), HttpStatusCode.Created);
         Assert.Equal("meta-train", run.GetProperty("kind").GetString());
         Assert.Equal("catch/5x5", run.GetProperty("env").GetString());
@@ -61,6 +61,7 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(["catch/5x5", "catch/8x8"], spec.GetProperty("envs").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("random", spec.GetProperty("init").GetString());
         Assert.Equal(3, spec.GetProperty("hyperparameters").GetProperty("agents").GetInt32());
+        Assert.Equal(0, spec.GetProperty("hyperparameters").GetProperty("target-kl-cost").GetDouble());
         Assert.Equal(jobs + 1, await api.CountJobsAsync());
 
         // The worker reads exactly this spec back.
@@ -99,6 +100,7 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     [InlineData("""{"kind":"meta-train","envs":["catch/5x5"],"steps":10,"hyperparameters":{"inner-lr":0}}""", "hyperparameters.inner-lr")]
     [InlineData("""{"kind":"meta-train","envs":["catch/5x5"],"steps":10,"hyperparameters":{"meta-lr":"fast"}}""", "hyperparameters.meta-lr")]
     [InlineData("""{"kind":"meta-train","envs":["catch/5x5"],"steps":10,"hyperparameters":{"net":"huge"}}""", "hyperparameters.net")]
+    [InlineData("""{"kind":"meta-train","envs":["catch/5x5"],"steps":10,"hyperparameters":{"target-kl-cost":-0.5}}""", "hyperparameters.target-kl-cost")]
     [InlineData("""{"kind":"meta-train","envs":["catch/5x5"],"steps":10,"hyperparameters":{"out":"/etc"}}""", "hyperparameters.out")]
     [InlineData("""{"kind":"meta-train","envs":["catch/5x5"],"steps":10,"episodes":5}""", "episodes")]
     [InlineData("""{"kind":"evaluate","env":"catch/5x5"}""", "agentCheckpointId")]

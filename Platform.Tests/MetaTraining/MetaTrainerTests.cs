@@ -160,6 +160,8 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--inner-lr", "-1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--net", "huge")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--meta-grad-clip", "-1")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--target-kl-cost", "-0.5")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--entropy-cost", "Infinity")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--device", "tpu")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args)

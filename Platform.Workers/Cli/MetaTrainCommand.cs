@@ -39,6 +39,14 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public double? MetaLr { get; init; }
         [CommandOption("--meta-grad-clip <C>")] [Description("Clip each agent's meta-gradient to global norm C before averaging (default 0: off, as the reference).")]
         public double? MetaGradClip { get; init; }
+        [CommandOption("--entropy-cost <C>")] [Description("Meta-loss weight of −H(π) on the validation rollout (default 1e-2).")]
+        public double? EntropyCost { get; init; }
+        [CommandOption("--prediction-entropy-cost <C>")] [Description("Meta-loss weight of −H(y) − H(z) on the validation rollout (default 1e-3).")]
+        public double? PredictionEntropyCost { get; init; }
+        [CommandOption("--output-mean-cost <C>")] [Description("Meta-loss weight of the squared means of π̂, ŷ, ẑ (default 1e-3).")]
+        public double? OutputMeanCost { get; init; }
+        [CommandOption("--target-kl-cost <C>")] [Description("Meta-loss weight of KL(π_target ‖ π̂) on the training rollouts (default 1e-2).")]
+        public double? TargetKlCost { get; init; }
         [CommandOption("--lifetime <L>")] [Description("Inner steps before an agent is replaced by a fresh one (default 0: never).")]
         public long? Lifetime { get; init; }
         [CommandOption("--net <NET>")] [Description("Agent network: small (default), demo or small-conv.")]
@@ -90,6 +98,9 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     MetaLearningRate = s.MetaLr ?? defaults.MetaLearningRate,
                     MetaGradClip = s.MetaGradClip ?? 0,
                     Lifetime = s.Lifetime ?? 0,
+                    Loss = new MetaLossSettings(
+                        s.EntropyCost ?? defaults.Loss.EntropyCost, s.PredictionEntropyCost ?? defaults.Loss.PredictionEntropyCost,
+                        s.OutputMeanCost ?? defaults.Loss.OutputMeanCost, s.TargetKlCost ?? defaults.Loss.TargetKlCost),
                     Network = TrainCommand.ParseNet(s.Net ?? "small"),
                     CheckpointEvery = s.CheckpointEvery ?? defaults.CheckpointEvery,
                     Device = s.Device ?? "cpu",
@@ -105,7 +116,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         var c = trainer.Config;
         Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +
                           $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
-                          $"meta_grad_clip={c.MetaGradClip} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
+                          $"meta_grad_clip={c.MetaGradClip} loss={c.Loss} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
         var result = LoopRunner.Run<MetaTrainProgress, MetaTrainResult>(cancellationToken, "meta-train", trainer.MetaStep, c.MetaSteps, trainer.Run, p => p.MetaStep,
             (p, eta) => $"meta_step={p.MetaStep}/{p.TotalMetaSteps} meta_loss={p.MetaLoss:F4} inner_return={p.InnerReturn:F3} meta_steps_per_s={p.MetaStepsPerSecond:F2} eta={eta:hh\\:mm\\:ss}",
             (p, eta) => $"meta step {p.MetaStep} · {p.MetaStepsPerSecond:F2}/s · meta-loss {p.MetaLoss:F4} · inner return {p.InnerReturn:F3} · eta {eta:hh\\:mm\\:ss}");

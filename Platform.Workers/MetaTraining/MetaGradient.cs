@@ -30,7 +30,8 @@ public sealed record InnerState(IReadOnlyList<Tensor> Parameters, IReadOnlyList<
 }
 
 /// <summary>The end of an inner unroll: θ_K (and the rest of the agent's state) and the training-side regularisers.</summary>
-public sealed record InnerUnroll(InnerState Final, Tensor OutputMeanPenalty, Tensor TargetKl);
+/// <paramref name="PiHatEntropy"/> (no graph) says how far the rule's policy target is from uniform: ln A means it cannot move a policy.
+public sealed record InnerUnroll(InnerState Final, Tensor OutputMeanPenalty, Tensor TargetKl, Tensor PiHatEntropy);
 
 /// <summary>A rollout as tensors: obs [T+1, B, H, W, C], actions [T+1, B], behaviour logits [T+1, B, A], rewards and is_terminal [T, B].</summary>
 public sealed record RolloutTensors(Tensor Observations, Tensor Actions, Tensor BehaviourLogits, Tensor Rewards, Tensor IsTerminal)
@@ -74,6 +75,7 @@ public static class MetaGradient
         var ruleState = start.RuleState;
         var outputMeans = new List<Tensor>();   // per inner step: (mean π̂)² + (mean ŷ)² + (mean ẑ)²
         var targetKl = new List<Tensor>();
+        var piHatEntropy = new List<Tensor>();
 
         foreach (var r in trainRollouts)
         {
@@ -100,8 +102,10 @@ public static class MetaGradient
             var meta = outputs.Meta;
             outputMeans.Add(meta.Pi.mean().square() + meta.Y.mean().square() + meta.Z.mean().square());
             targetKl.Add(CategoricalKl(DropLast(targetOut.Logits).detach(), meta.Pi).mean());
+            piHatEntropy.Add(Entropy(meta.Pi.detach()).mean());
         }
-        return new InnerUnroll(new InnerState(theta, target, optimizer, ruleState), stack(outputMeans).mean(), stack(targetKl).mean());
+        return new InnerUnroll(new InnerState(theta, target, optimizer, ruleState), stack(outputMeans).mean(), stack(targetKl).mean(),
+            stack(piHatEntropy).mean());
     }
 
     /// <summary>
@@ -131,6 +135,7 @@ public static class MetaGradient
         {
             ["meta_loss"] = total.detach(), ["pg_loss"] = pgLoss.detach(), ["entropy"] = entropy.detach(),
             ["target_kl"] = unroll.TargetKl.detach(), ["output_mean_penalty"] = unroll.OutputMeanPenalty.detach(),
+            ["pi_hat_entropy"] = unroll.PiHatEntropy,
         };
         return (total, log);
     }

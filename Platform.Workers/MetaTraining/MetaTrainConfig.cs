@@ -56,6 +56,9 @@ public sealed record MetaTrainConfig
         if (!(InnerLearningRate > 0 && InnerLearningRate < 1)) throw new ArgumentException("--inner-lr must be in (0, 1)");
         if (!(MetaLearningRate > 0 && MetaLearningRate < 1)) throw new ArgumentException("--meta-lr must be in (0, 1)");
         if (!(MetaGradClip >= 0) || double.IsInfinity(MetaGradClip)) throw new ArgumentException("--meta-grad-clip must be ≥ 0 (0: no clipping)");
+        foreach (var (name, cost) in new[] { ("--entropy-cost", Loss.EntropyCost), ("--prediction-entropy-cost", Loss.PredictionEntropyCost),
+                                             ("--output-mean-cost", Loss.OutputMeanCost), ("--target-kl-cost", Loss.TargetKlCost) })
+            if (!(cost >= 0) || double.IsInfinity(cost)) throw new ArgumentException($"{name} must be a finite number ≥ 0");
         if (Lifetime < 0) throw new ArgumentException("--lifetime must be ≥ 0");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         if (CheckpointEvery < 1) throw new ArgumentException("--checkpoint-every must be ≥ 1");
