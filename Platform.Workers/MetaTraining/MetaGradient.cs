@@ -109,18 +109,20 @@ public static class MetaGradient
     }
 
     /// <summary>
-    /// The meta-loss on a validation rollout at the unrolled parameters θ_K: policy gradient with the constant
-    /// advantages <paramref name="validationAdvantages"/> [T, B] (normalised, from the separate value function),
-    /// − entropy, − y/z entropy, + the unroll's output-mean and target-KL regularisers.
+    /// The meta-loss on a validation rollout at the unrolled parameters θ_K: policy gradient with constant advantages
+    /// [T, B] (normalised, from the separate value function, which <paramref name="advantagesOf"/> computes from θ_K's
+    /// logits [T+1, B, A] without a graph), − entropy, − y/z entropy, + the unroll's output-mean and target-KL regularisers.
     /// </summary>
     public static (Tensor Loss, Dictionary<string, Tensor> Log) ValidationLoss(AgentNetwork network, InnerUnroll unroll,
-        RolloutTensors validation, Tensor validationAdvantages, MetaLossSettings settings)
+        RolloutTensors validation, Func<Tensor, Tensor> advantagesOf, MetaLossSettings settings)
     {
-        if (!validationAdvantages.shape.SequenceEqual(new[] { validation.T, validation.B }))
-            throw new ArgumentException("validation advantages must be [T, B] of the validation rollout");
         long vt1 = validation.T + 1, vb = validation.B;
         var vObs = validation.Observations.reshape([vt1 * vb, .. validation.Observations.shape[2..]]);
         var v = DiscoLearnerRule.ToAgentOutputs(network.Forward(unroll.Final.Parameters, vObs), vt1, vb);
+        Tensor validationAdvantages;
+        using (no_grad()) validationAdvantages = advantagesOf(v.Logits.detach());
+        if (!validationAdvantages.shape.SequenceEqual(new[] { validation.T, validation.B }))
+            throw new ArgumentException("validation advantages must be [T, B] of the validation rollout");
         var actions = DropLast(validation.Actions).to(int64);
         var logits = DropLast(v.Logits);                                                // [T, B, A]
         var logPiA = SelectAction(logits.log_softmax(-1).unsqueeze(-1), actions).squeeze(-1);
@@ -135,7 +137,7 @@ public static class MetaGradient
         {
             ["meta_loss"] = total.detach(), ["pg_loss"] = pgLoss.detach(), ["entropy"] = entropy.detach(),
             ["target_kl"] = unroll.TargetKl.detach(), ["output_mean_penalty"] = unroll.OutputMeanPenalty.detach(),
-            ["pi_hat_entropy"] = unroll.PiHatEntropy,
+            ["pi_hat_entropy"] = unroll.PiHatEntropy, ["validation_advantage"] = validationAdvantages.abs().mean(),
         };
         return (total, log);
     }
@@ -147,7 +149,7 @@ public static class MetaGradient
         AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
     {
         var unroll = Unroll(rule, network, start, trainRollouts, inner, stopGradientDenominator);
-        var (loss, log) = ValidationLoss(network, unroll, validation, validationAdvantages, settings);
+        var (loss, log) = ValidationLoss(network, unroll, validation, _ => validationAdvantages, settings);
         return (loss, unroll.Final, log);
     }
 

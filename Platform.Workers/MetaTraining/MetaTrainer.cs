@@ -293,19 +293,11 @@ public sealed class MetaTrainer
             double valueLoss = 0;
             var unroll = MetaGradient.Unroll(_rule, net, agent.State, trainTensors, _innerSettings,
                 afterStep: (r, logits) => valueLoss += agent.Value.Update(r, logits) / Config.InnerSteps);
-            Tensor advantages;
-            using (no_grad())
-            {
-                var vt1 = validTensors.T + 1;
-                var vObs = validTensors.Observations.reshape([vt1 * validTensors.B, .. validTensors.Observations.shape[2..]]);
-                var piLogits = net.Logits(unroll.Final.Parameters.Select(p => p.detach()).ToList(), vObs).reshape(vt1, validTensors.B, -1);
-                advantages = agent.Value.Evaluate(validTensors, piLogits).NormalizedAdvantages;
-            }
-            var (loss, log) = MetaGradient.ValidationLoss(net, unroll, validTensors, advantages, Config.Loss);
+            var (loss, log) = MetaGradient.ValidationLoss(net, unroll, validTensors,
+                logits => agent.Value.Evaluate(validTensors, logits).NormalizedAdvantages, Config.Loss);
             var g = MetaGradient.GradientOf(loss, _eta);
             var l = log.ToDictionary(kv => kv.Key, kv => kv.Value.to(float64).item<double>());
             l["value_loss"] = valueLoss;
-            l["validation_advantage"] = advantages.abs().mean().item<float>();
             return (g, unroll.Final.Detach(), l);
         });
         using (no_grad())
