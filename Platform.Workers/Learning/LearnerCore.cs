@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Platform.Workers.Agents;
 using Platform.Workers.Checkpoints;
 using static TorchSharp.torch;
@@ -21,23 +20,14 @@ public sealed class LearnerCore
     public required LearnerRng Rng { get; init; }
     public required IReadOnlyList<int> ObservationShape { get; init; }
 
+    private readonly PhaseTimes _times = new("actor", "forward", "rule", "backward");
+
     /// <summary>Seconds spent per phase: actor, forward (network on the batch), rule (targets), backward (gradients + optimiser).</summary>
-    public Dictionary<string, double> Seconds { get; } = new() { ["actor"] = 0, ["forward"] = 0, ["rule"] = 0, ["backward"] = 0 };
+    public Dictionary<string, double> Seconds => _times.Seconds;
 
-    public void Time(string phase, Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        Seconds[phase] += Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
+    public void Time(string phase, Action action) => _times.Time(phase, action);
 
-    public T Time<T>(string phase, Func<T> f)
-    {
-        long start = Stopwatch.GetTimestamp();
-        var r = f();
-        Seconds[phase] += Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return r;
-    }
+    public T Time<T>(string phase, Func<T> f) => _times.Time(phase, f);
 
     /// <summary>Gradients of <paramref name="loss"/> w.r.t. the online parameters, then the Adam+clip step.</summary>
     public void ApplyGradients(Tensor loss, double? maxGlobalNorm = null)

@@ -58,7 +58,8 @@ public sealed class MetaTrainer
     public string? OutDir { get; }
     public long MetaStep { get; private set; }
     public DiscoMetaParameters MetaParameters => _eta;
-    public Dictionary<string, double> Seconds { get; } = new() { ["actor"] = 0, ["meta_gradient"] = 0, ["meta_update"] = 0 };
+    private readonly PhaseTimes _times = new("actor", "meta_gradient", "meta_update");
+    public Dictionary<string, double> Seconds => _times.Seconds;
 
     private MetaTrainer(MetaTrainConfig config, string? outDir)
     {
@@ -221,12 +222,7 @@ public sealed class MetaTrainer
         return r.Count == 0 ? double.NaN : r.Average();
     }
 
-    private T Time<T>(string phase, Func<T> f)
-    {
-        long start = Stopwatch.GetTimestamp();
-        try { return f(); }
-        finally { Seconds[phase] += Stopwatch.GetElapsedTime(start).TotalSeconds; }
-    }
+    private T Time<T>(string phase, Func<T> f) => _times.Time(phase, f);
 
     /// <summary>One meta step: every agent's meta-gradient, their mean, one Adam step on η.</summary>
     public void Step()
