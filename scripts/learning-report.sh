@@ -6,15 +6,18 @@
 #                                      actors, lr 1e-2 for Disco-type rules; actor-critic lr 2e-3 with entropy cost 0.1;
 #                                      PPO 16 actors lr 2.5e-3. Otherwise the train verb's defaults (published rates).
 #   CLI="dotnet /copy/Platform.Workers.dll"  runs a copied build
-# Runs go to runs/<env>[-fast]/<rule>-<seed>/; runs whose summary.json exists are skipped, so a report can be continued.
+#   NAME=catch-5x5-meta                the runs folder and plot name (default: the env id with '-', plus -fast)
+# Runs go to runs/<NAME>/<rule>-<seed>/; runs whose summary.json exists are skipped, so a report can be continued.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV_ID=${1:?env id}; STEPS=${2:?env steps}; shift 2
 SEEDS=("${@:-0}")
 CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}
 PRESET=${PRESET:-$([[ $ENV_ID == catch/* ]] && echo fast || echo default)}
-NAME=$(echo "$ENV_ID" | tr '/' '-')
-[[ $PRESET == fast && $ENV_ID != catch/* ]] && NAME=$NAME-fast
+if [[ -z ${NAME:-} ]]; then
+  NAME=$(echo "$ENV_ID" | tr '/' '-')
+  [[ $PRESET == fast && $ENV_ID != catch/* ]] && NAME=$NAME-fast
+fi
 OUT=runs/$NAME
 mkdir -p "$OUT"
 
