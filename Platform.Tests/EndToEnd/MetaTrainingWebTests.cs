@@ -8,14 +8,11 @@ namespace Platform.Tests.EndToEnd;
 /// <summary>The meta-train submit form and "Evaluate on suite" on the checkpoints page, in the browser against the real API.</summary>
 public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
 {
-    private static async Task<int> CountRunsAsync(HttpClient client) =>
-        (await client.GetFromJsonAsync<JsonElement>("/api/runs?pageSize=1")).GetProperty("total").GetInt32();
-
     [BrowserFact]
     public async Task MetaTrainFormValidatesThenSubmitsOneRunOverItsEnvironments()
     {
         using var client = fx.Client(fx.TeamA.ApiKey);
-        var before = await CountRunsAsync(client);
+        var before = await WebFixture.CountTeamRunsAsync(client);
         var page = await fx.NewPageAsync();
         await fx.SignInAsync(page, fx.TeamA.Email, fx.TeamA.Password);
         await page.GotoAsync("/submit");
@@ -34,7 +31,7 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.inner-lr']")).ToContainTextAsync("Must be positive");
         await WebFixture.ScreenshotAsync(page, "submit-meta-train-invalid");
         await page.WaitForTimeoutAsync(300);
-        Assert.Equal(before, await CountRunsAsync(client));
+        Assert.Equal(before, await WebFixture.CountTeamRunsAsync(client));
 
         await WebFixture.ChooseAsync(page, "env-select", "catch/5x5", "catch/8x8");
         await page.FillAsync("#meta-steps", "7");
@@ -53,7 +50,7 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         Assert.Equal(["catch/5x5", "catch/8x8"], spec.GetProperty("envs").EnumerateArray().Select(e => e.GetString()).Order());
         Assert.Equal(3, spec.GetProperty("hyperparameters").GetProperty("agents").GetInt32());
         Assert.False(spec.GetProperty("hyperparameters").TryGetProperty("inner-lr", out _));
-        Assert.Equal(before + 1, await CountRunsAsync(client));
+        Assert.Equal(before + 1, await WebFixture.CountTeamRunsAsync(client));
         await client.PostAsync($"/api/runs/{runId}/cancel", null);
     }
 

@@ -1,8 +1,10 @@
-using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Platform.Api.Progress;
@@ -131,6 +133,10 @@ public sealed class WebFixture : WorkerFixture, IAsyncLifetime
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
+
+    /// <summary>How many runs the API lists for the client's team (what a form that "submits nothing" must leave unchanged).</summary>
+    public static async Task<int> CountTeamRunsAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/api/runs?pageSize=1")).GetProperty("total").GetInt32();
 
     public async Task SignInAsync(IPage page, string email, string password)
     {

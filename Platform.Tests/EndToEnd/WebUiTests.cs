@@ -16,9 +16,6 @@ namespace Platform.Tests.EndToEnd;
 /// </summary>
 public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
 {
-    private static async Task<int> CountRunsAsync(HttpClient client) =>
-        (await client.GetFromJsonAsync<JsonElement>("/api/runs?pageSize=1")).GetProperty("total").GetInt32();
-
     [BrowserFact]
     public async Task SignInShowsTheEmptyRunsTableAndTheApiKeyOnSettings()
     {
@@ -56,7 +53,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
     public async Task InvalidFormShowsMessagesBesideTheFieldsAndSubmitsNothing()
     {
         using var client = fx.Client(fx.TeamA.ApiKey);
-        var before = await CountRunsAsync(client);
+        var before = await WebFixture.CountTeamRunsAsync(client);
         var page = await fx.NewPageAsync();
         await fx.SignInAsync(page, fx.TeamA.Email, fx.TeamA.Password);
         await page.GotoAsync("/submit");
@@ -76,7 +73,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.ScreenshotAsync(page, "submit-invalid");
 
         await page.WaitForTimeoutAsync(500);
-        Assert.Equal(before, await CountRunsAsync(client));
+        Assert.Equal(before, await WebFixture.CountTeamRunsAsync(client));
         Assert.Contains("/submit", page.Url);
     }
 

@@ -31,13 +31,7 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("replay", "--env", "catch/5x5", "--greedy", "--out", "X")]
     [InlineData("replay", "--env", "catch/5x5")]
     [InlineData("replay", "--out", "X")]
-    public void Invalid_options_exit_2_with_one_line(params string[] args)
-    {
-        var (code, _, err) = Cli(WorkerCli.WithFreshFolders(args));
-        Assert.Equal(2, code);
-        Assert.Single(err.Trim().Split('\n'));
-        Assert.StartsWith("error:", err.Trim());
-    }
+    public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 
     [Fact]
     public void Train_then_evaluate_prints_mean_return_last()

@@ -18,6 +18,15 @@ public static class WorkerCli
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Runs the CLI with <paramref name="args"/> ("X" = a fresh folder) and expects a usage error: exit code 2 and one line "error: …".</summary>
+    public static void AssertUsageError(string[] args)
+    {
+        var (code, _, err) = Run(WithFreshFolders(args));
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("error:", err.Trim());
+    }
+
     /// <summary>Replaces each "X" with a folder name that does not exist.</summary>
     public static string[] WithFreshFolders(string[] args) =>
         args.Select(a => a == "X" ? Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")) : a).ToArray();

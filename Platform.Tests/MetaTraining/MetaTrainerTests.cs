@@ -164,13 +164,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--entropy-cost", "Infinity")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--device", "tpu")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
-    public void Invalid_options_exit_2_with_one_line(params string[] args)
-    {
-        var (code, _, err) = Cli(WorkerCli.WithFreshFolders(args));
-        Assert.Equal(2, code);
-        Assert.Single(err.Trim().Split('\n'));
-        Assert.StartsWith("error:", err.Trim());
-    }
+    public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 
     [Fact]
     public void A_corrupt_init_file_is_refused_with_exit_2()
