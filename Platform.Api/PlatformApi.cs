@@ -41,6 +41,8 @@ public static class PlatformApi
         builder.Services.AddSingleton<JobStorage>(_ => PlatformJobStorage.Create(connectionString));
         builder.Services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>()));
 
+        // One artifact store with the workers: the same StorageRoot, locations in the database relative to it.
+        builder.Services.AddSingleton(sp => new Platform.Data.Storage.ArtifactStore(options.StorageRoot, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         builder.Services.AddScoped<RunService>();
         builder.Services.AddScoped<SuiteEvaluation>();
         builder.Services.AddScoped<MetricQueries>();

@@ -17,8 +17,11 @@ public sealed class PlatformOptions
     /// <summary>Apply pending EF Core migrations when the API starts (else run `Platform.Api migrate`).</summary>
     public bool MigrateOnStartup { get; set; } = true;
 
-    /// <summary>Where relative checkpoint paths are resolved.</summary>
-    public string StorageRoot { get; set; } = ".local/storage";
+    /// <summary>
+    /// The artifact store shared with the workers (<see cref="Platform.Data.Storage.ArtifactStore"/>): run folders, checkpoints,
+    /// meta-networks, replays; stored locations are relative to it. Relative to the API's content root when not absolute.
+    /// </summary>
+    public string StorageRoot { get; set; } = Platform.Data.Storage.ArtifactStore.DefaultRoot;
 
     /// <summary>Largest request body accepted (JSON endpoints); uploads would raise it per endpoint.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;

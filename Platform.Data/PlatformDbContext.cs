@@ -16,6 +16,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+    public DbSet<Artifact> Artifacts => Set<Artifact>();
     public DbSet<SuiteRecord> Suites => Set<SuiteRecord>();
     public DbSet<EnvironmentRecord> Environments => Set<EnvironmentRecord>();
 
@@ -92,6 +93,16 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             e.HasOne<Team>().WithMany().HasForeignKey(c => c.TeamId).OnDelete(DeleteBehavior.Restrict);
             e.HasIndex(c => new { c.RunId, c.Step });
             e.HasIndex(c => new { c.TeamId, c.Kind, c.CreatedAt });
+        });
+
+        model.Entity<Artifact>(e =>
+        {
+            Kebab(e.Property(a => a.Kind)).HasMaxLength(32);
+            e.Property(a => a.StorageUri).HasMaxLength(1000);
+            e.Property(a => a.Sha256).HasMaxLength(64).IsFixedLength();
+            e.HasOne(a => a.Run).WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
+            // One replay per run: re-registering after a takeover updates it rather than adding another.
+            e.HasIndex(a => new { a.RunId, a.Kind }).IsUnique();
         });
 
         model.Entity<SuiteRecord>(e =>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Runs;
 using Platform.Data;
+using Platform.Data.Runs;
 
 namespace Platform.Api.Endpoints;
 
@@ -18,7 +19,12 @@ public static class CatalogEndpoints
                     .ToListAsync(ct)))
             .WithTags("Catalog").WithSummary("Environments a run may use, with score normalisation constants");
 
-        app.MapGet("/api/rules", () => TypedResults.Ok(RuleCatalog.Rules))
+        app.MapGet("/api/rules", () => TypedResults.Ok(RuleCatalog.Listed))
             .WithTags("Catalog").WithSummary("Update rules a run may use");
+
+        app.MapGet("/api/run-options", () => TypedResults.Ok(RunOptionTables.All))
+            .WithTags("Catalog").WithSummary("Every option of each run kind: name, type, default, range or choices, help")
+            .WithDescription("The tables the API validates submissions against and the worker CLI binds its options from. " +
+                             "An option with a field is a field of POST /api/runs; the others go in its hyperparameters.");
     }
 }

@@ -8,6 +8,8 @@ using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Runs;
+using Platform.Data.Storage;
 using Platform.Workers.Checkpoints;
 using Platform.Workers.UpdateRules.Disco;
 
@@ -50,7 +52,7 @@ public static class CheckpointEndpoints
     }
 
     private static async Task<IResult> Upload(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db,
-        IOptions<PlatformOptions> options, IHostEnvironment host, CancellationToken ct)
+        IOptions<PlatformOptions> options, ArtifactStore store, CancellationToken ct)
     {
         if (!request.HasFormContentType)
             return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Send multipart/form-data with fields 'file' and 'name'.");
@@ -106,9 +108,8 @@ public static class CheckpointEndpoints
         }
 
         var id = Guid.NewGuid();
-        var relative = Path.Combine("meta-networks", $"{id:N}.npz");
-        var root = Path.GetFullPath(options.Value.StorageRoot, host.ContentRootPath);
-        var path = Path.Combine(root, relative);
+        var relative = ArtifactStore.UploadLocation(id);
+        var path = store.Resolve(relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".uploading";
         await File.WriteAllBytesAsync(temporary, bytes, ct);
@@ -144,7 +145,7 @@ public static class CheckpointEndpoints
         var outcome = await evaluation.SubmitAsync(id, body!, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct);
         if (outcome.CheckpointNotFound) return Problems.NotFound("Checkpoint");
         if (outcome.Errors is not null) return Problems.Validation(outcome.Errors);
-        return TypedResults.Created($"/api/runs?tag={Uri.EscapeDataString(RunSpecValidator.MetaNetworkRule(id))}", outcome.Result);
+        return TypedResults.Created($"/api/runs?tag={Uri.EscapeDataString(RuleReference.MetaNetwork(id).ToString())}", outcome.Result);
     }
 
     private static IQueryable<Checkpoint> Visible(PlatformDbContext db, Guid teamId) =>
@@ -168,24 +169,16 @@ public static class CheckpointEndpoints
     }
 
     private static async Task<IResult> Download(Guid id, ClaimsPrincipal user, PlatformDbContext db, HttpResponse response,
-        IOptions<PlatformOptions> options, IHostEnvironment host, CancellationToken ct)
+        ArtifactStore store, CancellationToken ct)
     {
         var checkpoint = await Visible(db, user.GetTeamId()).FirstOrDefaultAsync(c => c.Id == id, ct);
         if (checkpoint is null) return Problems.NotFound("Checkpoint");
 
-        var path = ResolvePath(checkpoint.StorageUri, options.Value.StorageRoot, host.ContentRootPath);
+        var path = store.Resolve(checkpoint.StorageUri);
         if (!File.Exists(path)) return Problems.Status(StatusCodes.Status404NotFound, "The checkpoint's file is missing from storage.");
 
         response.Headers[ChecksumHeader] = checkpoint.Sha256.Trim();
         var fileName = Path.GetFileName(path);
         return TypedResults.PhysicalFile(path, "application/octet-stream", fileName, enableRangeProcessing: true);
-    }
-
-    /// <summary>file:// URIs and absolute paths as they are; other paths relative to the storage root.</summary>
-    internal static string ResolvePath(string storageUri, string storageRoot, string contentRoot)
-    {
-        if (Uri.TryCreate(storageUri, UriKind.Absolute, out var uri) && uri.IsFile) return uri.LocalPath;
-        if (Path.IsPathRooted(storageUri)) return storageUri;
-        return Path.GetFullPath(Path.Combine(Path.GetFullPath(storageRoot, contentRoot), storageUri));
     }
 }

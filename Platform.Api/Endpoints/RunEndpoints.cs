@@ -1,11 +1,11 @@
 using System.Security.Claims;
-using Microsoft.Extensions.Options;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
-using Platform.Workers.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Platform.Data.Storage;
 
 namespace Platform.Api.Endpoints;
 
@@ -94,14 +94,13 @@ public static class RunEndpoints
         return TypedResults.Ok(new RunMetricsDto(id, await metrics.ReadAsync(id, name, maxPoints, ct)));
     }
 
-    private static async Task<IResult> Replay(Guid id, ClaimsPrincipal user, RunService service, IOptions<PlatformOptions> options,
-        IHostEnvironment host, CancellationToken ct)
+    private static async Task<IResult> Replay(Guid id, ClaimsPrincipal user, RunService service, PlatformDbContext db, ArtifactStore store,
+        CancellationToken ct)
     {
         if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
-        // The worker writes the replay into the run's folder, beside the agent checkpoint zips whose paths are recorded.
-        var checkpoint = await service.NewestAgentCheckpointAsync(id, ct);
-        var path = checkpoint is null ? null
-            : RunReplay.BesideCheckpoint(CheckpointEndpoints.ResolvePath(checkpoint, options.Value.StorageRoot, host.ContentRootPath));
+        // The worker registers the replay it records as an artifact of the run.
+        var replay = await db.Artifacts.AsNoTracking().FirstOrDefaultAsync(a => a.RunId == id && a.Kind == ArtifactKind.Replay, ct);
+        var path = replay is null ? null : store.Resolve(replay.StorageUri);
         if (path is null || !File.Exists(path))
             return Problems.Status(StatusCodes.Status404NotFound, "This run has no replay yet: the worker records one when a training run succeeds.");
         return TypedResults.PhysicalFile(path, "image/gif", lastModified: File.GetLastWriteTimeUtc(path));

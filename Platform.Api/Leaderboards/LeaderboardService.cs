@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
-using Platform.Api.Runs;
+using Platform.Data.Runs;
 
 namespace Platform.Api.Leaderboards;
 
@@ -68,13 +68,10 @@ public sealed class LeaderboardService(PlatformDbContext db)
         var query = db.Runs.AsNoTracking().Where(r => r.TeamId == teamId && r.Kind == RunKind.Train
             && r.Status == RunStatus.Succeeded && r.FinalScore != null && r.Environment!.SuiteId == suite);
         if (steps is not null) query = query.Where(r => r.TotalSteps == steps);
-        // A run trained with a meta-network checkpoint counts under that rule (meta-network:ID), whatever its rule field says.
-        var rows = (await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
-            .Select(r => new { r.Id, r.EnvironmentId, r.Rule, r.MetaNetworkCheckpointId, r.TotalSteps, r.Seed, Score = r.FinalScore!.Value })
-            .ToListAsync(ct))
-            .Select(r => new Score(r.Id, r.EnvironmentId, r.MetaNetworkCheckpointId is { } c ? RunSpecValidator.MetaNetworkRule(c) : r.Rule,
-                r.TotalSteps, r.Seed, r.Score))
-            .ToList();
+        // A run's rule is what trained it: meta-network:ID for a run trained with a meta-network checkpoint.
+        var rows = await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
+            .Select(r => new Score(r.Id, r.EnvironmentId, r.Rule, r.TotalSteps, r.Seed, r.FinalScore!.Value))
+            .ToListAsync(ct);
         // Newest run per (env, rule, steps, seed).
         var scores = rows.GroupBy(r => (r.Env, r.Rule, r.Steps, r.Seed)).Select(g => g.First()).ToList();
 
@@ -151,8 +148,7 @@ public sealed class LeaderboardService(PlatformDbContext db)
     }
 
     private static Guid? CheckpointOf(string rule) =>
-        rule.StartsWith(RunSpecValidator.MetaNetworkRulePrefix, StringComparison.Ordinal)
-        && Guid.TryParse(rule.AsSpan(RunSpecValidator.MetaNetworkRulePrefix.Length), out var id) ? id : null;
+        RuleReference.TryParse(rule, allowNpz: true, out var reference, out _) ? reference.MetaNetworkId : null;
 
     private static (string Label, MetaTrainingDto TrainedOn) Provenance(string rule, Guid? checkpointId, Checkpoint? checkpoint,
         IReadOnlyDictionary<string, string> suiteOf)
@@ -166,7 +162,7 @@ public sealed class LeaderboardService(PlatformDbContext db)
             var suites = items.Select(i => suiteOf.TryGetValue(i, out var suite) ? suite : i).Distinct().ToList();
             return (checkpoint.Name, new MetaTrainingDto("meta-learned", suites, environments, Describe(suites, environments)));
         }
-        var known = RuleCatalog.Rules.FirstOrDefault(r => r.Id == rule);
+        var known = RuleCatalog.Find(rule);
         if (known is { MetaLearned: false }) return (rule, new MetaTrainingDto("hand-designed", [], [], "hand-designed (not meta-trained)"));
         if (known?.MetaTrainedOn is { } published) return (rule, new MetaTrainingDto("meta-learned", published, [], Describe(published, [])));
         return (rule, new MetaTrainingDto("unknown", [], [], "unknown (a meta-network file named by path)"));

@@ -12,15 +12,15 @@ public sealed class SubmitRunRequest
     public string? Env { get; set; }
     /// <summary>Meta-train: the environments the rule is meta-trained on (one population member per agent; 1 to 16 ids).</summary>
     public List<string>? Envs { get; set; }
-    /// <summary>Train: disco103 | actor-critic | ppo | npz:PATH | meta-network:ID (with metaNetworkCheckpointId ID). Not for other kinds.</summary>
+    /// <summary>Train: disco103 | actor-critic | ppo | meta-network:ID (a meta-network checkpoint of the team). Not for other kinds.</summary>
     public string? Rule { get; set; }
-    /// <summary>Train: environment steps (positive). Meta-train: meta-steps (1 to 1,000,000).</summary>
+    /// <summary>Train: environment steps. Meta-train: meta-steps. Ranges: GET /api/run-options.</summary>
     public long? Steps { get; set; }
-    /// <summary>Meta-train: where the rule starts, random (default) | disco103; or name a meta-network in metaNetworkCheckpointId.</summary>
+    /// <summary>Meta-train: where the rule starts, random (default) | disco103 | meta-network:ID.</summary>
     public string? Init { get; set; }
     /// <summary>Evaluate: the agent checkpoint to evaluate (GET /api/checkpoints?kind=agent).</summary>
     public Guid? AgentCheckpointId { get; set; }
-    /// <summary>Evaluate: episodes to run (1 to 100,000; default 100).</summary>
+    /// <summary>Evaluate: episodes to run (range and default: GET /api/run-options).</summary>
     public int? Episodes { get; set; }
     /// <summary>Evaluate: take the policy's most likely action instead of sampling (default false).</summary>
     public bool? Greedy { get; set; }
@@ -28,22 +28,12 @@ public sealed class SubmitRunRequest
     public long? Seed { get; set; }
     /// <summary>cpu | gpu (default cpu).</summary>
     public string? Queue { get; set; }
-    /// <summary>Numbers, strings or booleans passed to the rule.</summary>
+    /// <summary>The kind's options by name (GET /api/run-options lists them with types, defaults and ranges).</summary>
     public Dictionary<string, JsonElement>? Hyperparameters { get; set; }
     public List<string>? Tags { get; set; }
-    /// <summary>Train: a meta-network checkpoint to train with (lineage). Meta-train: the meta-network to start from.</summary>
+    /// <summary>Optional and redundant: the meta-network the rule (train) or init (meta-train) names; must agree with it.</summary>
     public Guid? MetaNetworkCheckpointId { get; set; }
 }
-
-/// <summary>
-/// The validated, normalised submission: stored as the run's spec (jsonb) for the worker. Env is the run's environment
-/// (meta-train: the first of Envs); Rule what the run is listed under (meta-train: its init; evaluate: the agent's rule);
-/// Steps its progress budget (train: environment steps; meta-train: meta-steps; evaluate: episodes).
-/// </summary>
-public sealed record RunSpec(
-    RunKind Kind, string Env, string Rule, long Steps, long Seed, RunQueue Queue,
-    Dictionary<string, JsonElement> Hyperparameters, List<string> Tags, Guid? MetaNetworkCheckpointId,
-    List<string>? Envs = null, string? Init = null, Guid? AgentCheckpointId = null, int? Episodes = null, bool? Greedy = null);
 
 public sealed record RunDto(
     Guid Id, RunKind Kind, RunStatus Status, RunQueue Queue, string Env, string Rule, long Seed,

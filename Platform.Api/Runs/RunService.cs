@@ -1,11 +1,10 @@
-using System.Text.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Platform.Api.Infrastructure;
 using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Data.Jobs;
+using Platform.Data.Runs;
 
 namespace Platform.Api.Runs;
 
@@ -27,9 +26,9 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             Kind = spec.Kind,
             Status = RunStatus.Queued,
             Queue = spec.Queue,
-            Spec = JsonSerializer.Serialize(spec, ApiJson.Strict),
+            Spec = RunSpecJson.Serialize(spec),
             EnvironmentId = spec.Env,
-            Rule = spec.Rule,
+            Rule = spec.ListedRule,
             Seed = spec.Seed,
             TotalSteps = spec.Steps,
             Tags = spec.Tags,
@@ -65,25 +64,8 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             run.FinishedAt = DateTimeOffset.UtcNow;
         }
         await db.SaveChangesAsync(CancellationToken.None);
-        await NotifyStatusAsync(run);
+        await new RunTransitions(db).NotifyAsync(run);
         return new SubmitResult(run, true);
-    }
-
-    /// <summary>
-    /// NOTIFY run_status, as workers do on their status changes, so live pages (the team's runs table) see a new or
-    /// cancelled run at once. Best effort: the change is stored either way.
-    /// </summary>
-    private async Task NotifyStatusAsync(Run run)
-    {
-        try
-        {
-            var payload = ProgressChannels.Serialize(new ProgressNotice(run.Id, run.TeamId));
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_notify({ProgressChannels.Status}, {payload})", CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
-        {
-            logger.LogWarning(ex, "Could not notify the status of run {RunId}", run.Id);
-        }
     }
 
     private Task<Run?> FindByKeyAsync(Guid teamId, string key, CancellationToken ct) =>
@@ -91,11 +73,6 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
 
     public Task<Run?> GetAsync(Guid teamId, Guid id, CancellationToken ct) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
-
-    /// <summary>Where the run's newest agent checkpoint is stored (its folder also holds the run's replay), or null.</summary>
-    public Task<string?> NewestAgentCheckpointAsync(Guid runId, CancellationToken ct) =>
-        db.Checkpoints.AsNoTracking().Where(c => c.RunId == runId && c.Kind == CheckpointKind.Agent)
-            .OrderByDescending(c => c.Step).Select(c => c.StorageUri).FirstOrDefaultAsync(ct);
 
     public async Task<RunPage> ListAsync(Guid teamId, RunQuery q, CancellationToken ct)
     {
@@ -120,27 +97,20 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     /// </summary>
     public async Task<(CancelOutcome Outcome, Run? Run)> CancelAsync(Guid teamId, Guid id, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
-        var cancelled = await db.Runs
-            .Where(r => r.Id == id && r.TeamId == teamId && r.Status == RunStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled)
-                .SetProperty(r => r.CancelRequestedAt, now).SetProperty(r => r.FinishedAt, now), ct);
-        if (cancelled == 0)
-            await db.Runs
-                .Where(r => r.Id == id && r.TeamId == teamId && r.Status == RunStatus.Running && r.CancelRequestedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequestedAt, now), ct);
+        var transitions = new RunTransitions(db);
+        var cancelled = await transitions.CancelQueuedAsync(teamId, id, ct);
+        if (!cancelled) await transitions.RequestCancelAsync(teamId, id, ct);
 
         var run = await GetAsync(teamId, id, ct);
         if (run is null) return (CancelOutcome.NotFound, null);
-        if (cancelled > 0) await NotifyStatusAsync(run);
-        if (cancelled > 0 && run.HangfireJobId is not null)
+        if (cancelled && run.HangfireJobId is not null)
         {
             try { jobs.Delete(run.HangfireJobId); }
             catch (Exception ex) { logger.LogWarning(ex, "Could not delete job {JobId}; the worker will skip the cancelled run", run.HangfireJobId); }
         }
         return run.Status switch
         {
-            RunStatus.Cancelled when cancelled > 0 => (CancelOutcome.Cancelled, run),
+            RunStatus.Cancelled when cancelled => (CancelOutcome.Cancelled, run),
             RunStatus.Running => (CancelOutcome.Requested, run),
             _ => (CancelOutcome.AlreadyFinished, run),
         };

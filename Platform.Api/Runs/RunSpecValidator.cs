@@ -4,25 +4,20 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Runs;
 using Platform.Workers.Environments;
 
 namespace Platform.Api.Runs;
 
-/// <summary>Checks a submission field by field; every problem is reported against the field's JSON name.</summary>
+/// <summary>
+/// Checks a submission field by field against the run kind's option table (<see cref="RunOptionTables"/>) and turns it
+/// into the kind's typed <see cref="RunSpec"/>; every problem is reported against the field's JSON name and nothing
+/// is stored unless there is none.
+/// </summary>
 public static partial class RunSpecValidator
 {
-    public const long MaxSteps = 10_000_000_000;
-    public const long MaxMetaSteps = 1_000_000;
-    public const int MaxMetaTrainEnvs = 16;
-    public const int MaxEpisodes = 100_000;
-    public const int DefaultEpisodes = 100;
     public const int MaxTags = 20;
     public const int MaxHyperparameters = 100;
-
-    /// <summary>The rule of a run trained with the meta-network checkpoint ID: <c>meta-network:ID</c>.</summary>
-    public const string MetaNetworkRulePrefix = "meta-network:";
-
-    public static string MetaNetworkRule(Guid checkpointId) => MetaNetworkRulePrefix + checkpointId;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")]
     private static partial Regex TagPattern();
@@ -33,6 +28,13 @@ public static partial class RunSpecValidator
     private sealed class Errors : Dictionary<string, string[]>
     {
         public void Add(string field, string message) => this[field] = [.. (TryGetValue(field, out var existing) ? existing : []), message];
+
+        /// <summary>Checks a value of a field of the submission against its option.</summary>
+        public void Check(RunOption option, double? value, bool required = false)
+        {
+            if (value is { } x) { if (option.CheckRange(x) is { } problem) Add(option.FieldPath, problem); }
+            else if (required) Add(option.FieldPath, "Required.");
+        }
     }
 
     public static async Task<(RunSpec? Spec, Dictionary<string, string[]> Errors)> ValidateAsync(
@@ -48,7 +50,7 @@ public static partial class RunSpecValidator
         if (request.Queue is not null && !WireNames.TryParse(request.Queue, out queue))
             errors.Add("queue", $"Unknown queue '{request.Queue}'; expected one of {string.Join(", ", WireNames.All<RunQueue>())}.");
 
-        if (request.Seed is < 0 or > int.MaxValue) errors.Add("seed", $"Must be between 0 and {int.MaxValue}.");
+        errors.Check(TrainOptions.Seed, request.Seed);
         var tags = ValidateTags(request.Tags, errors);
 
         var spec = kind switch
@@ -60,7 +62,7 @@ public static partial class RunSpecValidator
         if (errors.Count > 0 || spec is null) return (null, errors);
 
         var seed = request.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
-        return (spec with { Kind = kind, Seed = seed, Queue = queue, Tags = tags }, errors);
+        return (spec with { Seed = seed, Queue = queue, Tags = tags }, errors);
     }
 
     private static async Task<RunSpec?> ValidateTrainAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors, CancellationToken ct)
@@ -70,35 +72,26 @@ public static partial class RunSpecValidator
 
         await ValidateEnvAsync(request.Env, "env", db, errors, ct);
 
-        if (string.IsNullOrWhiteSpace(request.Rule))
-            errors.Add("rule", "Required.");
-        else if (request.Rule.StartsWith(MetaNetworkRulePrefix, StringComparison.Ordinal))
+        RuleReference? rule = null;
+        if (!RuleReference.TryParse(request.Rule, allowNpz: false, out rule, out var ruleError)) errors.Add("rule", ruleError);
+        else if (rule.MetaNetworkId is { } id && !await MetaNetworkVisibleAsync(db, id, teamId, ct))
+            errors.Add("rule", "No such meta-network checkpoint.");
+        // metaNetworkCheckpointId is the run's lineage, which the rule already says; a different one would list the run wrongly.
+        if (request.MetaNetworkCheckpointId is { } lineage && rule is not null && rule.MetaNetworkId != lineage)
+            errors.Add("metaNetworkCheckpointId", $"To train with meta-network {lineage}, give rule \"{RuleReference.MetaNetwork(lineage)}\".");
+
+        errors.Check(TrainOptions.Steps, request.Steps, required: true);
+        var hyperparameters = CheckHyperparameters(request.Hyperparameters, TrainOptions.All, "train", errors);
+        var (batch, replayRatio, replayCapacity) = TrainOptions.Replay(hyperparameters);
+        if (!errors.ContainsKey("hyperparameters.batch"))
+            foreach (var (option, problem) in TrainOptions.CheckTogether(batch, replayRatio, replayCapacity))
+                errors.Add(option.FieldPath, problem);
+
+        return errors.Count > 0 ? null : new TrainRunSpec
         {
-            if (request.MetaNetworkCheckpointId is not { } id || request.Rule != MetaNetworkRule(id))
-                errors.Add("rule", "meta-network:ID names the meta-network given in metaNetworkCheckpointId.");
-        }
-        else if (RuleCatalog.Validate(request.Rule) is { } ruleError)
-            errors.Add("rule", ruleError);
-
-        if (request.Steps is null) errors.Add("steps", "Required.");
-        else if (request.Steps <= 0) errors.Add("steps", "Must be positive.");
-        else if (request.Steps > MaxSteps) errors.Add("steps", $"At most {MaxSteps}.");
-
-        var hyperparameters = request.Hyperparameters ?? [];
-        if (hyperparameters.Count > MaxHyperparameters) errors.Add("hyperparameters", $"At most {MaxHyperparameters} entries.");
-        foreach (var (name, value) in hyperparameters)
-        {
-            if (!HyperparameterName().IsMatch(name))
-                errors.Add($"hyperparameters.{name}", "Names are letters, digits, '_', '.', '-' (at most 64), starting with a letter or '_'.");
-            else if (value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String or JsonValueKind.True or JsonValueKind.False))
-                errors.Add($"hyperparameters.{name}", "Must be a number, string or boolean.");
-        }
-
-        if (request.MetaNetworkCheckpointId is { } checkpointId && !await MetaNetworkVisibleAsync(db, checkpointId, teamId, ct))
-            errors.Add("metaNetworkCheckpointId", "No such meta-network checkpoint.");
-
-        return errors.Count > 0 ? null
-            : new RunSpec(RunKind.Train, request.Env!, request.Rule!, request.Steps!.Value, 0, RunQueue.Cpu, hyperparameters, [], request.MetaNetworkCheckpointId);
+            Env = request.Env!, Rule = rule!, Steps = request.Steps!.Value, Hyperparameters = hyperparameters,
+            MetaNetworkCheckpointId = rule!.MetaNetworkId,
+        };
     }
 
     private static async Task<RunSpec?> ValidateMetaTrainAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors, CancellationToken ct)
@@ -106,7 +99,7 @@ public static partial class RunSpecValidator
         NotFor("meta-train", errors, ("agentCheckpointId", request.AgentCheckpointId is not null), ("episodes", request.Episodes is not null),
             ("greedy", request.Greedy is not null));
         if (request.Rule is not null)
-            errors.Add("rule", "Not used by meta-train runs: the rule being meta-trained starts from init (or metaNetworkCheckpointId).");
+            errors.Add("rule", "Not used by meta-train runs: the rule being meta-trained starts from init.");
 
         List<string> envs = [];
         if (request.Envs is not null && request.Env is not null)
@@ -118,40 +111,34 @@ public static partial class RunSpecValidator
             envs = request.Envs ?? [request.Env!];
             var field = request.Envs is null ? "env" : "envs";
             if (envs.Count == 0) errors.Add(field, "Required: one or more environment ids.");
-            else if (envs.Count > MaxMetaTrainEnvs) errors.Add(field, $"At most {MaxMetaTrainEnvs} environments.");
+            else if (envs.Count > MetaTrainOptions.MaxEnvironments) errors.Add(field, $"At most {MetaTrainOptions.MaxEnvironments} environments.");
             else if (envs.Distinct(StringComparer.Ordinal).Count() != envs.Count) errors.Add(field, "An environment is listed twice.");
             else
                 for (var i = 0; i < envs.Count; i++)
                     await ValidateEnvAsync(envs[i], request.Envs is null ? "env" : $"envs[{i}]", db, errors, ct);
         }
 
-        if (request.Steps is null) errors.Add("steps", "Required: the number of meta-steps.");
-        else if (request.Steps <= 0) errors.Add("steps", "Must be positive.");
-        else if (request.Steps > MaxMetaSteps) errors.Add("steps", $"At most {MaxMetaSteps:N0} meta-steps.");
+        errors.Check(MetaTrainOptions.MetaSteps, request.Steps, required: true);
 
-        string init;
-        if (request.MetaNetworkCheckpointId is { } checkpointId)
+        // init: random | disco103 | meta-network:ID; metaNetworkCheckpointId alone is the same as init meta-network:ID.
+        var init = request.Init ?? (request.MetaNetworkCheckpointId is { } given ? RuleReference.MetaNetwork(given).ToString() : MetaTrainRunSpec.RandomInit);
+        Guid? initCheckpoint = null;
+        if (init is MetaTrainRunSpec.RandomInit or RuleCatalog.Disco103) { }
+        else if (RuleReference.TryParse(init, allowNpz: false, out var initRule, out _) && initRule.MetaNetworkId is { } id)
         {
-            if (request.Init is not null && request.Init != "meta-network")
-                errors.Add("init", "Give either init or metaNetworkCheckpointId, not both.");
-            if (!await MetaNetworkVisibleAsync(db, checkpointId, teamId, ct))
-                errors.Add("metaNetworkCheckpointId", "No such meta-network checkpoint.");
-            init = MetaNetworkRule(checkpointId);
+            initCheckpoint = id;
+            if (!await MetaNetworkVisibleAsync(db, id, teamId, ct)) errors.Add("init", "No such meta-network checkpoint.");
         }
-        else
+        else errors.Add("init", $"Unknown init '{init}'; expected random, disco103 or meta-network:ID.");
+        if (request.MetaNetworkCheckpointId is { } lineage && lineage != initCheckpoint)
+            errors.Add("metaNetworkCheckpointId", $"To start from meta-network {lineage}, give init \"{RuleReference.MetaNetwork(lineage)}\".");
+
+        var hyperparameters = CheckHyperparameters(request.Hyperparameters, MetaTrainOptions.All, "meta-train", errors);
+        return errors.Count > 0 ? null : new MetaTrainRunSpec
         {
-            init = request.Init ?? "random";
-            if (init is not ("random" or "disco103"))
-                errors.Add("init", $"Unknown init '{init}'; expected random or disco103, or a meta-network in metaNetworkCheckpointId.");
-        }
-
-        var hyperparameters = request.Hyperparameters ?? [];
-        foreach (var (name, value) in hyperparameters)
-            if (MetaTrainOptions.Check(name, value) is { } problem) errors.Add($"hyperparameters.{name}", problem);
-
-        return errors.Count > 0 ? null
-            : new RunSpec(RunKind.MetaTrain, envs[0], init, request.Steps!.Value, 0, RunQueue.Cpu, hyperparameters, [],
-                request.MetaNetworkCheckpointId, Envs: envs, Init: request.MetaNetworkCheckpointId is null ? init : "meta-network");
+            Env = envs[0], Envs = envs, Init = init, Steps = request.Steps!.Value, Hyperparameters = hyperparameters,
+            MetaNetworkCheckpointId = initCheckpoint,
+        };
     }
 
     private static async Task<RunSpec?> ValidateEvaluateAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors, CancellationToken ct)
@@ -160,7 +147,7 @@ public static partial class RunSpecValidator
             ("steps", request.Steps is not null), ("metaNetworkCheckpointId", request.MetaNetworkCheckpointId is not null),
             ("hyperparameters", request.Hyperparameters is { Count: > 0 }));
 
-        if (request.Episodes is < 1 or > MaxEpisodes) errors.Add("episodes", $"Must be between 1 and {MaxEpisodes}.");
+        errors.Check(EvaluateOptions.Episodes, request.Episodes);
 
         Checkpoint? agent = null;
         if (request.AgentCheckpointId is not { } agentId) errors.Add("agentCheckpointId", "Required: the agent checkpoint to evaluate.");
@@ -181,10 +168,37 @@ public static partial class RunSpecValidator
             if (to.ActionCount != from.ActionCount || !to.ObservationShape.SequenceEqual(from.ObservationShape))
                 errors.Add("env", $"The agent was trained on {source.EnvironmentId}, whose observations or actions differ from {env}'s.");
         }
+        if (errors.Count > 0) return null;
 
-        return errors.Count > 0 ? null
-            : new RunSpec(RunKind.Evaluate, env!, agent!.Run!.Rule, request.Episodes ?? DefaultEpisodes, 0, RunQueue.Cpu, [], [],
-                agent.Run.MetaNetworkCheckpointId, AgentCheckpointId: agent.Id, Episodes: request.Episodes ?? DefaultEpisodes, Greedy: request.Greedy ?? false);
+        var episodes = request.Episodes ?? EvaluateOptions.Episodes.IntDefault;
+        var rule = RuleReference.TryParse(agent!.Run!.Rule, allowNpz: true, out var agentRule, out _) ? agentRule : RuleReference.Disco103;
+        return new EvaluateRunSpec
+        {
+            Env = env!, Steps = episodes, Episodes = episodes, Greedy = request.Greedy ?? false, AgentCheckpointId = agent.Id, Rule = rule,
+            MetaNetworkCheckpointId = agent.Run.MetaNetworkCheckpointId,
+        };
+    }
+
+    /// <summary>
+    /// Each hyperparameter must be an option of the kind's table with a value of its type and range: anything else is
+    /// refused and named, so neither a typo nor a value meant for another option reaches the trainer.
+    /// </summary>
+    private static Dictionary<string, JsonElement> CheckHyperparameters(Dictionary<string, JsonElement>? given, IReadOnlyList<RunOption> table,
+        string kind, Errors errors)
+    {
+        var hyperparameters = given ?? [];
+        if (hyperparameters.Count > MaxHyperparameters) { errors.Add("hyperparameters", $"At most {MaxHyperparameters} entries."); return []; }
+        var options = RunOptionTables.Hyperparameters(table).ToList();
+        foreach (var (name, value) in hyperparameters)
+        {
+            if (!HyperparameterName().IsMatch(name))
+                errors.Add("hyperparameters", "Option names are letters, digits, '_', '.', '-' (at most 64), starting with a letter or '_'.");
+            else if (options.FirstOrDefault(o => o.Name == name) is not { } option)
+                errors.Add($"hyperparameters.{name}", $"Not a {kind} option; expected one of {string.Join(", ", options.Select(o => o.Name))}.");
+            else if (option.Check(value) is { } problem)
+                errors.Add(option.FieldPath, problem);
+        }
+        return hyperparameters.ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
     }
 
     private static async Task ValidateEnvAsync(string? env, string field, PlatformDbContext db, Errors errors, CancellationToken ct)
@@ -215,48 +229,5 @@ public static partial class RunSpecValidator
     {
         foreach (var (field, given) in fields)
             if (given) errors.Add(field, $"Not used by {kind} runs.");
-    }
-}
-
-/// <summary>
-/// The meta-trainer's options a meta-train run may set in hyperparameters (Platform.Workers <c>meta-train</c>), with
-/// their ranges; anything else is refused, so a typo is named rather than passed to the meta-trainer.
-/// </summary>
-public static class MetaTrainOptions
-{
-    public sealed record Option(string Name, string Description, bool Integer, double Min, double Max, bool MinExclusive = false, string[]? Choices = null);
-
-    public static readonly Option[] All =
-    [
-        new("agents", "Agents in the population (default 2).", true, 1, 64),
-        new("inner-steps", "Agent updates per meta-step (default 2).", true, 1, 1000),
-        new("rollout", "Rollout length (default 16).", true, 1, 1000),
-        new("batch", "Environments per agent (default 32).", true, 1, 4096),
-        new("inner-lr", "The agents' learning rate (default 5e-4).", false, 0, 1, MinExclusive: true),
-        new("meta-lr", "The meta-network's learning rate (default 5e-4).", false, 0, 1, MinExclusive: true),
-        new("lifetime", "Inner steps before an agent is replaced by a fresh one (default 0: never).", true, 0, 1e12),
-        new("meta-grad-clip", "Clip each agent's meta-gradient to this global norm (default 0: off).", false, 0, 1e6),
-        new("entropy-cost", "Meta-loss weight of the agents' policy entropy (default 1e-2).", false, 0, 1e3),
-        new("prediction-entropy-cost", "Meta-loss weight of the y and z entropies (default 1e-3).", false, 0, 1e3),
-        new("output-mean-cost", "Meta-loss weight of the rule outputs' squared means (default 1e-3).", false, 0, 1e3),
-        new("target-kl-cost", "Meta-loss weight of KL(target policy ‖ π̂) (default 1e-2).", false, 0, 1e3),
-        new("net", "Agent network (default small).", false, 0, 0, Choices: ["small", "demo", "small-conv"]),
-        new("checkpoint-every", "Meta-steps between checkpoints (default 50).", true, 1, RunSpecValidator.MaxMetaSteps),
-        new("threads", "CPU threads.", true, 1, 256),
-    ];
-
-    /// <returns>Null when the value is acceptable for the named option, else why not.</returns>
-    public static string? Check(string name, JsonElement value)
-    {
-        var option = All.FirstOrDefault(o => o.Name == name);
-        if (option is null) return $"Not a meta-train option; expected one of {string.Join(", ", All.Select(o => o.Name))}.";
-        if (option.Choices is { } choices)
-            return value.ValueKind == JsonValueKind.String && choices.Contains(value.GetString())
-                ? null : $"Expected one of {string.Join(", ", choices)}.";
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var x) || !double.IsFinite(x)) return "Must be a number.";
-        if (option.Integer && !value.TryGetInt64(out _)) return "Must be a whole number.";
-        if (option.MinExclusive ? x <= option.Min : x < option.Min) return option.MinExclusive ? "Must be positive." : $"Must be at least {option.Min:G}.";
-        if (x > option.Max) return $"At most {option.Max:G}.";
-        return null;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Runs;
 
 namespace Platform.Api.Runs;
 
@@ -74,7 +75,7 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs)
         else if (seeds.Distinct().Count() != seeds.Count) errors["seeds"] = ["A seed is listed twice."];
         else if (seeds.Any(s => s is < 0 or > int.MaxValue)) errors["seeds"] = [$"Seeds are between 0 and {int.MaxValue}."];
 
-        var tags = new List<string> { RunSpecValidator.MetaNetworkRule(checkpointId), "suite-eval:" + (suite ?? "") };
+        var tags = new List<string> { RuleReference.MetaNetwork(checkpointId).ToString(), "suite-eval:" + (suite ?? "") };
         tags.AddRange(request.Tags ?? []);
         if (errors.Count > 0) return new Outcome(null, errors);
 
@@ -85,8 +86,8 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs)
         {
             var (spec, problems) = await RunSpecValidator.ValidateAsync(new SubmitRunRequest
             {
-                Kind = "train", Env = env, Rule = RunSpecValidator.MetaNetworkRule(checkpointId), Steps = request.Steps, Seed = seed,
-                Queue = request.Queue, Hyperparameters = request.Hyperparameters, Tags = tags, MetaNetworkCheckpointId = checkpointId,
+                Kind = "train", Env = env, Rule = RuleReference.MetaNetwork(checkpointId).ToString(), Steps = request.Steps, Seed = seed,
+                Queue = request.Queue, Hyperparameters = request.Hyperparameters, Tags = tags,
             }, teamId, db, ct);
             if (spec is null) return new Outcome(null, UserFields(problems, fixedTags: 2));
             specs.Add(spec);

@@ -67,9 +67,9 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         // The worker reads exactly this spec back.
         await using var db = api.Db();
         var stored = await db.Runs.SingleAsync(r => r.Id == run.GetProperty("id").GetGuid());
-        var parsed = Platform.Workers.Jobs.MetaTrainSpec.Parse(stored.Spec);
+        var parsed = Assert.IsType<Platform.Data.Runs.MetaTrainRunSpec>(Platform.Data.Runs.RunSpecJson.Deserialize(stored.Spec));
         Assert.Equal(["catch/5x5", "catch/8x8"], parsed.Envs);
-        Assert.Equal(50, parsed.MetaSteps);
+        Assert.Equal(50, parsed.Steps);
         Assert.Equal(4, parsed.Seed);
 
         // Starting from a meta-network: lineage recorded, listed under meta-network:ID.
@@ -129,7 +129,7 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("catch/5x5", run.GetProperty("env").GetString());
         Assert.Equal("actor-critic", run.GetProperty("rule").GetString());
         Assert.Equal(100, run.GetProperty("totalSteps").GetInt64());
-        var spec = Platform.Workers.Jobs.EvaluateSpec.Parse(run.GetProperty("spec").GetRawText());
+        var spec = Assert.IsType<Platform.Data.Runs.EvaluateRunSpec>(Platform.Data.Runs.RunSpecJson.Deserialize(run.GetProperty("spec").GetRawText()));
         Assert.Equal((Agent, 100, true), (spec.AgentCheckpointId, spec.Episodes, spec.Greedy));
 
         // Another team cannot evaluate team A's agent.
@@ -168,8 +168,9 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
             Assert.Equal(["meta-network:" + Meta, "suite-eval:minatar", "gen-1"], r.Tags);
             Assert.NotNull(r.HangfireJobId);
             // The worker builds a train command line from the stored spec; the rule is the checkpoint's file (resolved by the worker).
-            var spec = Platform.Workers.Jobs.TrainSpec.Parse(r.Spec);
-            Assert.Contains(new KeyValuePair<string, string>("net", "small"), spec.Hyperparameters);
+            var spec = Assert.IsType<Platform.Data.Runs.TrainRunSpec>(Platform.Data.Runs.RunSpecJson.Deserialize(r.Spec));
+            Assert.Equal("small", spec.Hyperparameters["net"].GetString());
+            Assert.Equal(Meta, spec.Rule.MetaNetworkId);
         });
         Assert.Equal(jobs + 10, await api.CountJobsAsync());
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Platform.Data.Entities;
 using Platform.Workers.Environments;
-using Platform.Workers.Jobs;
+using Platform.Data.Runs;
 using static Platform.Tests.Api.HttpAssertions;
 
 namespace Platform.Tests.Api;
@@ -19,7 +19,7 @@ public class RunReplayTests(ApiFixture api) : IClassFixture<ApiFixture>
         (await ReadJsonAsync(await A.SubmitAsync(new { env = "catch/5x5", rule = "ppo", steps = 1000, queue = "gpu" }), HttpStatusCode.Created))
         .GetProperty("id").GetGuid();
 
-    /// <summary>A run folder as a worker leaves it: an agent checkpoint zip (registered) and, optionally, replay.gif.</summary>
+    /// <summary>A run folder as a worker leaves it: an agent checkpoint zip and, optionally, replay.gif, each registered with its location relative to the store.</summary>
     private async Task<byte[]?> RunFolderAsync(Guid runId, bool withReplay)
     {
         var dir = Path.Combine(api.StorageRoot, "runs", runId.ToString());
@@ -31,7 +31,7 @@ public class RunReplayTests(ApiFixture api) : IClassFixture<ApiFixture>
             db.Checkpoints.Add(new Checkpoint
             {
                 Id = Guid.NewGuid(), Kind = CheckpointKind.Agent, RunId = runId, TeamId = api.TeamA.TeamId, Name = "agent", Step = 1000,
-                SizeBytes = 22, Sha256 = new string('0', 64), StorageUri = zip, CreatedAt = DateTimeOffset.UtcNow,
+                SizeBytes = 22, Sha256 = new string('0', 64), StorageUri = $"runs/{runId}/agent-step-000000001000.zip", CreatedAt = DateTimeOffset.UtcNow,
             });
             await db.SaveChangesAsync();
         }
@@ -39,7 +39,16 @@ public class RunReplayTests(ApiFixture api) : IClassFixture<ApiFixture>
         var recording = EpisodeRecorder.Record("catch/5x5", 1, 12, EpisodeRecorder.RandomPolicy(3, 1));
         using var gif = new MemoryStream();
         GifWriter.Write(gif, recording.Frames, recording.Spec.Width, recording.Spec.Height, 4);
-        await File.WriteAllBytesAsync(Path.Combine(dir, RunReplay.FileName), gif.ToArray());
+        await File.WriteAllBytesAsync(Path.Combine(dir, RunFolderLayout.ReplayFile), gif.ToArray());
+        await using (var db = api.Db())
+        {
+            db.Artifacts.Add(new Artifact
+            {
+                Id = Guid.NewGuid(), Kind = ArtifactKind.Replay, RunId = runId, TeamId = api.TeamA.TeamId,
+                StorageUri = $"runs/{runId}/{RunFolderLayout.ReplayFile}", SizeBytes = gif.Length, Sha256 = new string('0', 64), CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
         return gif.ToArray();
     }
 

@@ -60,7 +60,6 @@ public sealed class WebFixture : WorkerFixture, IAsyncLifetime
         }
         _web?.Dispose();
         await DisposeAsync();
-        try { Directory.Delete(RunsDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>The web app dll of the same configuration as the tests (the solution build builds both).</summary>

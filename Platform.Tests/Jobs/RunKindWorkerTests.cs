@@ -43,7 +43,7 @@ public class RunKindWorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         // The same evaluation run by hand on the training run's own folder gives the same last line.
         var (code, stdout) = Cli("evaluate", "--checkpoint", Path.Combine(fx.RunsDirectory, trainId.ToString()), "--episodes", "30", "--greedy", "--seed", "77");
         Assert.Equal(0, code);
-        var expected = Platform.Workers.Jobs.EvaluateCommandLine.ParseResult(stdout.Split('\n'));
+        var expected = Platform.Data.Runs.RunFolderLayout.ParseEvaluateResult(stdout.Split('\n'));
         Assert.NotNull(expected);
         Assert.Equal(expected!.Value.MeanReturn, run.FinalScore.Value);
 

@@ -6,18 +6,13 @@ using Platform.Tests.Api;
 
 namespace Platform.Tests.Jobs;
 
-/// <summary>The real API (ApiFixture) plus a runs directory for real worker processes.</summary>
-public class WorkerFixture : ApiFixture, IAsyncLifetime
+/// <summary>The real API (ApiFixture) plus real worker processes sharing its storage root.</summary>
+public class WorkerFixture : ApiFixture
 {
-    public string RunsDirectory { get; } = Path.Combine(Path.GetTempPath(), $"platform-runs-{Guid.NewGuid():N}");
+    /// <summary>Where workers train runs: the store's runs/ folder.</summary>
+    public string RunsDirectory => Path.Combine(StorageRoot, Platform.Data.Storage.ArtifactStore.RunsFolder);
 
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await base.DisposeAsync();
-        try { Directory.Delete(RunsDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    public WorkerProcess StartWorker(string name) => new(ConnectionString, RunsDirectory, name);
+    public WorkerProcess StartWorker(string name) => new(ConnectionString, StorageRoot, name);
 
     public async Task<Run> WaitForRunAsync(Guid runId, Func<Run, bool> until, TimeSpan timeout, WorkerProcess? worker = null)
     {

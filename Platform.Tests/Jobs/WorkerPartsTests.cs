@@ -1,4 +1,5 @@
 using System.Text;
+using Platform.Data.Runs;
 using Platform.Workers.Jobs;
 
 namespace Platform.Tests.Jobs;
@@ -9,24 +10,30 @@ public class WorkerPartsTests
     [Fact]
     public void CommandLineFromSpec()
     {
-        var spec = TrainSpec.Parse("""
+        var spec = (TrainRunSpec)RunSpecJson.Deserialize("""
             {"kind":"train","env":"catch/5x5","rule":"ppo","steps":4000,"seed":7,"queue":"cpu",
-             "hyperparameters":{"lr":0.001,"checkpoint-interval":500,"greedy":true,"name":"x y"},"tags":[],"metaNetworkCheckpointId":null}
+             "hyperparameters":{"lr":0.001,"checkpoint-every":500,"net":"small"},"tags":[],"metaNetworkCheckpointId":null}
             """);
-        var args = TrainCommandLine.Build(spec, spec.Rule, "/runs/r1", resume: false, gpu: false);
-        Assert.Equal(["train", "--env", "catch/5x5", "--rule", "ppo", "--steps", "4000", "--seed", "7", "--out", "/runs/r1",
-            "--device", "cpu", "--lr", "0.001", "--checkpoint-interval", "500", "--greedy", "true", "--name", "x y"], args);
+        var args = ChildCommandLines.Train(spec, spec.Rule.ToString(), "/runs/r1", resume: false, device: "cpu");
+        // Options from the table first (sorted by name), the fixed ones last so that none can be replaced.
+        Assert.Equal(["train", "--checkpoint-every", "500", "--lr", "0.001", "--net", "small",
+            "--env", "catch/5x5", "--rule", "ppo", "--steps", "4000", "--seed", "7", "--out", "/runs/r1", "--device", "cpu"], args);
         Assert.Equal(["train", "--resume", "/runs/r1", "--steps", "4000", "--device", "cpu"],
-            TrainCommandLine.Build(spec, spec.Rule, "/runs/r1", resume: true, gpu: false));
-        Assert.DoesNotContain("--resume", TrainCommandLine.Build(spec, "npz:/m.npz", "/o", resume: false, gpu: true));
-        Assert.Contains("cuda", TrainCommandLine.Build(spec, "npz:/m.npz", "/o", resume: false, gpu: true));
+            ChildCommandLines.Train(spec, "ppo", "/runs/r1", resume: true, device: "cpu"));
+        Assert.Equal("cuda", ChildCommandLines.Train(spec, "npz:/m.npz", "/o", resume: false, device: "cuda")[^1]);
     }
 
-    [Fact]
-    public void HyperparametersCannotOverrideFixedOptions()
+    [Theory]
+    [InlineData("""{"out":"/etc"}""")]                   // not an option: would choose the trainer's output folder
+    [InlineData("""{"rule":"npz:/etc/passwd.npz"}""")]    // not an option of the table
+    [InlineData("""{"lr":"--out=/tmp/x"}""")]             // an option, but not a number
+    [InlineData("""{"lr":-1}""")]                         // out of range
+    [InlineData("""{"steps":5}""")]                       // a field of the spec, not a hyperparameter
+    public void OnlyTypedOptionsOfTheTableReachTheCommandLine(string hyperparameters)
     {
-        var spec = TrainSpec.Parse("""{"env":"catch/5x5","rule":"ppo","steps":1,"seed":1,"hyperparameters":{"out":"/etc"}}""");
-        Assert.Throws<FormatException>(() => TrainCommandLine.Build(spec, "ppo", "/o", false, false));
+        var spec = (TrainRunSpec)RunSpecJson.Deserialize(
+            $$"""{"kind":"train","env":"catch/5x5","rule":"ppo","steps":1,"seed":1,"hyperparameters":{{hyperparameters}}}""");
+        Assert.Throws<FormatException>(() => ChildCommandLines.Train(spec, "ppo", "/o", false, "cpu"));
     }
 
     [Fact]

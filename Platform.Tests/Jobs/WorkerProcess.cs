@@ -3,20 +3,30 @@ using System.Text;
 
 namespace Platform.Tests.Jobs;
 
-/// <summary>A real worker (<c>dotnet Platform.Workers.dll worker</c>) as a separate process, on a test database.</summary>
+/// <summary>
+/// A real worker (<c>dotnet Platform.Workers.dll worker</c>) as a separate process, on a test database and the API's
+/// storage root. It runs in a working directory of its own, as a worker on another machine or in another container would:
+/// every path it and the API share must come from the storage root, not from where each process happens to start.
+/// </summary>
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
     public string Name { get; }
+    /// <summary>A fresh folder, unrelated to the API's content root and to the storage root.</summary>
+    public string WorkingDirectory { get; }
     public int Pid => _process.Id;
 
-    public WorkerProcess(string connectionString, string runsDirectory, string name, string queues = "cpu", int invisibilitySeconds = 15)
+    public WorkerProcess(string connectionString, string storageRoot, string name, string queues = "cpu", int invisibilitySeconds = 15)
     {
         Name = name;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { WorkersDll, "worker", "--queues", queues, "--name", name, "--runs-dir", runsDirectory }) psi.ArgumentList.Add(a);
+        WorkingDirectory = Directory.CreateTempSubdirectory("platform-worker-cwd-").FullName;
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = WorkingDirectory,
+        };
+        foreach (var a in new[] { WorkersDll, "worker", "--queues", queues, "--name", name, "--storage-root", storageRoot }) psi.ArgumentList.Add(a);
         psi.Environment["ConnectionStrings__Platform"] = connectionString;
         psi.Environment["Platform__JobInvisibilityTimeoutSeconds"] = invisibilitySeconds.ToString();
         psi.Environment["Platform__StopGraceSeconds"] = "10";
@@ -47,6 +57,7 @@ public sealed class WorkerProcess : IDisposable
         try { if (!_process.HasExited) { _process.Kill(entireProcessTree: true); _process.WaitForExit(10_000); } }
         catch (InvalidOperationException) { }
         _process.Dispose();
+        try { Directory.Delete(WorkingDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private static readonly Lazy<bool> HasTrainVerb = new(() =>

@@ -98,7 +98,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.Equal("image/gif", replay.Content.Headers.ContentType?.MediaType);
         var gif = await replay.Content.ReadAsByteArrayAsync();
         Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString(gif, 0, 6));
-        Assert.Equal(gif, await File.ReadAllBytesAsync(Path.Combine(fx.RunsDirectory, runId.ToString(), Platform.Workers.Jobs.RunReplay.FileName)));
+        Assert.Equal(gif, await File.ReadAllBytesAsync(Path.Combine(fx.RunsDirectory, runId.ToString(), Platform.Data.Runs.RunFolderLayout.ReplayFile)));
         Assert.Contains("replay recorded", worker.Log);
         using (var teamB = fx.Client(fx.TeamB.ApiKey))
             Assert.Equal(HttpStatusCode.NotFound, (await teamB.GetAsync($"/api/runs/{runId}/replay")).StatusCode);
@@ -128,7 +128,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         {
             // Wait for a checkpoint, then kill -9 the worker mid-run.
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while (Platform.Workers.Jobs.ChildProcessRunExecutor.LatestCheckpoint(outDir) is null)
+            while (Platform.Workers.Learning.RunFolder.LatestCheckpointName(outDir) is null)
             {
                 Assert.True(DateTime.UtcNow < deadline, "No checkpoint after 2 minutes:\n" + first.Log);
                 await Task.Delay(200);

@@ -22,6 +22,15 @@ public sealed record AgentNetworkConfig
     public static AgentNetworkConfig Small => new() { Dense = [64, 64], ModelLstm = 64, ModelHeadHidden = [64] };
     public static AgentNetworkConfig SmallConv => new() { Torso = "conv", Conv = [16], Dense = [128, 128], ModelLstm = 64, ModelHeadHidden = [64] };
 
+    /// <summary>The network a run option names (the choices of the <c>net</c> option in Platform.Data's run-option tables).</summary>
+    public static AgentNetworkConfig Named(string name) => name switch
+    {
+        "demo" => Demo,
+        "small" => Small,
+        "small-conv" => SmallConv,
+        _ => throw new ArgumentException($"--net must be demo, small or small-conv, not '{name}'"),
+    };
+
     public void Validate()
     {
         if (Torso is not ("mlp" or "conv")) throw new ArgumentException($"torso must be mlp or conv, not '{Torso}'");

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Platform.Data.Runs;
 using Platform.Workers.Environments;
 using Platform.Workers.Learning;
 using Spectre.Console.Cli;
@@ -15,12 +16,12 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public string? Checkpoint { get; init; }
         [CommandOption("--env <ID>")] [Description("Environment id (default: the run's).")]
         public string? Env { get; init; }
-        [CommandOption("--episodes <K>")] [Description("Episodes to run (default 100).")]
-        public int Episodes { get; init; } = 100;
-        [CommandOption("--greedy")] [Description("Take the policy's most likely action instead of sampling.")]
+        [CommandOption("--episodes <K>")] [RunOptionHelp(RunOptionTables.Evaluate, "episodes")]
+        public int? Episodes { get; init; }
+        [CommandOption("--greedy")] [RunOptionHelp(RunOptionTables.Evaluate, "greedy")]
         public bool Greedy { get; init; }
-        [CommandOption("--seed <S>")] [Description("Environment and action seed (default 1000003, apart from training seeds).")]
-        public ulong Seed { get; init; } = 1_000_003;
+        [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.Evaluate, "seed")]
+        public ulong Seed { get; init; } = EvaluateOptions.CliDefaultSeed;
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
     }
 
@@ -28,7 +29,9 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         if (string.IsNullOrEmpty(s.Checkpoint)) throw new CliUsageException("--checkpoint is required");
         if (!Directory.Exists(s.Checkpoint)) throw new CliUsageException($"--checkpoint {s.Checkpoint}: no such folder");
-        if (s.Episodes < 1 || s.Episodes > 1_000_000) throw new CliUsageException("--episodes must be in 1..1000000");
+        var episodes = s.Episodes ?? EvaluateOptions.Episodes.IntDefault;
+        if (EvaluateOptions.Episodes.CheckRange(episodes) is not null)
+            throw new CliUsageException($"--episodes must be {EvaluateOptions.Episodes.RangeDescription}, not {episodes}");
         if (s.Env is not null && !EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}'");
         var device = DeviceOption.Parse(s.Device);
         Policy policy;
@@ -36,11 +39,11 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         var env = s.Env ?? policy.Config.Env;
         List<float> returns;
-        try { returns = Evaluator.Run(policy, env, s.Episodes, s.Greedy, s.Seed); }
+        try { returns = Evaluator.Run(policy, env, episodes, s.Greedy, s.Seed); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min={returns.Min()} max={returns.Max()}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean_return={returns.Average():G6} episodes={returns.Count}"));
+        Console.WriteLine(RunFolderLayout.EvaluateResultLine(returns.Average(), returns.Count));
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Platform.Data.Runs;
 using Platform.Workers.MetaTraining;
 using Spectre.Console.Cli;
 
@@ -18,54 +19,50 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public string? Envs { get; init; }
         [CommandOption("--init <INIT>")] [Description("Initial meta-network: random (default), disco103 or npz:PATH.")]
         public string? Init { get; init; }
-        [CommandOption("--meta-steps <N>")] [Description("Meta steps in total (default 800).")]
+        [CommandOption("--meta-steps <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "meta-steps")]
         public long? MetaSteps { get; init; }
-        [CommandOption("--seed <S>")] public long? Seed { get; init; }
+        [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.MetaTrain, "seed")] public long? Seed { get; init; }
         [CommandOption("--out <DIR>")] [Description("Run folder (required unless --resume).")]
         public string? Out { get; init; }
         [CommandOption("--resume <DIR>")] [Description("Continue the run in DIR from its latest checkpoint (--meta-steps may raise the total).")]
         public string? Resume { get; init; }
-        [CommandOption("--agents <N>")] [Description("Population size (default 2).")]
+        [CommandOption("--agents <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "agents")]
         public int? Agents { get; init; }
-        [CommandOption("--inner-steps <K>")] [Description("Inner learner steps per meta-gradient (default 2).")]
+        [CommandOption("--inner-steps <K>")] [RunOptionHelp(RunOptionTables.MetaTrain, "inner-steps")]
         public int? InnerSteps { get; init; }
-        [CommandOption("--rollout <T>")] [Description("Training rollout length (default 16; validation rollouts are 2T).")]
+        [CommandOption("--rollout <T>")] [RunOptionHelp(RunOptionTables.MetaTrain, "rollout")]
         public int? Rollout { get; init; }
-        [CommandOption("--batch <B>")] [Description("Environments per agent (default 32).")]
+        [CommandOption("--batch <B>")] [RunOptionHelp(RunOptionTables.MetaTrain, "batch")]
         public int? Batch { get; init; }
-        [CommandOption("--inner-lr <LR>")] [Description("Agents' learning rate (default 5e-4).")]
+        [CommandOption("--inner-lr <LR>")] [RunOptionHelp(RunOptionTables.MetaTrain, "inner-lr")]
         public double? InnerLr { get; init; }
-        [CommandOption("--meta-lr <LR>")] [Description("Meta-optimiser (Adam) learning rate (default 5e-4).")]
+        [CommandOption("--meta-lr <LR>")] [RunOptionHelp(RunOptionTables.MetaTrain, "meta-lr")]
         public double? MetaLr { get; init; }
-        [CommandOption("--meta-grad-clip <C>")] [Description("Clip each agent's meta-gradient to global norm C before averaging (default 0: off, as the reference).")]
+        [CommandOption("--meta-grad-clip <C>")] [RunOptionHelp(RunOptionTables.MetaTrain, "meta-grad-clip")]
         public double? MetaGradClip { get; init; }
-        [CommandOption("--entropy-cost <C>")] [Description("Meta-loss weight of −H(π) on the validation rollout (default 1e-2).")]
+        [CommandOption("--entropy-cost <C>")] [RunOptionHelp(RunOptionTables.MetaTrain, "entropy-cost")]
         public double? EntropyCost { get; init; }
-        [CommandOption("--prediction-entropy-cost <C>")] [Description("Meta-loss weight of −H(y) − H(z) on the validation rollout (default 1e-3).")]
+        [CommandOption("--prediction-entropy-cost <C>")] [RunOptionHelp(RunOptionTables.MetaTrain, "prediction-entropy-cost")]
         public double? PredictionEntropyCost { get; init; }
-        [CommandOption("--output-mean-cost <C>")] [Description("Meta-loss weight of the squared means of π̂, ŷ, ẑ (default 1e-3).")]
+        [CommandOption("--output-mean-cost <C>")] [RunOptionHelp(RunOptionTables.MetaTrain, "output-mean-cost")]
         public double? OutputMeanCost { get; init; }
-        [CommandOption("--target-kl-cost <C>")] [Description("Meta-loss weight of KL(π_target ‖ π̂) on the training rollouts (default 1e-2).")]
+        [CommandOption("--target-kl-cost <C>")] [RunOptionHelp(RunOptionTables.MetaTrain, "target-kl-cost")]
         public double? TargetKlCost { get; init; }
-        [CommandOption("--lifetime <L>")] [Description("Inner steps before an agent is replaced by a fresh one (default 0: never).")]
+        [CommandOption("--lifetime <L>")] [RunOptionHelp(RunOptionTables.MetaTrain, "lifetime")]
         public long? Lifetime { get; init; }
-        [CommandOption("--net <NET>")] [Description("Agent network: small (default), demo or small-conv.")]
+        [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.MetaTrain, "net")]
         public string? Net { get; init; }
-        [CommandOption("--checkpoint-every <M>")] [Description("Meta steps between checkpoints (default 50).")]
+        [CommandOption("--checkpoint-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "checkpoint-every")]
         public long? CheckpointEvery { get; init; }
         [CommandOption("--device <DEVICE>")] [Description("cpu (default) or cuda.")]
         public string? Device { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: torch's choice).")]
+        [CommandOption("--threads <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "threads")]
         public int? Threads { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Threads is { } th)
-        {
-            if (th < 1) throw new CliUsageException("--threads must be ≥ 1");
-            TorchSharp.torch.set_num_threads(th);
-        }
+        ThreadsOption.Apply(MetaTrainOptions.Threads, s.Threads);
         MetaTrainer trainer;
         try
         {
@@ -74,7 +71,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                 if (s.Out is not null || s.Envs is not null || s.Init is not null)
                     throw new CliUsageException("--resume takes the configuration from DIR/run.json: only --meta-steps and --device may be given with it");
                 if (!Directory.Exists(s.Resume)) throw new CliUsageException($"--resume {s.Resume}: no such folder");
-                if (s.MetaSteps is < 1) throw new CliUsageException("--meta-steps must be ≥ 1");
+                if (s.MetaSteps is { } more) MetaTrainOptions.MetaSteps.Require(more);
                 if (s.Device is not null) DeviceOption.Parse(s.Device);
                 trainer = MetaTrainer.Resume(s.Resume, s.MetaSteps, s.Device);
             }
@@ -83,26 +80,25 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                 if (string.IsNullOrWhiteSpace(s.Envs)) throw new CliUsageException("--envs is required");
                 if (string.IsNullOrEmpty(s.Out)) throw new CliUsageException("--out is required");
                 var envs = s.Envs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var defaults = new MetaTrainConfig();
                 var config = new MetaTrainConfig
                 {
                     Envs = envs,
-                    Init = s.Init ?? defaults.Init,
-                    MetaSteps = s.MetaSteps ?? defaults.MetaSteps,
+                    Init = s.Init ?? MetaTrainRunSpec.RandomInit,
+                    MetaSteps = s.MetaSteps ?? MetaTrainOptions.MetaSteps.LongDefault,
                     Seed = s.Seed ?? 0,
-                    Agents = s.Agents ?? defaults.Agents,
-                    InnerSteps = s.InnerSteps ?? defaults.InnerSteps,
-                    RolloutLength = s.Rollout ?? defaults.RolloutLength,
-                    BatchSize = s.Batch ?? defaults.BatchSize,
-                    InnerLearningRate = s.InnerLr ?? defaults.InnerLearningRate,
-                    MetaLearningRate = s.MetaLr ?? defaults.MetaLearningRate,
-                    MetaGradClip = s.MetaGradClip ?? 0,
-                    Lifetime = s.Lifetime ?? 0,
+                    Agents = s.Agents ?? MetaTrainOptions.Agents.IntDefault,
+                    InnerSteps = s.InnerSteps ?? MetaTrainOptions.InnerSteps.IntDefault,
+                    RolloutLength = s.Rollout ?? MetaTrainOptions.Rollout.IntDefault,
+                    BatchSize = s.Batch ?? MetaTrainOptions.Batch.IntDefault,
+                    InnerLearningRate = s.InnerLr ?? MetaTrainOptions.InnerLearningRate.DoubleDefault,
+                    MetaLearningRate = s.MetaLr ?? MetaTrainOptions.MetaLearningRate.DoubleDefault,
+                    MetaGradClip = s.MetaGradClip ?? MetaTrainOptions.MetaGradClip.DoubleDefault,
+                    Lifetime = s.Lifetime ?? MetaTrainOptions.Lifetime.LongDefault,
                     Loss = new MetaLossSettings(
-                        s.EntropyCost ?? defaults.Loss.EntropyCost, s.PredictionEntropyCost ?? defaults.Loss.PredictionEntropyCost,
-                        s.OutputMeanCost ?? defaults.Loss.OutputMeanCost, s.TargetKlCost ?? defaults.Loss.TargetKlCost),
-                    Network = TrainCommand.ParseNet(s.Net ?? "small"),
-                    CheckpointEvery = s.CheckpointEvery ?? defaults.CheckpointEvery,
+                        s.EntropyCost ?? MetaTrainOptions.EntropyCost.DoubleDefault, s.PredictionEntropyCost ?? MetaTrainOptions.PredictionEntropyCost.DoubleDefault,
+                        s.OutputMeanCost ?? MetaTrainOptions.OutputMeanCost.DoubleDefault, s.TargetKlCost ?? MetaTrainOptions.TargetKlCost.DoubleDefault),
+                    Network = TrainCommand.ParseNet(s.Net ?? MetaTrainOptions.Network.StringDefaultFor(null)),
+                    CheckpointEvery = s.CheckpointEvery ?? MetaTrainOptions.CheckpointEvery.LongDefault,
                     Device = s.Device ?? "cpu",
                 };
                 config.Validate();

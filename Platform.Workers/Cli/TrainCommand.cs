@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Platform.Data.Runs;
 using Platform.Workers.Agents;
 using Platform.Workers.Environments;
 using Platform.Workers.Learning;
@@ -19,52 +20,46 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         [CommandOption("--env <ID>")] [Description("Environment id, e.g. catch/8x8, minatar/breakout, procgen/maze.")]
         public string? Env { get; init; }
-        [CommandOption("--rule <RULE>")] [Description("disco103 (default), actor-critic, ppo or npz:PATH.")]
+        [CommandOption("--rule <RULE>")] [Description("disco103 (default), actor-critic, ppo or npz:PATH (a meta-network in the Disco103 .npz layout).")]
         public string? Rule { get; init; }
-        [CommandOption("--steps <N>")] [Description("Environment steps in total (default 100000).")]
+        [CommandOption("--steps <N>")] [RunOptionHelp(RunOptionTables.Train, "steps")]
         public long? Steps { get; init; }
-        [CommandOption("--seed <S>")] public long? Seed { get; init; }
+        [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.Train, "seed")] public long? Seed { get; init; }
         [CommandOption("--out <DIR>")] [Description("Run folder (required unless --resume).")]
         public string? Out { get; init; }
         [CommandOption("--resume <DIR>")] [Description("Continue the run in DIR from its latest checkpoint (--steps may raise the total).")]
         public string? Resume { get; init; }
         [CommandOption("--device <DEVICE>")] [Description("cpu (default) or cuda.")]
         public string? Device { get; init; }
-        [CommandOption("--lr <LR>")] [Description("Learning rate (default: the rule's published one).")]
+        [CommandOption("--lr <LR>")] [RunOptionHelp(RunOptionTables.Train, "lr")]
         public double? LearningRate { get; init; }
-        [CommandOption("--entropy-cost <C>")] [Description("Entropy bonus of actor-critic / PPO (default: the published one, 0.2 / 0.01).")]
+        [CommandOption("--entropy-cost <C>")] [RunOptionHelp(RunOptionTables.Train, "entropy-cost")]
         public double? EntropyCost { get; init; }
-        [CommandOption("--rollout <T>")] public int? Rollout { get; init; }
-        [CommandOption("--batch <B>")] [Description("Trajectories per learner step (default 64).")]
+        [CommandOption("--rollout <T>")] [RunOptionHelp(RunOptionTables.Train, "rollout")] public int? Rollout { get; init; }
+        [CommandOption("--batch <B>")] [RunOptionHelp(RunOptionTables.Train, "batch")]
         public int? Batch { get; init; }
-        [CommandOption("--replay-ratio <R>")] [Description("Replay rules: batch / R actor environments (default 32).")]
+        [CommandOption("--replay-ratio <R>")] [RunOptionHelp(RunOptionTables.Train, "replay-ratio")]
         public int? ReplayRatio { get; init; }
-        [CommandOption("--replay-capacity <N>")] public int? ReplayCapacity { get; init; }
-        [CommandOption("--net <NET>")] [Description("demo (mlp 512-512, LSTM 128), small (mlp 64-64, LSTM 64) or small-conv.")]
+        [CommandOption("--replay-capacity <N>")] [RunOptionHelp(RunOptionTables.Train, "replay-capacity")] public int? ReplayCapacity { get; init; }
+        [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.Train, "net")]
         public string? Net { get; init; }
-        [CommandOption("--log-every <K>")] [Description("Metrics line every K learner iterations (default 10).")]
+        [CommandOption("--log-every <K>")] [RunOptionHelp(RunOptionTables.Train, "log-every")]
         public int? LogEvery { get; init; }
-        [CommandOption("--checkpoint-every <N>")] [Description("Checkpoint every N environment steps (default: steps/10).")]
+        [CommandOption("--checkpoint-every <N>")] [RunOptionHelp(RunOptionTables.Train, "checkpoint-every")]
         public long? CheckpointEvery { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch CPU threads (default: torch's choice).")]
+        [CommandOption("--threads <N>")] [RunOptionHelp(RunOptionTables.Train, "threads")]
         public int? Threads { get; init; }
     }
 
-    public static AgentNetworkConfig ParseNet(string net) => net switch
+    public static AgentNetworkConfig ParseNet(string net)
     {
-        "demo" => AgentNetworkConfig.Demo,
-        "small" => AgentNetworkConfig.Small,
-        "small-conv" => AgentNetworkConfig.SmallConv,
-        _ => throw new CliUsageException($"--net must be demo, small or small-conv, not '{net}'"),
-    };
+        try { return AgentNetworkConfig.Named(net); }
+        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+    }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Threads is { } th)
-        {
-            if (th < 1) throw new CliUsageException("--threads must be ≥ 1");
-            TorchSharp.torch.set_num_threads(th);
-        }
+        ThreadsOption.Apply(TrainOptions.Threads, s.Threads);
         Trainer trainer;
         try
         {
@@ -73,7 +68,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 if (s.Out is not null || s.Env is not null || s.Rule is not null)
                     throw new CliUsageException("--resume takes the configuration from DIR/run.json: only --steps may be given with it");
                 if (!Directory.Exists(s.Resume)) throw new CliUsageException($"--resume {s.Resume}: no such folder");
-                if (s.Steps is < 1) throw new CliUsageException("--steps must be ≥ 1");
+                if (s.Steps is { } more) TrainOptions.Steps.Require(more);
                 trainer = Trainer.Resume(s.Resume, s.Steps);
             }
             else
@@ -81,24 +76,25 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 if (string.IsNullOrEmpty(s.Env)) throw new CliUsageException("--env is required");
                 if (!EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}' (see the envs verb)");
                 if (string.IsNullOrEmpty(s.Out)) throw new CliUsageException("--out is required");
-                var steps = s.Steps ?? 100_000;
+                var steps = s.Steps ?? TrainOptions.Steps.LongDefault;
+                var batch = s.Batch ?? TrainOptions.Batch.IntDefault;
                 var spec = EnvironmentRegistry.Get(s.Env);
                 var config = new TrainConfig
                 {
                     Env = s.Env,
-                    Rule = s.Rule ?? "disco103",
+                    Rule = s.Rule ?? RuleCatalog.Disco103,
                     Steps = steps,
                     Seed = s.Seed ?? 0,
                     Device = s.Device ?? "cpu",
-                    RolloutLength = s.Rollout ?? 29,
-                    BatchSize = s.Batch ?? 64,
-                    ReplayRatio = s.ReplayRatio ?? Math.Min(32, s.Batch ?? 64),
+                    RolloutLength = s.Rollout ?? TrainOptions.Rollout.IntDefault,
+                    BatchSize = batch,
+                    ReplayRatio = s.ReplayRatio ?? TrainOptions.DefaultReplayRatio(batch),
                     ReplayCapacity = s.ReplayCapacity ?? Math.Max(1024, s.Batch ?? 64),
                     LearningRate = s.LearningRate,
                     EntropyCost = s.EntropyCost,
-                    Network = ParseNet(s.Net ?? (spec.Suite == "catch" ? "demo" : "small-conv")),
-                    LogEvery = s.LogEvery ?? 10,
-                    CheckpointEvery = s.CheckpointEvery ?? Math.Max(1, steps / 10),
+                    Network = ParseNet(s.Net ?? TrainOptions.Network.StringDefaultFor(spec.Suite)),
+                    LogEvery = s.LogEvery ?? TrainOptions.LogEvery.IntDefault,
+                    CheckpointEvery = s.CheckpointEvery ?? TrainOptions.DefaultCheckpointEvery(steps),
                 };
                 try { config.Validate(); }
                 catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }

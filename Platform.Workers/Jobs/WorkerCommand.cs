@@ -13,8 +13,8 @@ namespace Platform.Workers.Jobs;
 
 /// <summary>
 /// <c>worker [--queues gpu,cpu] [--name NAME]</c>: a Hangfire server on the platform database that executes runs.
-/// Start as many as you like, on as many machines as share the database (and the runs directory, for takeovers).
-/// Configuration: ConnectionStrings__Platform or PLATFORM_DB; Platform__RunsDirectory; Platform__* of <see cref="WorkerOptions"/>.
+/// Start as many as you like, on as many machines as share the database (and the storage root).
+/// Configuration: ConnectionStrings__Platform or PLATFORM_DB; Platform__StorageRoot; Platform__* of <see cref="WorkerOptions"/>.
 /// </summary>
 public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 {
@@ -29,9 +29,9 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         [Description("Worker name recorded on the runs it executes (default host:pid).")]
         public string? Name { get; init; }
 
-        [CommandOption("--runs-dir <DIR>")]
-        [Description("Where runs train (default Platform:RunsDirectory, else .local/runs).")]
-        public string? RunsDirectory { get; init; }
+        [CommandOption("--storage-root <DIR>")]
+        [Description("The artifact store shared with the API: runs train in DIR/runs/ID (default Platform:StorageRoot, else .local/storage).")]
+        public string? StorageRoot { get; init; }
 
         [CommandOption("--concurrency <N>")]
         [Description("Runs at once (default Platform:Concurrency, else 1).")]
@@ -48,7 +48,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         var overrides = new Dictionary<string, string?>();
-        if (settings.RunsDirectory is not null) overrides["Platform:RunsDirectory"] = settings.RunsDirectory;
+        if (settings.StorageRoot is not null) overrides["Platform:StorageRoot"] = settings.StorageRoot;
         if (settings.Concurrency is not null) overrides["Platform:Concurrency"] = settings.Concurrency.ToString();
         builder.Configuration.AddInMemoryCollection(overrides);
 
@@ -60,7 +60,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.StopGraceSeconds + 10));
 
         builder.Services.AddSingleton(new WorkerIdentity(connectionString, name));
-        builder.Services.AddTransient<IRunExecutor, ChildProcessRunExecutor>();
+        builder.Services.AddTransient<IRunExecutor, RunExecutor>();
         var storage = PlatformJobStorage.Create(connectionString, TimeSpan.FromSeconds(options.JobInvisibilityTimeoutSeconds));
         builder.Services.AddHangfire((sp, config) => config
             .UseStorage(storage)
@@ -78,8 +78,8 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 
         using var host = builder.Build();
         host.Services.GetRequiredService<ILogger<WorkerCommand>>().LogInformation(
-            "Worker {Name} serving queues {Queues}; runs in {Dir}", name, string.Join(",", queues),
-            Path.GetFullPath(host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsDirectory));
+            "Worker {Name} serving queues {Queues}; storage root {Dir}", name, string.Join(",", queues),
+            Path.GetFullPath(host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.StorageRoot));
         await host.RunAsync(cancellation);
         return 0;
     }

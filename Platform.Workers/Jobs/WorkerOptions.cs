@@ -5,9 +5,11 @@ public sealed class WorkerOptions
 {
     public const string Section = "Platform";
 
-    /// <summary>Where each run trains: RunsDirectory/&lt;runId&gt;/ (metrics.jsonl, checkpoints/, summary.json).
-    /// Workers on several machines that may take over each other's runs need it on shared storage.</summary>
-    public string RunsDirectory { get; set; } = ".local/runs";
+    /// <summary>
+    /// The artifact store (<see cref="Platform.Data.Storage.ArtifactStore"/>): each run trains in StorageRoot/runs/&lt;runId&gt;/
+    /// and every file the database names is under it. The API and every worker must see the same storage here.
+    /// </summary>
+    public string StorageRoot { get; set; } = Platform.Data.Storage.ArtifactStore.DefaultRoot;
 
     /// <summary>The trainer (this very assembly unless set): run as <c>dotnet TrainerDll train ...</c>.</summary>
     public string? TrainerDll { get; set; }

@@ -1,16 +1,18 @@
+using Platform.Data.Runs;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Platform.Workers.Learning;
 
 /// <summary>
-/// The layout shared by <c>train</c> and <c>meta-train</c> run folders: run.json ({"config": …}), metrics.jsonl (one
-/// {"step", "time", "values"} line per log point, appended and flushed so a worker can tail it), checkpoints/NAME/
-/// written atomically (temporary folder, then rename) with checkpoints/latest naming the newest, summary.json.
+/// Reads and writes the run-folder contract (<see cref="RunFolderLayout"/>) shared by <c>train</c> and <c>meta-train</c>:
+/// run.json ({"config": …}), metrics.jsonl (one {"step", "time", "values"} line per log point, appended and flushed so a
+/// worker can tail it), checkpoints/NAME/ written atomically (temporary folder, then rename) with checkpoints/latest
+/// naming the newest, summary.json.
 /// </summary>
 public static class RunFolder
 {
-    public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
+    public const string RunFile = RunFolderLayout.RunFile, MetricsFile = RunFolderLayout.MetricsFile, SummaryFile = RunFolderLayout.SummaryFile;
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static T ReadConfig<T>(string outDir)
@@ -23,15 +25,15 @@ public static class RunFolder
 
     /// <summary>The folder checkpoints/latest names, or null when there is none (yet).</summary>
     public static string? LatestCheckpoint(string outDir) =>
-        LatestCheckpointName(outDir) is { } name ? Path.Combine(outDir, "checkpoints", name) : null;
+        LatestCheckpointName(outDir) is { } name ? Path.Combine(outDir, RunFolderLayout.CheckpointsFolder, name) : null;
 
     /// <summary>The name checkpoints/latest holds when that folder exists, or null.</summary>
     public static string? LatestCheckpointName(string outDir)
     {
-        var latest = Path.Combine(outDir, "checkpoints", "latest");
+        var latest = Path.Combine(outDir, RunFolderLayout.CheckpointsFolder, RunFolderLayout.LatestFile);
         if (!File.Exists(latest)) return null;
         var name = File.ReadAllText(latest).Trim();
-        return name.Length > 0 && Directory.Exists(Path.Combine(outDir, "checkpoints", name)) ? name : null;
+        return name.Length > 0 && Directory.Exists(Path.Combine(outDir, RunFolderLayout.CheckpointsFolder, name)) ? name : null;
     }
 
     /// <summary>Appends one metrics line; non-finite values are left out (JSON has no NaN).</summary>
@@ -59,7 +61,7 @@ public static class RunFolder
     /// </summary>
     public static string WriteCheckpoint(string outDir, string name, Action<string> write)
     {
-        var root = Path.Combine(outDir, "checkpoints");
+        var root = Path.Combine(outDir, RunFolderLayout.CheckpointsFolder);
         Directory.CreateDirectory(root);
         var final = Path.Combine(root, name);
         var tmp = Path.Combine(root, $".tmp-{name}-{Environment.ProcessId}");
@@ -70,14 +72,14 @@ public static class RunFolder
         Directory.Move(tmp, final);
         var latestTmp = Path.Combine(root, $".latest-{Environment.ProcessId}");
         File.WriteAllText(latestTmp, name);
-        File.Move(latestTmp, Path.Combine(root, "latest"), true);
+        File.Move(latestTmp, Path.Combine(root, RunFolderLayout.LatestFile), true);
         return final;
     }
 
     /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints whose names start with <paramref name="prefix"/>.</summary>
     public static void PruneCheckpoints(string outDir, string prefix, int keep)
     {
-        var root = Path.Combine(outDir, "checkpoints");
+        var root = Path.Combine(outDir, RunFolderLayout.CheckpointsFolder);
         var names = Directory.GetDirectories(root, prefix + "*").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
         foreach (var n in names.Take(Math.Max(0, names.Count - keep))) Directory.Delete(Path.Combine(root, n!), true);
     }

@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using Platform.Workers.Agents;
 using Platform.Workers.UpdateRules.ActorCritic;
 using Platform.Workers.UpdateRules.Disco;
@@ -10,19 +11,20 @@ namespace Platform.Workers.Learning;
 /// Everything that defines a training run (written to run.json). Steps are environment steps. Replay rules
 /// (Disco, actor-critic) run BatchSize / ReplayRatio actor environments and sample BatchSize trajectories of
 /// RolloutLength steps from a FIFO of ReplayCapacity trajectories per learner step (reference harness: 64, 32, 1024,
-/// 29). PPO runs BatchSize actor environments and learns from their fresh rollouts.
+/// 29). PPO runs BatchSize actor environments and learns from their fresh rollouts. Defaults and ranges come from the
+/// train option table (<see cref="TrainOptions"/>), which the CLI and the API share.
 /// </summary>
 public sealed record TrainConfig
 {
     public required string Env { get; init; }
-    public string Rule { get; init; } = "disco103";
-    public long Steps { get; init; } = 100_000;
+    public string Rule { get; init; } = RuleCatalog.Disco103;
+    public long Steps { get; init; } = TrainOptions.Steps.LongDefault;
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";
-    public int RolloutLength { get; init; } = 29;
-    public int BatchSize { get; init; } = 64;
-    public int ReplayRatio { get; init; } = 32;
-    public int ReplayCapacity { get; init; } = 1024;
+    public int RolloutLength { get; init; } = TrainOptions.Rollout.IntDefault;
+    public int BatchSize { get; init; } = TrainOptions.Batch.IntDefault;
+    public int ReplayRatio { get; init; } = TrainOptions.DefaultReplayRatio(TrainOptions.Batch.IntDefault);
+    public int ReplayCapacity { get; init; } = TrainOptions.ReplayCapacity.IntDefault;
     /// <summary>Null: the rule's published default.</summary>
     public double? LearningRate { get; init; }
     public double MaxAbsUpdate { get; init; } = 1.0;
@@ -30,7 +32,7 @@ public sealed record TrainConfig
     public double? EntropyCost { get; init; }
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Demo;
     /// <summary>Log a metrics line every this many learner iterations.</summary>
-    public int LogEvery { get; init; } = 10;
+    public int LogEvery { get; init; } = TrainOptions.LogEvery.IntDefault;
     /// <summary>Write a checkpoint every this many environment steps (0: only at the end).</summary>
     public long CheckpointEvery { get; init; }
     public int KeepCheckpoints { get; init; } = 3;
@@ -39,15 +41,17 @@ public sealed record TrainConfig
     {
         if (string.IsNullOrWhiteSpace(Env)) throw new ArgumentException("--env is required");
         Environments.EnvironmentRegistry.Get(Env);
-        if (Steps < 1) throw new ArgumentException("--steps must be ≥ 1");
-        if (RolloutLength < 2) throw new ArgumentException("--rollout must be ≥ 2");
-        if (BatchSize < 1) throw new ArgumentException("--batch must be ≥ 1");
-        if (ReplayRatio < 1 || ReplayRatio > BatchSize) throw new ArgumentException("--replay-ratio must be in [1, batch]");
-        if (ReplayCapacity < BatchSize) throw new ArgumentException("--replay-capacity must be ≥ batch");
-        if (LearningRate is { } lr && !(lr > 0 && lr < 10)) throw new ArgumentException("--lr must be in (0, 10)");
-        if (EntropyCost is { } ec && !(ec >= 0 && ec < 10)) throw new ArgumentException("--entropy-cost must be in [0, 10)");
-        if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
-        if (CheckpointEvery < 0) throw new ArgumentException("--checkpoint-every must be ≥ 0");
+        TrainOptions.Steps.Require(Steps);
+        TrainOptions.Rollout.Require(RolloutLength);
+        TrainOptions.Batch.Require(BatchSize);
+        TrainOptions.ReplayRatio.Require(ReplayRatio);
+        TrainOptions.ReplayCapacity.Require(ReplayCapacity);
+        foreach (var (option, problem) in TrainOptions.CheckTogether(BatchSize, ReplayRatio, ReplayCapacity))
+            throw new ArgumentException($"{option.Flag}: {problem}");
+        if (LearningRate is { } lr) TrainOptions.LearningRate.Require(lr);
+        if (EntropyCost is { } ec) TrainOptions.EntropyCost.Require(ec);
+        TrainOptions.LogEvery.Require(LogEvery);
+        TrainOptions.CheckpointEvery.Require(CheckpointEvery);
         if (KeepCheckpoints < 1) throw new ArgumentException("--keep-checkpoints must be ≥ 1");
         Network.Validate();
         LearnerRules.CheckSpec(Rule);
@@ -57,17 +61,15 @@ public sealed record TrainConfig
 /// <summary>Builds the learner rule named on the command line.</summary>
 public static class LearnerRules
 {
-    public static readonly string[] Names = ["disco103", "actor-critic", "ppo", "npz:PATH"];
-
-    public static void CheckSpec(string rule)
+    /// <summary>A rule the trainer can load: a named one, or npz:PATH of an existing file (a worker resolves meta-network:ID to that).</summary>
+    public static RuleReference CheckSpec(string rule)
     {
-        if (rule is "disco103" or "actor-critic" or "ppo") return;
-        if (rule.StartsWith("npz:", StringComparison.Ordinal) && rule.Length > 4)
-        {
-            if (!File.Exists(rule[4..])) throw new ArgumentException($"--rule {rule}: file not found");
-            return;
-        }
-        throw new ArgumentException($"--rule must be one of {string.Join(", ", Names)}, not '{rule}'");
+        if (!RuleReference.TryParse(rule, allowNpz: true, out var reference, out var error))
+            throw new ArgumentException($"--rule: {error}");
+        if (reference.Kind == RuleKind.MetaNetwork)
+            throw new ArgumentException("--rule meta-network:ID is resolved by the platform's workers; on the command line give npz:PATH");
+        if (reference.Kind == RuleKind.NpzFile && !File.Exists(reference.Path)) throw new ArgumentException($"--rule {rule}: file not found");
+        return reference;
     }
 
     /// <summary>The network heads a rule needs (without loading its meta-network).</summary>

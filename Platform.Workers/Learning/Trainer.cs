@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -186,7 +187,7 @@ public sealed class Trainer
         if (OutDir is not null)
         {
             SaveCheckpoint();
-            var summary = new JsonObject { ["steps"] = EnvSteps, ["final_return"] = Finite(RecentReturn()), ["episodes"] = _actors.EpisodeReturns.Count, ["learner_steps"] = LearnerSteps };
+            var summary = new JsonObject { [RunFolderLayout.SummarySteps] = EnvSteps, [RunFolderLayout.SummaryFinalReturn] = Finite(RecentReturn()), ["episodes"] = _actors.EpisodeReturns.Count, ["learner_steps"] = LearnerSteps };
             File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
         }
         return Result(false);
@@ -211,7 +212,7 @@ public sealed class Trainer
     public string SaveCheckpoint()
     {
         if (OutDir is null) throw new InvalidOperationException("no output folder");
-        var final = RunFolder.WriteCheckpoint(OutDir, $"step-{EnvSteps:D12}", tmp =>
+        var final = RunFolder.WriteCheckpoint(OutDir, RunFolderLayout.AgentCheckpointName(EnvSteps), tmp =>
         {
             Npz.Write(Path.Combine(tmp, "agent.npz"), Core.SaveParameters(Core.Parameters));
             Npz.Write(Path.Combine(tmp, "target.npz"), Core.SaveParameters(Core.TargetParameters));
@@ -230,7 +231,7 @@ public sealed class Trainer
             };
             File.WriteAllText(Path.Combine(tmp, "state.json"), state.ToJsonString(Json));
         });
-        RunFolder.PruneCheckpoints(OutDir, "step-", Config.KeepCheckpoints);
+        RunFolder.PruneCheckpoints(OutDir, RunFolderLayout.AgentCheckpointPrefix, Config.KeepCheckpoints);
         return final;
     }
 

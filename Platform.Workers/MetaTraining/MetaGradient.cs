@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using Platform.Workers.Agents;
 using Platform.Workers.Learning;
 using Platform.Workers.UpdateRules;
@@ -10,10 +11,15 @@ namespace Platform.Workers.MetaTraining;
 
 /// <summary>Weights of the meta-loss's regularisers (reference meta-training colab).</summary>
 public sealed record MetaLossSettings(
-    double EntropyCost = 1e-2,        // −H(π) on the validation rollout
-    double PredictionEntropyCost = 1e-3,  // −H(y), −H(z_a) on the validation rollout
-    double OutputMeanCost = 1e-3,     // (mean of π̂, ŷ, ẑ over a rollout)², per inner step
-    double TargetKlCost = 1e-2);      // KL(π_target ‖ π̂) on the training rollouts
+    double EntropyCost,               // −H(π) on the validation rollout
+    double PredictionEntropyCost,     // −H(y), −H(z_a) on the validation rollout
+    double OutputMeanCost,            // (mean of π̂, ŷ, ẑ over a rollout)², per inner step
+    double TargetKlCost)              // KL(π_target ‖ π̂) on the training rollouts
+{
+    /// <summary>The reference colab's weights, as the meta-train option table declares them.</summary>
+    public MetaLossSettings() : this(MetaTrainOptions.EntropyCost.DoubleDefault, MetaTrainOptions.PredictionEntropyCost.DoubleDefault,
+        MetaTrainOptions.OutputMeanCost.DoubleDefault, MetaTrainOptions.TargetKlCost.DoubleDefault) { }
+}
 
 /// <summary>
 /// One agent's state at the start of an inner unroll: parameters θ, target parameters, optimiser moments and

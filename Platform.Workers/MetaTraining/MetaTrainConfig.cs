@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using Platform.Workers.Agents;
 using Platform.Workers.Environments;
 
@@ -6,7 +7,8 @@ namespace Platform.Workers.MetaTraining;
 /// <summary>
 /// Everything a meta-training run needs, with the reference meta-training colab's defaults (Catch, 2 agents,
 /// rollouts of 16 steps, 2 inner steps, 32 environments per agent, inner and meta learning rate 5e-4, validation
-/// rollouts twice as long as training ones). Serialised into DIR/run.json so that --resume needs nothing else.
+/// rollouts twice as long as training ones), from the meta-train option table (<see cref="MetaTrainOptions"/>) the CLI and the
+/// API share. Serialised into DIR/run.json so that --resume needs nothing else.
 /// </summary>
 public sealed record MetaTrainConfig
 {
@@ -14,16 +16,16 @@ public sealed record MetaTrainConfig
     public string[] Envs { get; init; } = ["catch/5x5"];
     /// <summary>Initial meta-network: random (Haiku-style initialisation from the seed), disco103, or npz:PATH.</summary>
     public string Init { get; init; } = "random";
-    public long MetaSteps { get; init; } = 800;
+    public long MetaSteps { get; init; } = MetaTrainOptions.MetaSteps.LongDefault;
     public long Seed { get; init; }
-    public int Agents { get; init; } = 2;
+    public int Agents { get; init; } = MetaTrainOptions.Agents.IntDefault;
     /// <summary>K: inner learner steps per meta-gradient, each on a fresh rollout; the graph is kept through all K.</summary>
-    public int InnerSteps { get; init; } = 2;
-    public int RolloutLength { get; init; } = 16;
+    public int InnerSteps { get; init; } = MetaTrainOptions.InnerSteps.IntDefault;
+    public int RolloutLength { get; init; } = MetaTrainOptions.Rollout.IntDefault;
     /// <summary>Environments per agent (trajectories per inner step).</summary>
-    public int BatchSize { get; init; } = 32;
-    public double InnerLearningRate { get; init; } = 5e-4;
-    public double MetaLearningRate { get; init; } = 5e-4;
+    public int BatchSize { get; init; } = MetaTrainOptions.Batch.IntDefault;
+    public double InnerLearningRate { get; init; } = MetaTrainOptions.InnerLearningRate.DoubleDefault;
+    public double MetaLearningRate { get; init; } = MetaTrainOptions.MetaLearningRate.DoubleDefault;
     /// <summary>
     /// When &gt; 0, each agent's meta-gradient is scaled down to at most this global norm before the average (not in the
     /// reference). A fresh agent's first Adam step divides by |g| and gives meta-gradients hundreds of times larger than
@@ -38,7 +40,7 @@ public sealed record MetaTrainConfig
     public string Device { get; init; } = "cpu";
     public int LogEvery { get; init; } = 1;
     /// <summary>Meta steps between checkpoints (meta-network in the Disco103 layout + everything needed to resume).</summary>
-    public long CheckpointEvery { get; init; } = 50;
+    public long CheckpointEvery { get; init; } = MetaTrainOptions.CheckpointEvery.LongDefault;
 
     public void Validate()
     {
@@ -48,20 +50,21 @@ public sealed record MetaTrainConfig
         if (Init is not ("random" or "disco103") && !(Init.StartsWith("npz:", StringComparison.Ordinal) && Init.Length > 4))
             throw new ArgumentException($"--init must be random, disco103 or npz:PATH, not '{Init}'");
         if (Init.StartsWith("npz:", StringComparison.Ordinal) && !File.Exists(Init[4..])) throw new ArgumentException($"--init {Init}: file not found");
-        if (MetaSteps < 1) throw new ArgumentException("--meta-steps must be ≥ 1");
-        if (Agents is < 1 or > 256) throw new ArgumentException("--agents must be in 1..256");
-        if (InnerSteps is < 1 or > 64) throw new ArgumentException("--inner-steps must be in 1..64");
-        if (RolloutLength is < 1 or > 1000) throw new ArgumentException("--rollout must be in 1..1000");
-        if (BatchSize is < 1 or > 4096) throw new ArgumentException("--batch must be in 1..4096");
-        if (!(InnerLearningRate > 0 && InnerLearningRate < 1)) throw new ArgumentException("--inner-lr must be in (0, 1)");
-        if (!(MetaLearningRate > 0 && MetaLearningRate < 1)) throw new ArgumentException("--meta-lr must be in (0, 1)");
-        if (!(MetaGradClip >= 0) || double.IsInfinity(MetaGradClip)) throw new ArgumentException("--meta-grad-clip must be ≥ 0 (0: no clipping)");
-        foreach (var (name, cost) in new[] { ("--entropy-cost", Loss.EntropyCost), ("--prediction-entropy-cost", Loss.PredictionEntropyCost),
-                                             ("--output-mean-cost", Loss.OutputMeanCost), ("--target-kl-cost", Loss.TargetKlCost) })
-            if (!(cost >= 0) || double.IsInfinity(cost)) throw new ArgumentException($"{name} must be a finite number ≥ 0");
-        if (Lifetime < 0) throw new ArgumentException("--lifetime must be ≥ 0");
+        MetaTrainOptions.MetaSteps.Require(MetaSteps);
+        MetaTrainOptions.Agents.Require(Agents);
+        MetaTrainOptions.InnerSteps.Require(InnerSteps);
+        MetaTrainOptions.Rollout.Require(RolloutLength);
+        MetaTrainOptions.Batch.Require(BatchSize);
+        MetaTrainOptions.InnerLearningRate.Require(InnerLearningRate);
+        MetaTrainOptions.MetaLearningRate.Require(MetaLearningRate);
+        MetaTrainOptions.MetaGradClip.Require(MetaGradClip);
+        MetaTrainOptions.EntropyCost.Require(Loss.EntropyCost);
+        MetaTrainOptions.PredictionEntropyCost.Require(Loss.PredictionEntropyCost);
+        MetaTrainOptions.OutputMeanCost.Require(Loss.OutputMeanCost);
+        MetaTrainOptions.TargetKlCost.Require(Loss.TargetKlCost);
+        MetaTrainOptions.Lifetime.Require(Lifetime);
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
-        if (CheckpointEvery < 1) throw new ArgumentException("--checkpoint-every must be ≥ 1");
+        MetaTrainOptions.CheckpointEvery.Require(CheckpointEvery);
         Network.Validate();
     }
 }

@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,7 +30,7 @@ public sealed record MetaTrainResult(long MetaSteps, double FinalInnerReturn, bo
 /// </summary>
 public sealed class MetaTrainer
 {
-    public const string RunFile = RunFolder.RunFile, MetricsFile = RunFolder.MetricsFile, SummaryFile = RunFolder.SummaryFile, MetaNetworkFile = "meta_network.npz";
+    public const string RunFile = RunFolder.RunFile, MetricsFile = RunFolder.MetricsFile, SummaryFile = RunFolder.SummaryFile, MetaNetworkFile = RunFolderLayout.MetaNetworkFile;
     private static JsonSerializerOptions Json => RunFolder.Json;
 
     private readonly Device _device;
@@ -209,7 +210,7 @@ public sealed class MetaTrainer
         if (OutDir is not null)
         {
             SaveCheckpoint();
-            var summary = new JsonObject { ["meta_steps"] = MetaStep, ["final_inner_return"] = Finite(InnerReturn()), ["env_steps"] = _agents.Sum(a => a.Actors.EnvSteps) };
+            var summary = new JsonObject { [RunFolderLayout.SummaryMetaSteps] = MetaStep, [RunFolderLayout.SummaryFinalInnerReturn] = Finite(InnerReturn()), ["env_steps"] = _agents.Sum(a => a.Actors.EnvSteps) };
             File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
         }
         return new MetaTrainResult(MetaStep, InnerReturn(), false);
@@ -336,7 +337,7 @@ public sealed class MetaTrainer
     public string SaveCheckpoint()
     {
         if (OutDir is null) throw new InvalidOperationException("no output folder");
-        return RunFolder.WriteCheckpoint(OutDir, $"meta-step-{MetaStep:D12}", tmp =>
+        return RunFolder.WriteCheckpoint(OutDir, RunFolderLayout.MetaCheckpointName(MetaStep), tmp =>
         {
             _eta.Save(Path.Combine(tmp, MetaNetworkFile));
             Npz.Write(Path.Combine(tmp, "meta_optimizer.npz"), _metaOptimizer.ToArrays(_eta.Specs.Select(s => s.Name).ToList()));

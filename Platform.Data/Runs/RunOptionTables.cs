@@ -1,0 +1,189 @@
+using System.Text.Json;
+
+namespace Platform.Data.Runs;
+
+/// <summary>
+/// Every option a run of each kind takes, declared once. The worker CLI (<c>train</c>, <c>meta-train</c>,
+/// <c>evaluate</c>) documents and range-checks its options from these tables and its config records take their defaults
+/// from them; the API validates submissions against them and serves them as <c>GET /api/run-options</c>; the web's
+/// submit form renders its fields from that answer.
+/// </summary>
+public static class RunOptionTables
+{
+    public const string Train = "train", MetaTrain = "meta-train", Evaluate = "evaluate";
+
+    /// <summary>By run kind (its wire name), in the order forms show them.</summary>
+    /// <remarks>A property, not a field: the tables' own initialisers use this class's helpers.</remarks>
+    public static IReadOnlyDictionary<string, IReadOnlyList<RunOption>> All => new Dictionary<string, IReadOnlyList<RunOption>>
+    {
+        [Train] = TrainOptions.All,
+        [MetaTrain] = MetaTrainOptions.All,
+        [Evaluate] = EvaluateOptions.All,
+    };
+
+    /// <summary>Options passed as hyperparameters (not a field of the submission of their own).</summary>
+    public static IEnumerable<RunOption> Hyperparameters(IReadOnlyList<RunOption> table) => table.Where(o => o.Field is null);
+
+    /// <summary>The seed every kind takes: a field of the submission, recorded on the run.</summary>
+    internal static RunOption Seed(long cliDefault) => new()
+    {
+        Name = "seed", Field = "seed", Label = "Seed", Type = RunOptionType.Integer, Min = 0, Max = int.MaxValue,
+        Help = "Random seed of the environments, the agent and its actions.",
+        DefaultText = $"{cliDefault} on the command line; the API chooses one at random and records it",
+        Source = "platform",
+    };
+
+    internal static RunOption Int(string name, string label, string help, long? @default, double min, double max, string source, string? field = null,
+        string? defaultText = null) => new()
+    {
+        Name = name, Field = field, Label = label, Type = RunOptionType.Integer, Help = help, Min = min, Max = max, Source = source,
+        Default = @default is { } d ? RunOption.Value(d) : null, DefaultText = defaultText,
+    };
+
+    internal static RunOption Real(string name, string label, string help, double? @default, double min, double max, string source,
+        bool minExclusive = false, string? defaultText = null) => new()
+    {
+        Name = name, Label = label, Type = RunOptionType.Number, Help = help, Min = min, MinExclusive = minExclusive, Max = max,
+        Source = source, Default = @default is { } d ? RunOption.Value(d) : null, DefaultText = defaultText,
+    };
+
+    internal static RunOption Choice(string name, string label, string help, string[] choices, string @default, string source,
+        params (string Suite, string Value)[] suiteDefaults) => new()
+    {
+        Name = name, Label = label, Type = RunOptionType.Choice, Help = help, Choices = choices, Default = RunOption.Value(@default), Source = source,
+        SuiteDefaults = suiteDefaults.Select(s => new SuiteDefault(s.Suite, RunOption.Value(s.Value))).ToList(),
+    };
+
+    /// <summary>The agent network choices (Platform.Workers AgentNetworkConfig): same names for training and meta-training.</summary>
+    internal static string[] Networks => ["demo", "small", "small-conv"];
+}
+
+/// <summary><c>train</c>: an agent trained with a rule on one environment.</summary>
+public static class TrainOptions
+{
+    /// <summary>The largest step budget a run may ask for (10¹⁰ environment steps).</summary>
+    public const long MaxSteps = 10_000_000_000;
+
+    public static readonly RunOption Steps = RunOptionTables.Int("steps", "Step budget (environment steps)",
+        "Environment steps in total.", 100_000, 1, MaxSteps, "platform", field: "steps");
+    public static readonly RunOption Seed = RunOptionTables.Seed(0);
+    public static readonly RunOption LearningRate = RunOptionTables.Real("lr", "Learning rate",
+        "Adam learning rate of the agent.", null, 0, 10, "the rule's", minExclusive: true,
+        defaultText: "the rule's published one (disco103 3e-4, actor-critic 5e-4, ppo 2.5e-4)");
+    public static readonly RunOption EntropyCost = RunOptionTables.Real("entropy-cost", "Entropy bonus (baselines)",
+        "Entropy bonus of actor-critic and PPO (Disco103's targets need none).", null, 0, 10, "the rule's",
+        defaultText: "the rule's published one (actor-critic 0.2, ppo 0.01)");
+    public static readonly RunOption Rollout = RunOptionTables.Int("rollout", "Rollout length",
+        "Steps per trajectory the learner sees (T).", 29, 2, 1000, "reference harness (disco_rl: T = 29)");
+    public static readonly RunOption Batch = RunOptionTables.Int("batch", "Batch (trajectories per learner step)",
+        "Trajectories per learner step (B).", 64, 1, 4096, "reference harness (disco_rl: B = 64)");
+    public static readonly RunOption ReplayRatio = RunOptionTables.Int("replay-ratio", "Replay ratio",
+        "Replay rules (Disco, actor-critic) run batch / R actor environments; at most the batch.", null, 1, 4096,
+        "reference harness (disco_rl: 32)", defaultText: "min(32, batch)");
+    public static readonly RunOption ReplayCapacity = RunOptionTables.Int("replay-capacity", "Replay capacity (trajectories)",
+        "Trajectories the replay FIFO holds; at least the batch.", 1024, 1, 1_000_000, "reference harness (disco_rl: 1024)");
+    public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
+        "demo: MLP 512-512 + LSTM 128; small: MLP 64-64 + LSTM 64; small-conv: 3×3 conv 16 + MLP 128-128 + LSTM 64.",
+        RunOptionTables.Networks, "small-conv", "reference demo network on Catch; platform elsewhere", ("catch", "demo"));
+    public static readonly RunOption LogEvery = RunOptionTables.Int("log-every", "Log metrics every K learner steps",
+        "Metrics line every K learner iterations.", 10, 1, 1_000_000, "platform");
+    public static readonly RunOption CheckpointEvery = RunOptionTables.Int("checkpoint-every", "Checkpoint every N steps",
+        "Checkpoint every N environment steps (0: only at the end).", null, 0, MaxSteps, "platform", defaultText: "steps / 10");
+    public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
+        "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
+
+    public static readonly IReadOnlyList<RunOption> All =
+        [Steps, Seed, LearningRate, EntropyCost, Rollout, Batch, ReplayRatio, ReplayCapacity, Network, LogEvery, CheckpointEvery, Threads];
+
+    /// <summary>The replay ratio when not given: 32, or the batch when that is smaller.</summary>
+    public static int DefaultReplayRatio(int batch) => Math.Min(32, batch);
+
+    /// <summary>The checkpoint interval when not given: a tenth of the budget.</summary>
+    public static long DefaultCheckpointEvery(long steps) => Math.Max(1, steps / 10);
+
+    /// <summary>Constraints between options, as (option, problem); checked by the CLI's config and by the API alike.</summary>
+    public static IEnumerable<(RunOption Option, string Problem)> CheckTogether(int batch, int replayRatio, int replayCapacity)
+    {
+        if (replayRatio > batch) yield return (ReplayRatio, $"Must be at most the batch ({batch}).");
+        if (replayCapacity < batch) yield return (ReplayCapacity, $"Must be at least the batch ({batch}).");
+    }
+
+    /// <summary>The batch, replay ratio and capacity a submission's hyperparameters come to (defaults filled in).</summary>
+    public static (int Batch, int ReplayRatio, int ReplayCapacity) Replay(IReadOnlyDictionary<string, JsonElement> given)
+    {
+        int Get(RunOption o, int fallback) => given.TryGetValue(o.Name, out var v) && v.TryGetInt32(out var x) ? x : fallback;
+        var batch = Get(Batch, Batch.IntDefault);
+        return (batch, Get(ReplayRatio, DefaultReplayRatio(batch)), Get(ReplayCapacity, ReplayCapacity.IntDefault));
+    }
+}
+
+/// <summary><c>meta-train</c>: the Disco rule meta-trained on a population of agents (reference meta-training colab defaults).</summary>
+public static class MetaTrainOptions
+{
+    public const long MaxMetaSteps = 1_000_000;
+    /// <summary>Environments one meta-training population may span.</summary>
+    public const int MaxEnvironments = 16;
+
+    private const string Colab = "reference meta-training colab";
+
+    public static readonly RunOption MetaSteps = RunOptionTables.Int("meta-steps", "Meta-steps",
+        "Meta-gradient steps on the rule in total.", 800, 1, MaxMetaSteps, "platform", field: "steps");
+    public static readonly RunOption Seed = RunOptionTables.Seed(0);
+    public static readonly RunOption Agents = RunOptionTables.Int("agents", "Agents in the population",
+        "Population size; agent i trains on environment i mod count.", 2, 1, 256, Colab);
+    public static readonly RunOption InnerSteps = RunOptionTables.Int("inner-steps", "Inner agent updates per meta-step",
+        "Inner learner steps per meta-gradient (K), each on a fresh rollout; the graph is kept through all K.", 2, 1, 64, Colab);
+    public static readonly RunOption Rollout = RunOptionTables.Int("rollout", "Rollout length",
+        "Training rollout length (validation rollouts are twice as long).", 16, 1, 1000, Colab);
+    public static readonly RunOption Batch = RunOptionTables.Int("batch", "Environments per agent",
+        "Environments per agent (trajectories per inner step).", 32, 1, 4096, Colab);
+    public static readonly RunOption InnerLearningRate = RunOptionTables.Real("inner-lr", "Inner (agent) learning rate",
+        "The agents' learning rate.", 5e-4, 0, 1, Colab, minExclusive: true);
+    public static readonly RunOption MetaLearningRate = RunOptionTables.Real("meta-lr", "Meta learning rate",
+        "Meta-optimiser (Adam) learning rate.", 5e-4, 0, 1, Colab, minExclusive: true);
+    public static readonly RunOption MetaGradClip = RunOptionTables.Real("meta-grad-clip", "Per-agent meta-gradient clip",
+        "Clip each agent's meta-gradient to this global norm before averaging (0: off, as the reference).", 0, 0, 1e6, "platform (not in the reference)");
+    public static readonly RunOption EntropyCost = RunOptionTables.Real("entropy-cost", "Meta-loss: policy entropy weight",
+        "Meta-loss weight of −H(π) on the validation rollout.", 1e-2, 0, 1e3, Colab);
+    public static readonly RunOption PredictionEntropyCost = RunOptionTables.Real("prediction-entropy-cost", "Meta-loss: y/z entropy weight",
+        "Meta-loss weight of −H(y) − H(z) on the validation rollout.", 1e-3, 0, 1e3, Colab);
+    public static readonly RunOption OutputMeanCost = RunOptionTables.Real("output-mean-cost", "Meta-loss: output-mean weight",
+        "Meta-loss weight of the squared means of π̂, ŷ, ẑ.", 1e-3, 0, 1e3, Colab);
+    public static readonly RunOption TargetKlCost = RunOptionTables.Real("target-kl-cost", "Meta-loss: target-policy KL weight",
+        "Meta-loss weight of KL(π_target ‖ π̂) on the training rollouts.", 1e-2, 0, 1e3, Colab);
+    public static readonly RunOption Lifetime = RunOptionTables.Int("lifetime", "Agent lifetime (inner steps)",
+        "Inner steps before an agent is replaced by a fresh one (0: never).", 0, 0, 1e12, "platform");
+    public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
+        "demo: MLP 512-512 + LSTM 128; small: MLP 64-64 + LSTM 64; small-conv: 3×3 conv 16 + MLP 128-128 + LSTM 64.",
+        RunOptionTables.Networks, "small", Colab);
+    public static readonly RunOption CheckpointEvery = RunOptionTables.Int("checkpoint-every", "Checkpoint every M meta-steps",
+        "Meta-steps between checkpoints (each a meta-network in the Disco103 layout).", 50, 1, MaxMetaSteps, "platform");
+    public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
+        "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
+
+    public static readonly IReadOnlyList<RunOption> All =
+    [
+        MetaSteps, Seed, Agents, InnerSteps, Rollout, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
+        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, Network, CheckpointEvery, Threads,
+    ];
+}
+
+/// <summary><c>evaluate</c>: a trained agent's policy run for a number of episodes.</summary>
+public static class EvaluateOptions
+{
+    public const int MaxEpisodes = 100_000;
+
+    /// <summary>Evaluation seeds default apart from the small seeds training uses.</summary>
+    public const long CliDefaultSeed = 1_000_003;
+
+    public static readonly RunOption Episodes = RunOptionTables.Int("episodes", "Episodes",
+        "Complete episodes to run.", 100, 1, MaxEpisodes, "platform", field: "episodes");
+    public static readonly RunOption Greedy = new()
+    {
+        Name = "greedy", Field = "greedy", Label = "Greedy", Type = RunOptionType.Boolean, Default = RunOption.Value(false), Source = "platform",
+        Help = "Take the policy's most likely action instead of sampling it.",
+    };
+    public static readonly RunOption Seed = RunOptionTables.Seed(CliDefaultSeed);
+
+    public static readonly IReadOnlyList<RunOption> All = [Episodes, Greedy, Seed];
+}

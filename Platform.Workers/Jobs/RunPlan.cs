@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Platform.Data;
+using Platform.Data.Entities;
+using Platform.Data.Runs;
+
+namespace Platform.Workers.Jobs;
+
+/// <summary>How a run ended, as far as its kind can tell: its final score and step, or why it failed.</summary>
+public sealed record RunOutcome(double? FinalScore, long CurrentStep, string? Error = null);
+
+/// <summary>What a plan needs to know about the run it plans.</summary>
+public sealed record RunContext(Run Run, string OutDir, string Device, ArtifactRegistrar Artifacts, ILogger Logger);
+
+/// <summary>
+/// What differs between run kinds: the trainer child's arguments, the work to do while it runs (e.g. registering
+/// meta-networks as they appear) and what its exit 0 means. One subclass per kind, each in its own file.
+/// </summary>
+public abstract class RunPlan
+{
+    public required IReadOnlyList<string> Arguments { get; init; }
+    /// <summary>True when the run's folder already has a checkpoint and the child continues from it.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Called after every poll and once after the child exits, whatever the exit.</summary>
+    public virtual Task WhileRunningAsync(PlatformDbContext db) => Task.CompletedTask;
+
+    /// <summary>After exit 0: read the child's results and register what it produced.</summary>
+    public abstract Task<RunOutcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep);
+
+    /// <summary>
+    /// The plan for a stored run. A spec that cannot be read, or names something that is gone, throws
+    /// <see cref="JsonException"/>, <see cref="FormatException"/>, <see cref="FileNotFoundException"/> or
+    /// <see cref="InvalidDataException"/>: the run fails as an invalid spec.
+    /// </summary>
+    public static async Task<RunPlan> CreateAsync(RunContext context, PlatformDbContext db, CancellationToken ct) =>
+        RunSpecJson.Deserialize(context.Run.Spec) switch
+        {
+            TrainRunSpec train => await TrainPlan.CreateAsync(context, train, db, ct),
+            MetaTrainRunSpec meta => await MetaTrainPlan.CreateAsync(context, meta, db, ct),
+            EvaluateRunSpec evaluate => await EvaluatePlan.CreateAsync(context, evaluate, db, ct),
+            var other => throw new FormatException($"Run kind '{WireNames.ToWire(other.Kind)}' is not supported by this worker."),
+        };
+
+    /// <summary>A number summary.json holds, or null.</summary>
+    protected static async Task<(double? Score, long? Steps)> ReadSummaryAsync(string outDir, string scoreKey, string stepsKey)
+    {
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, RunFolderLayout.SummaryFile), CancellationToken.None));
+        var root = summary.RootElement;
+        double? score = root.TryGetProperty(scoreKey, out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble() : null;
+        long? steps = root.TryGetProperty(stepsKey, out var n) && n.TryGetInt64(out var x) ? x : null;
+        return (score, steps);
+    }
+
+    protected static bool HasCheckpoint(string outDir) => Learning.RunFolder.LatestCheckpointName(outDir) is not null;
+}

@@ -1,0 +1,31 @@
+using Platform.Data;
+using Platform.Data.Runs;
+
+namespace Platform.Workers.Jobs;
+
+/// <summary><c>train</c>: final score from summary.json's final_return; the newest checkpoint is zipped and registered.</summary>
+public sealed class TrainPlan : RunPlan
+{
+    private RunContext _context = null!;
+
+    public static async Task<RunPlan> CreateAsync(RunContext context, TrainRunSpec spec, PlatformDbContext db, CancellationToken ct)
+    {
+        // A meta-network checkpoint (team-scoped) becomes npz:<its file in the store>; the CLI-only npz:PATH is never taken from a spec.
+        var rule = spec.RuleMetaNetwork is { } id ? RuleReference.NpzPrefix + await context.Artifacts.ResolveMetaNetworkAsync(db, id, context.Run.TeamId, ct)
+            : spec.Rule.Kind == RuleKind.Named ? spec.Rule.ToString()
+            : throw new FormatException($"The run's rule '{spec.Rule}' is not one a platform run may use.");
+        var resume = HasCheckpoint(context.OutDir);
+        return new TrainPlan
+        {
+            _context = context, Resume = resume,
+            Arguments = ChildCommandLines.Train(spec, rule, context.OutDir, resume, context.Device),
+        };
+    }
+
+    public override async Task<RunOutcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep)
+    {
+        var (score, steps) = await ReadSummaryAsync(_context.OutDir, RunFolderLayout.SummaryFinalReturn, RunFolderLayout.SummarySteps);
+        await _context.Artifacts.RegisterAgentCheckpointAsync(db, _context.Run, _context.OutDir);
+        return new RunOutcome(score, Math.Max(currentStep, steps ?? 0));
+    }
+}
