@@ -8,8 +8,8 @@ using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
-using Platform.Workers.Checkpoints;
-using Platform.Workers.UpdateRules.Disco;
+using Platform.Data.MetaNetworks;
+using Platform.Data.Npz;
 
 namespace Platform.Api.Endpoints;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using Platform.Workers.Environments;
 using Platform.Workers.Environments.ProcGen;
 using Platform.Workers.Learning;

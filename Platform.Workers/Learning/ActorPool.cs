@@ -1,4 +1,4 @@
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using Platform.Workers.Environments;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Platform.Data.Npz;
 using Platform.Workers.Agents;
-using Platform.Workers.Checkpoints;
 using Platform.Workers.Environments;
 using static TorchSharp.torch;
 
