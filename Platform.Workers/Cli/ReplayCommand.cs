@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Platform.Data.Environments;
 using Platform.Data.Npz;
 using Platform.Workers.Environments;
 using Platform.Workers.Environments.ProcGen;

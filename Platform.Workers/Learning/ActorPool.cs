@@ -1,3 +1,4 @@
+using Platform.Data.Environments;
 using Platform.Data.Npz;
 using Platform.Workers.Environments;
 using static TorchSharp.torch;

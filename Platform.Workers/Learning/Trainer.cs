@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Platform.Data.Environments;
 using Platform.Data.Npz;
 using Platform.Workers.Agents;
 using Platform.Workers.Environments;
