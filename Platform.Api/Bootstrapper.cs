@@ -3,13 +3,18 @@ using Hangfire;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Api.Endpoints;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Environments;
 
 namespace Platform.Api;
 
-/// <summary>Brings the database up to date and, on an empty database, creates the first team, admin and API key.</summary>
+/// <summary>
+/// Brings the database up to date (schema, and the suites and environments from the catalogue) and, on an empty database,
+/// creates the first team, admin and API key.
+/// </summary>
 public static class Bootstrapper
 {
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
@@ -19,21 +24,40 @@ public static class Bootstrapper
     }
 
     /// <summary>
-    /// The environment suites publish their measured normalisation constants (EnvironmentRegistry: random policy,
-    /// and for ProcGen the level solver); the table mirrors them. MinAtar's reference is the platform's own PPO at
-    /// the same budget, computed by the leaderboard, and Catch's constants are exact, so those stay as they are.
+    /// The suites and environments tables mirror <see cref="EnvironmentCatalog"/>: missing rows are inserted, and names,
+    /// descriptions and the measured normalisation constants (the random policy; for ProcGen also the level solver) are
+    /// brought up to date. Rows the catalogue no longer lists stay (runs refer to them). MinAtar's reference is the
+    /// platform's own PPO at the same budget, computed by the leaderboard, and Catch's constants are exact (the leaderboard
+    /// derives them from the board size), so those columns are left as they are (null unless set by hand).
     /// </summary>
-    public static async Task SyncNormalisationConstantsAsync(PlatformDbContext db, CancellationToken ct = default)
+    public static async Task SyncCatalogAsync(PlatformDbContext db, CancellationToken ct = default)
     {
         static double? Finite(double v) => double.IsFinite(v) ? v : null;
-        foreach (var spec in Platform.Workers.Environments.EnvironmentRegistry.All.Where(s => s.Suite is "minatar" or "procgen"))
+        foreach (var suite in EnvironmentCatalog.Suites)
+        {
+            var row = await db.Suites.FindAsync([suite.Id], ct);
+            if (row is null) db.Suites.Add(row = new SuiteRecord { Id = suite.Id, Name = suite.Name });
+            row.Name = suite.Name;
+            row.Description = suite.Description;
+        }
+        foreach (var spec in EnvironmentCatalog.All)
         {
             var row = await db.Environments.FindAsync([spec.Id], ct);
-            if (row is null) continue;
-            row.RandomScore = Finite(spec.RandomReturn);
+            if (row is null) db.Environments.Add(row = new EnvironmentRecord { Id = spec.Id, SuiteId = spec.Suite, Name = spec.Name });
+            row.Name = spec.Name;
+            row.Description = spec.Description;
+            if (spec.Suite is "minatar" or "procgen") row.RandomScore = Finite(spec.RandomReturn);
             if (spec.Suite == "procgen") row.ReferenceScore = Finite(spec.ReferenceReturn);
         }
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // Another instance inserted the same new rows at the same moment; its rows carry the same values.
+            db.ChangeTracker.Clear();
+        }
     }
 
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct = default)
@@ -46,7 +70,7 @@ public static class Bootstrapper
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-        await SyncNormalisationConstantsAsync(db, ct);
+        await SyncCatalogAsync(db, ct);
         if (await db.Users.AnyAsync(ct)) return;
 
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();

@@ -108,14 +108,12 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
         model.Entity<SuiteRecord>(e =>
         {
             e.Property(s => s.Id).HasMaxLength(50);
-            e.HasData(SeedData.Suites);
         });
 
         model.Entity<EnvironmentRecord>(e =>
         {
             e.Property(x => x.Id).HasMaxLength(100);
             e.HasOne(x => x.Suite).WithMany(s => s.Environments).HasForeignKey(x => x.SuiteId).OnDelete(DeleteBehavior.Restrict);
-            e.HasData(SeedData.Environments);
         });
     }
 

@@ -179,82 +179,6 @@ namespace Platform.Migrations
                         .HasDatabaseName("ix_environments_suite_id");
 
                     b.ToTable("environments", (string)null);
-
-                    b.HasData(
-                        new
-                        {
-                            Id = "catch/8x8",
-                            Description = "Catch on an 8x8 board.",
-                            Name = "8x8",
-                            SuiteId = "catch"
-                        },
-                        new
-                        {
-                            Id = "catch/5x5",
-                            Description = "Catch on a 5x5 board.",
-                            Name = "5x5",
-                            SuiteId = "catch"
-                        },
-                        new
-                        {
-                            Id = "minatar/asterix",
-                            Name = "asterix",
-                            SuiteId = "minatar"
-                        },
-                        new
-                        {
-                            Id = "minatar/breakout",
-                            Name = "breakout",
-                            SuiteId = "minatar"
-                        },
-                        new
-                        {
-                            Id = "minatar/freeway",
-                            Name = "freeway",
-                            SuiteId = "minatar"
-                        },
-                        new
-                        {
-                            Id = "minatar/seaquest",
-                            Name = "seaquest",
-                            SuiteId = "minatar"
-                        },
-                        new
-                        {
-                            Id = "minatar/space_invaders",
-                            Name = "space_invaders",
-                            SuiteId = "minatar"
-                        },
-                        new
-                        {
-                            Id = "procgen/maze",
-                            Name = "maze",
-                            SuiteId = "procgen"
-                        },
-                        new
-                        {
-                            Id = "procgen/miner",
-                            Name = "miner",
-                            SuiteId = "procgen"
-                        },
-                        new
-                        {
-                            Id = "procgen/heist",
-                            Name = "heist",
-                            SuiteId = "procgen"
-                        },
-                        new
-                        {
-                            Id = "procgen/chaser",
-                            Name = "chaser",
-                            SuiteId = "procgen"
-                        },
-                        new
-                        {
-                            Id = "procgen/leaper",
-                            Name = "leaper",
-                            SuiteId = "procgen"
-                        });
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.MetricPoint", b =>
@@ -445,26 +369,6 @@ namespace Platform.Migrations
                         .HasName("pk_suites");
 
                     b.ToTable("suites", (string)null);
-
-                    b.HasData(
-                        new
-                        {
-                            Id = "catch",
-                            Description = "bsuite-style Catch: a falling ball and a paddle; tiny, for smoke tests and fast meta-training.",
-                            Name = "Catch"
-                        },
-                        new
-                        {
-                            Id = "minatar",
-                            Description = "Miniature Atari games on a 10x10 grid.",
-                            Name = "MinAtar"
-                        },
-                        new
-                        {
-                            Id = "procgen",
-                            Description = "Procedurally generated games; tests generalisation across levels.",
-                            Name = "Procgen"
-                        });
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Team", b =>

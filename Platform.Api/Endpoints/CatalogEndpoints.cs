@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Runs;
 using Platform.Data;
+using Platform.Data.Environments;
 using Platform.Data.Runs;
 
 namespace Platform.Api.Endpoints;
@@ -8,7 +9,13 @@ namespace Platform.Api.Endpoints;
 public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, string Name, string? Description,
     double? RandomScore, double? ReferenceScore);
 
-/// <summary>What a submission may name: environments (from the seeded table) and update rules.</summary>
+/// <summary>A suite of the catalogue: its display name, the other names users may give for it, and its environments.</summary>
+public sealed record SuiteDto(string Id, string Name, string Description, IReadOnlyList<string> Aliases, IReadOnlyList<string> EnvironmentIds);
+
+/// <summary>
+/// What a submission may name: suites (from the catalogue), environments (from the table the catalogue is upserted into at
+/// start, with the normalisation constants the leaderboards use) and update rules.
+/// </summary>
 public static class CatalogEndpoints
 {
     public static void MapCatalogEndpoints(this IEndpointRouteBuilder app)
@@ -18,6 +25,10 @@ public static class CatalogEndpoints
                     .Select(e => new EnvironmentDto(e.Id, e.SuiteId, e.Suite!.Name, e.Name, e.Description, e.RandomScore, e.ReferenceScore))
                     .ToListAsync(ct)))
             .WithTags("Catalog").WithSummary("Environments a run may use, with score normalisation constants");
+
+        app.MapGet("/api/suites", () => TypedResults.Ok(EnvironmentCatalog.Suites
+                .Select(s => new SuiteDto(s.Id, s.Name, s.Description, s.Aliases, s.EnvironmentIds)).ToList()))
+            .WithTags("Catalog").WithSummary("Environment suites, with the names users may give for them and their environments");
 
         app.MapGet("/api/rules", () => TypedResults.Ok(RuleCatalog.Listed))
             .WithTags("Catalog").WithSummary("Update rules a run may use");

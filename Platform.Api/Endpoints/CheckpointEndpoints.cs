@@ -8,10 +8,10 @@ using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.MetaNetworks;
+using Platform.Data.Npz;
 using Platform.Data.Runs;
 using Platform.Data.Storage;
-using Platform.Workers.Checkpoints;
-using Platform.Workers.UpdateRules.Disco;
 
 namespace Platform.Api.Endpoints;
 

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Data.Runs;
-using Platform.Workers.Environments;
+using Platform.Data.Environments;
 
 namespace Platform.Api.Runs;
 
@@ -162,9 +162,9 @@ public static partial class RunSpecValidator
         var env = request.Env ?? agent?.Run?.EnvironmentId;
         if (request.Env is not null) await ValidateEnvAsync(request.Env, "env", db, errors, ct);
         if (env is not null && agent?.Run is { } source && env != source.EnvironmentId
-            && EnvironmentRegistry.Contains(env) && EnvironmentRegistry.Contains(source.EnvironmentId))
+            && EnvironmentCatalog.Contains(env) && EnvironmentCatalog.Contains(source.EnvironmentId))
         {
-            var (to, from) = (EnvironmentRegistry.Get(env), EnvironmentRegistry.Get(source.EnvironmentId));
+            var (to, from) = (EnvironmentCatalog.Get(env), EnvironmentCatalog.Get(source.EnvironmentId));
             if (to.ActionCount != from.ActionCount || !to.ObservationShape.SequenceEqual(from.ObservationShape))
                 errors.Add("env", $"The agent was trained on {source.EnvironmentId}, whose observations or actions differ from {env}'s.");
         }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Environments;
 using Platform.Data.Runs;
 
 namespace Platform.Api.Runs;
@@ -34,12 +35,6 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs)
 {
     public const int MaxSeeds = 20;
 
-    /// <summary>Suite names users may give for the platform's suites: "atari" is the MinAtar suite.</summary>
-    public static readonly IReadOnlyDictionary<string, string> SuiteAliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["atari"] = "minatar", ["minatar"] = "minatar", ["procgen"] = "procgen", ["catch"] = "catch",
-    };
-
     public sealed record Outcome(SuiteEvaluationDto? Result, Dictionary<string, string[]>? Errors, bool CheckpointNotFound = false);
 
     /// <summary>The train validator's field names as the caller wrote them: its tags[i] are the caller's tags[i - fixedTags].</summary>
@@ -61,8 +56,8 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs)
         List<string> environments = [];
         string? suite = null;
         if (string.IsNullOrWhiteSpace(request.Suite)) errors["suite"] = ["Required."];
-        else if (!SuiteAliases.TryGetValue(request.Suite, out suite))
-            errors["suite"] = [$"Unknown suite '{request.Suite}'; expected one of {string.Join(", ", SuiteAliases.Keys)}."];
+        else if (!EnvironmentCatalog.SuiteNames.TryGetValue(request.Suite, out suite))
+            errors["suite"] = [$"Unknown suite '{request.Suite}'; expected one of {string.Join(", ", EnvironmentCatalog.SuiteNames.Keys)}."];
         else
         {
             environments = await db.Environments.AsNoTracking().Where(e => e.SuiteId == suite).OrderBy(e => e.Id).Select(e => e.Id).ToListAsync(ct);

@@ -1,6 +1,6 @@
 namespace Platform.Data.Entities;
 
-/// <summary>A family of environments whose scores are normalised the same way.</summary>
+/// <summary>A family of environments whose scores are normalised the same way (a row per suite of <c>EnvironmentCatalog</c>, upserted at API start).</summary>
 public class SuiteRecord
 {
     public required string Id { get; set; }
@@ -11,8 +11,9 @@ public class SuiteRecord
 }
 
 /// <summary>
-/// An environment a run may name (the API validates submissions against this table). Scores are normalised
-/// as (score - RandomScore) / (ReferenceScore - RandomScore); the constants stay null until measured.
+/// An environment a run may name (the API validates submissions against this table; its rows are upserted from
+/// <c>EnvironmentCatalog</c> at API start). Scores are normalised as (score - RandomScore) / (ReferenceScore - RandomScore);
+/// the constants stay null until measured.
 /// </summary>
 public class EnvironmentRecord
 {

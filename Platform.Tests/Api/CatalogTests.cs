@@ -22,6 +22,23 @@ public class CatalogTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task SuitesComeFromTheCatalogue()
+    {
+        var suites = (await ReadJsonAsync(await A.GetAsync("/api/suites"))).EnumerateArray().ToList();
+        Assert.Equal(["catch", "minatar", "procgen"], suites.Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(["Catch", "MinAtar", "ProcGen"], suites.Select(s => s.GetProperty("name").GetString()));
+        var minatar = suites[1];
+        Assert.Equal(["atari"], minatar.GetProperty("aliases").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["minatar/asterix", "minatar/breakout", "minatar/freeway", "minatar/seaquest", "minatar/space_invaders"],
+            minatar.GetProperty("environmentIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.All(suites, s => Assert.False(string.IsNullOrEmpty(s.GetProperty("description").GetString())));
+
+        // The environments table names the same suites, by the same display names.
+        var envs = (await ReadJsonAsync(await A.GetAsync("/api/environments"))).EnumerateArray().ToList();
+        Assert.Equal("ProcGen", envs.First(e => e.GetProperty("suite").GetString() == "procgen").GetProperty("suiteName").GetString());
+    }
+
+    [Fact]
     public async Task RulesListTheBuiltInsAndNpz()
     {
         var rules = await ReadJsonAsync(await A.GetAsync("/api/rules"));

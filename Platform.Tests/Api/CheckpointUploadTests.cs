@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Platform.Data.Npz;
 using Platform.Tests.UpdateRules;
-using Platform.Workers.Checkpoints;
 using static Platform.Tests.Api.HttpAssertions;
 
 namespace Platform.Tests.Api;

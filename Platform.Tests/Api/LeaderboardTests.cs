@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Platform.Data.Entities;
+using Platform.Data.Environments;
 
 namespace Platform.Tests.Api;
 
@@ -118,14 +120,41 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
     public async Task StartupMirrorsTheMeasuredNormalisationConstants()
     {
         await using var db = fx.Db();
-        await Platform.Api.Bootstrapper.SyncNormalisationConstantsAsync(db);
+        await Platform.Api.Bootstrapper.SyncCatalogAsync(db);
         var maze = await db.Environments.FindAsync("procgen/maze");
-        var maze2 = Platform.Workers.Environments.EnvironmentRegistry.Get("procgen/maze");
+        var maze2 = EnvironmentCatalog.Get("procgen/maze");
         Assert.Equal(maze2.RandomReturn, maze!.RandomScore);
         Assert.Equal(maze2.ReferenceReturn, maze.ReferenceScore);
         var asterix = await db.Environments.FindAsync("minatar/asterix");
-        Assert.Equal(Platform.Workers.Environments.EnvironmentRegistry.Get("minatar/asterix").RandomReturn, asterix!.RandomScore);
+        Assert.Equal(EnvironmentCatalog.Get("minatar/asterix").RandomReturn, asterix!.RandomScore);
         Assert.Null(asterix.ReferenceScore);   // MinAtar's reference is PPO at the run's budget
+    }
+
+    [Fact]
+    public async Task StartupUpsertsTheCatalogue()
+    {
+        await using (var db = fx.Db())
+        {
+            // As in a database from before the catalogue: the old spelling, and a row the catalogue has but the table lacks.
+            (await db.Suites.FindAsync("procgen"))!.Name = "Procgen";
+            db.Environments.Remove((await db.Environments.FindAsync("procgen/leaper"))!);
+            await db.SaveChangesAsync();
+        }
+        await using (var db = fx.Db())
+            await Platform.Api.Bootstrapper.SyncCatalogAsync(db);
+
+        await using var check = fx.Db();
+        Assert.Equal(EnvironmentCatalog.Suites.Select(s => (s.Id, s.Name, s.Description)),
+            (await check.Suites.AsNoTracking().OrderBy(s => s.Id).ToListAsync()).Select(s => (s.Id, s.Name, s.Description!)));
+        Assert.Equal("ProcGen", (await check.Suites.FindAsync("procgen"))!.Name);
+        var leaper = await check.Environments.FindAsync("procgen/leaper");
+        Assert.Equal(("procgen", "leaper", (string?)null), (leaper!.SuiteId, leaper.Name, leaper.Description));
+        Assert.Equal((NormalisationConstants.LeaperRandom, NormalisationConstants.LeaperBest), (leaper.RandomScore!.Value, leaper.ReferenceScore!.Value));
+        var catch8 = await check.Environments.FindAsync("catch/8x8");
+        Assert.Equal(("8x8", "Catch on an 8x8 board."), (catch8!.Name, catch8.Description));
+        Assert.Null(catch8.RandomScore);      // exact: the leaderboard derives it from the board size
+        Assert.Null(catch8.ReferenceScore);
+        Assert.Equal(EnvironmentCatalog.Ids.Order(), (await check.Environments.Select(e => e.Id).ToListAsync()).Order());
     }
 
     [Fact]

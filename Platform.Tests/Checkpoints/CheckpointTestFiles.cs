@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 
 namespace Platform.Tests.Checkpoints;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using static Platform.Tests.Checkpoints.CheckpointTestFiles;
 
 namespace Platform.Tests.Checkpoints;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using static Platform.Tests.Checkpoints.CheckpointTestFiles;
 
 namespace Platform.Tests.Checkpoints;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using Xunit.Abstractions;
 using static Platform.Tests.Checkpoints.CheckpointTestFiles;
 
@@ -163,7 +163,7 @@ public class NpzHostileInputTests(ITestOutputHelper output)
     private static List<FuzzBase> FuzzBases()
     {
         var rng = new Random(99);
-        byte[] Npy(NpyArray a) { var ms = new MemoryStream(); Workers.Checkpoints.Npy.Write(ms, a); return ms.ToArray(); }
+        byte[] Npy(NpyArray a) { var ms = new MemoryStream(); Data.Npz.Npy.Write(ms, a); return ms.ToArray(); }
         var mixed = new (string, byte[])[]
         {
             ("f4.npy", Npy(NpyRoundTripTests.MakeArray(NpyDType.Float32, [3, 4], 1))),

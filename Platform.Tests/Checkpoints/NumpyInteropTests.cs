@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using static Platform.Tests.Checkpoints.CheckpointTestFiles;
 
 namespace Platform.Tests.Checkpoints;

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using static Platform.Tests.Checkpoints.CheckpointTestFiles;
 
 namespace Platform.Tests.Checkpoints;

@@ -1,3 +1,4 @@
+using Platform.Data.Environments;
 using Platform.Workers.Environments;
 
 namespace Platform.Tests.Environments;

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data.Entities;
+using Platform.Data.MetaNetworks;
+using Platform.Data.Npz;
 using Platform.Tests.Api;
-using Platform.Workers.Checkpoints;
-using Platform.Workers.UpdateRules.Disco;
 
 namespace Platform.Tests.Jobs;
 

@@ -1,7 +1,7 @@
+using Platform.Data.Npz;
 using Platform.Tests.Learning;
 using Platform.Tests.UpdateRules;
 using Platform.Workers.Agents;
-using Platform.Workers.Checkpoints;
 using Platform.Workers.MetaTraining;
 using Platform.Workers.UpdateRules.Disco;
 

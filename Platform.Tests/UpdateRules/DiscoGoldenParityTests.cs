@@ -1,5 +1,5 @@
+using Platform.Data.Npz;
 using Platform.Workers;
-using Platform.Workers.Checkpoints;
 using Platform.Workers.UpdateRules.Disco;
 using Platform.Workers.Verification;
 

@@ -1,4 +1,5 @@
-using Platform.Workers.Checkpoints;
+using Platform.Data.MetaNetworks;
+using Platform.Data.Npz;
 using Platform.Workers.UpdateRules;
 using Platform.Workers.UpdateRules.Disco;
 using static TorchSharp.torch;

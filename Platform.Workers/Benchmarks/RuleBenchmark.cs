@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Data.MetaNetworks;
 using Platform.Workers.UpdateRules;
 using Platform.Workers.UpdateRules.Disco;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using Platform.Data.Npz;
 using TorchSharp;
 using static TorchSharp.torch;
 

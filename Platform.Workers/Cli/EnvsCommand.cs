@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Data.Environments;
 using Platform.Workers.Environments;
 using Spectre.Console;
 using Spectre.Console.Cli;

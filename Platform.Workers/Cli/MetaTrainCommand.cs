@@ -107,7 +107,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
             }
         }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
-        catch (UpdateRules.Disco.MetaNetworkFormatException ex) { throw new CliUsageException($"--init: {ex.Message}"); }
+        catch (Data.MetaNetworks.MetaNetworkFormatException ex) { throw new CliUsageException($"--init: {ex.Message}"); }
 
         var c = trainer.Config;
         Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +

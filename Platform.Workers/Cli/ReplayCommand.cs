@@ -1,5 +1,6 @@
 using System.ComponentModel;
-using Platform.Workers.Checkpoints;
+using Platform.Data.Environments;
+using Platform.Data.Npz;
 using Platform.Workers.Environments;
 using Platform.Workers.Environments.ProcGen;
 using Platform.Workers.Learning;

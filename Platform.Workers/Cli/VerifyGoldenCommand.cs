@@ -1,5 +1,6 @@
 using System.ComponentModel;
-using Platform.Workers.Checkpoints;
+using Platform.Data.MetaNetworks;
+using Platform.Data.Npz;
 using Platform.Workers.UpdateRules.Disco;
 using Platform.Workers.Verification;
 using Spectre.Console.Cli;

@@ -1,4 +1,5 @@
-using Platform.Workers.Checkpoints;
+using Platform.Data.Environments;
+using Platform.Data.Npz;
 using Platform.Workers.Environments;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
+using Platform.Data.Npz;
 using Platform.Workers.Agents;
-using Platform.Workers.Checkpoints;
 using Platform.Workers.Environments;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Platform.Data.Npz;
 using Platform.Workers.Agents;
 using Platform.Workers.Checkpoints;
 using static TorchSharp.torch;

@@ -2,8 +2,9 @@ using Platform.Data.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Platform.Data.Environments;
+using Platform.Data.Npz;
 using Platform.Workers.Agents;
-using Platform.Workers.Checkpoints;
 using Platform.Workers.Environments;
 using static TorchSharp.torch;
 

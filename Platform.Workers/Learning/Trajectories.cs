@@ -1,4 +1,4 @@
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 using static TorchSharp.torch;
 
 namespace Platform.Workers.Learning;

@@ -2,6 +2,7 @@ using Platform.Data.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Platform.Data.Npz;
 using Platform.Workers.Agents;
 using Platform.Workers.Checkpoints;
 using Platform.Workers.Learning;

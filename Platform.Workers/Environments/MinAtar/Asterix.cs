@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.MinAtar;
 
 /// <summary>
@@ -7,11 +9,10 @@ namespace Platform.Workers.Environments.MinAtar;
 /// entities move one cell in their direction and leave at the far edge. Touching gold gives +1 and removes it;
 /// touching an enemy ends the episode (contact is checked before and after the entities move). Ramping (on by
 /// default): every 100 steps the spawn interval shrinks by 1, and every second ramp the move interval too
-/// (both down to 1). Channels: player, enemy, trail (cell behind each entity), gold.
+/// (both down to 1). Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class Asterix(EnvironmentOptions options) : MinAtarGame(options)
 {
-    public static readonly string[] Channels = ["player", "enemy", "trail", "gold"];
     private const int C = 4;
     internal const int RampInterval = 100, InitialSpawnSpeed = 10, InitialMoveSpeed = 5;
 

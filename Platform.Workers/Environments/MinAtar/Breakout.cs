@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.MinAtar;
 
 /// <summary>
@@ -6,11 +8,10 @@ namespace Platform.Workers.Environments.MinAtar;
 /// one brick per step while in contact); at the bottom row the ball bounces straight back if the paddle is under
 /// its previous column, sideways-back if the paddle is under its new column, otherwise the episode ends. When all
 /// bricks are gone, three new rows appear the next time the ball reaches the bottom. No difficulty ramp.
-/// Channels: paddle, ball, trail (previous ball cell), brick.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class Breakout(EnvironmentOptions options) : MinAtarGame(options)
 {
-    public static readonly string[] Channels = ["paddle", "ball", "trail", "brick"];
     private const int C = 4;
 
     // Ball directions: 0 up-left, 1 up-right, 2 down-right, 3 down-left.

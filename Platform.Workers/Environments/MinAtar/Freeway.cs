@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.MinAtar;
 
 /// <summary>
@@ -6,11 +8,10 @@ namespace Platform.Workers.Environments.MinAtar;
 /// per row 1..8) move one cell every |speed| + 1 steps (speed 1..5, direction ±1), wrapping around the edges; a car in
 /// the chicken's cell (before or after it moves) sends the chicken back to the bottom row. Cars start in column 0.
 /// The episode ends when the step counter, starting at 2500, drops below zero (MinAtar's convention: the terminal
-/// flag comes on step 2501). No ramp. Channels: chicken, car, speed1..speed5 (the cell behind each car, by speed).
+/// flag comes on step 2501). No ramp. Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class Freeway(EnvironmentOptions options) : MinAtarGame(options)
 {
-    public static readonly string[] Channels = ["chicken", "car", "speed1", "speed2", "speed3", "speed4", "speed5"];
     private const int C = 7;
     internal const int PlayerSpeed = 3, TimeLimit = 2500, ChickenX = 4;
 

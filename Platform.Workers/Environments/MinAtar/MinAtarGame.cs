@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.MinAtar;
 
 /// <summary>
@@ -9,10 +11,10 @@ namespace Platform.Workers.Environments.MinAtar;
 /// </summary>
 internal abstract class MinAtarGame(EnvironmentOptions options) : Game
 {
-    public const int Size = 10;
-    public const int NoOp = 0, Left = 1, Up = 2, Right = 3, Down = 4, Fire = 5;
+    public const int Size = EnvironmentCatalog.MinAtarGridSize;
 
-    public static readonly string[] ActionNames = ["noop", "left", "up", "right", "down", "fire"];
+    /// <summary>The actions, in the order of <see cref="EnvironmentCatalog.MinAtarActionNames"/>.</summary>
+    public const int NoOp = 0, Left = 1, Up = 2, Right = 3, Down = 4, Fire = 5;
 
     protected readonly double StickyProbability = options.StickyActionProbability;
     protected readonly bool Ramping = options.DifficultyRamping;

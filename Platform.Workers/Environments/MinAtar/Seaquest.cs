@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.MinAtar;
 
 /// <summary>
@@ -13,13 +15,10 @@ namespace Platform.Workers.Environments.MinAtar;
 /// down by 1 (to 1) and, every second time, the move interval (to 2).
 /// Deviation from the reference implementation: after surfacing with 6 divers the diver count is 0 (the reference
 /// leaves it at −1, which lets the sub surface again for free).
-/// Channels: sub_front, sub_back, friendly_bullet, trail, enemy_bullet, enemy_fish, enemy_sub, oxygen_gauge,
-/// diver_gauge, diver.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class Seaquest(EnvironmentOptions options) : MinAtarGame(options)
 {
-    public static readonly string[] Channels =
-        ["sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet", "enemy_fish", "enemy_sub", "oxygen_gauge", "diver_gauge", "diver"];
     private const int C = 10;
     internal const int MaxOxygen = 200, InitialSpawnSpeed = 20, DiverSpawnSpeed = 30, InitialMoveSpeed = 5,
         ShotCoolDown = 5, EnemyShotInterval = 10, DiverMoveInterval = 5;

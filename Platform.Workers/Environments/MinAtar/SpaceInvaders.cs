@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.MinAtar;
 
 /// <summary>
@@ -9,11 +11,10 @@ namespace Platform.Workers.Environments.MinAtar;
 /// meeting an alien removes both (+1). An enemy bullet or an alien reaching the cannon ends the episode, as does
 /// the block moving down while an alien is in the bottom row. When a wave is cleared a new one appears and, with
 /// ramping (on by default), the wave interval shrinks by 1 (from 12 down to 6).
-/// Channels: cannon, alien, alien_left, alien_right (alien cells, by current direction), friendly_bullet, enemy_bullet.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class SpaceInvaders(EnvironmentOptions options) : MinAtarGame(options)
 {
-    public static readonly string[] Channels = ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"];
     private const int C = 6;
     internal const int ShotCoolDown = 5, InitialMoveInterval = 12, EnemyShotInterval = 10;
 

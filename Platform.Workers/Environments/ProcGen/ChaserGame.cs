@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.ProcGen;
 
 /// <summary>
@@ -8,11 +10,10 @@ namespace Platform.Workers.Environments.ProcGen;
 /// steps: touching a vulnerable enemy sends it back to its start; touching any other enemy (in the same cell, or
 /// swapping cells) ends the episode. Enemies move every second step, never reversing unless at a dead end; with
 /// probability 1/2 toward the agent (away when vulnerable), otherwise at random. Time limit 1000 steps.
-/// Channels: wall, agent, orb, power_orb, enemy, enemy_vulnerable.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class ChaserGame : ProcGenGame
 {
-    public static readonly string[] Channels = ["wall", "agent", "orb", "power_orb", "enemy", "enemy_vulnerable"];
     private const int C = 6;
     internal const byte Empty = 0, Wall = 1, Orb = 2, PowerOrb = 3;
     internal const int EnemyCount = 3, PowerSteps = 30;

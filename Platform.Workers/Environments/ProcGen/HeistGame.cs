@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.ProcGen;
 
 /// <summary>
@@ -5,11 +7,10 @@ namespace Platform.Workers.Environments.ProcGen;
 /// coloured doors on the path to it. The key of each door lies in the part of the maze reachable from the start with
 /// that door and all later doors still closed, so the doors open in order. Stepping on a key takes it; stepping into
 /// a door with its key opens it (the door disappears). Reaching the gem gives +10 and ends the episode; the time
-/// limit is 1000 steps. Channels: wall, agent, gem, door_blue, door_green, door_red, key_blue, key_green, key_red.
+/// limit is 1000 steps. Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class HeistGame : ProcGenGame
 {
-    public static readonly string[] Channels = ["wall", "agent", "gem", "door_blue", "door_green", "door_red", "key_blue", "key_green", "key_red"];
     private const int C = 9;
     internal const byte Empty = 0, Wall = 1, Door = 2, Key = 5, Gem = 8; // Door + colour, Key + colour
     internal readonly byte[] Grid = new byte[Cells];

@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.ProcGen;
 
 /// <summary>
@@ -8,11 +10,10 @@ namespace Platform.Workers.Environments.ProcGen;
 /// frog in a river lane is carried with it (carried off the edge: dead). The frog dies if it ends the step on a car or
 /// in the water. Lanes are a pure function of time, so the solver is an exact breadth-first search over
 /// (x, y, t mod 90); levels the search cannot solve within the 500-step limit are redrawn from the level's random stream.
-/// Channels: wall, agent, car, log, water, finish.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class LeaperGame : ProcGenGame
 {
-    public static readonly string[] Channels = ["wall", "agent", "car", "log", "water", "finish"];
     private const int C = 6, Period = 90, StartRow = Size - 1;
     internal const byte Safe = 0, Road = 1, River = 2, Finish = 3, Wall = 4;
 

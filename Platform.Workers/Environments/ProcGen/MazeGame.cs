@@ -1,14 +1,15 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.ProcGen;
 
 /// <summary>
 /// Maze: a perfect maze (randomised Kruskal) of 4..7 × 4..7 cells, i.e. 9..15 grid cells wide and high, centred in
 /// the 15×15 grid. The mouse starts in the bottom-left cell; the cheese is in a uniformly chosen other cell.
 /// Reaching the cheese gives +10 and ends the episode; otherwise the episode ends after 500 steps.
-/// Channels: wall, agent, cheese.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class MazeGame : ProcGenGame
 {
-    public static readonly string[] Channels = ["wall", "agent", "cheese"];
     private const int C = 3;
     internal readonly byte[] Grid = new byte[Cells];
     internal int AgentX, AgentY, GoalX, GoalY;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Platform.Data.Environments;
 
 namespace Platform.Workers.Environments.ProcGen;
 
@@ -10,11 +11,10 @@ namespace Platform.Workers.Environments.ProcGen;
 /// that fell last step and finds the miner below it kills the miner (episode ends). Time limit 1000 steps.
 /// Every level is checked by the solver when generated and re-drawn from the level's random stream until solvable;
 /// after 64 failed draws a level without boulders and with diamonds on the floor is used.
-/// Channels: wall, dirt, boulder, diamond, exit, agent.
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class MinerGame : ProcGenGame
 {
-    public static readonly string[] Channels = ["wall", "dirt", "boulder", "diamond", "exit", "agent"];
     private const int C = 6;
     internal const byte Empty = 0, Wall = 1, Dirt = 2, Boulder = 3, Diamond = 4, Exit = 5;
 

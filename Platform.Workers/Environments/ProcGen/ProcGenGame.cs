@@ -1,3 +1,5 @@
+using Platform.Data.Environments;
+
 namespace Platform.Workers.Environments.ProcGen;
 
 /// <summary>
@@ -30,11 +32,9 @@ public static class LevelSeeds
 /// </summary>
 internal abstract class ProcGenGame(EnvironmentOptions options) : Game
 {
-    public const int Size = 15, Cells = Size * Size, ActionCount = 15, NoOp = 4;
+    public const int Size = EnvironmentCatalog.ProcGenGridSize, Cells = Size * Size, NoOp = 4;
 
-    public static readonly string[] ActionNames =
-        ["left_down", "left", "left_up", "down", "noop", "up", "right_down", "right", "right_up", "d", "a", "w", "s", "q", "e"];
-
+    // Indexed by action, in the order of EnvironmentCatalog.ProcGenActionNames.
     internal static ReadOnlySpan<int> ActionDx => [-1, -1, -1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0];
     internal static ReadOnlySpan<int> ActionDy => [1, 0, -1, 1, 0, -1, 1, 0, -1, 0, 0, 0, 0, 0, 0];
 

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using static Platform.Workers.UpdateRules.RuleMath;
-using Arch = Platform.Workers.UpdateRules.Disco.DiscoArchitecture;
+using Arch = Platform.Data.MetaNetworks.DiscoArchitecture;
 
 namespace Platform.Workers.UpdateRules.Disco;
 

@@ -1,11 +1,9 @@
-using Platform.Workers.Checkpoints;
+using Platform.Data.MetaNetworks;
+using Platform.Data.Npz;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Platform.Workers.UpdateRules.Disco;
-
-/// <summary>A meta-network file that does not fit the architecture (missing, extra, misshapen or broken tensor).</summary>
-public sealed class MetaNetworkFormatException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// The meta-parameters η of a Disco rule: one tensor per array of the released .npz, by name.

@@ -1,3 +1,4 @@
+using Platform.Data.MetaNetworks;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Platform.Workers.UpdateRules.RuleMath;

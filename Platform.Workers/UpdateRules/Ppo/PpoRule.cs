@@ -1,5 +1,5 @@
+using Platform.Data.Npz;
 using Platform.Workers.Agents;
-using Platform.Workers.Checkpoints;
 using Platform.Workers.Learning;
 using static TorchSharp.torch;
 using static Platform.Workers.UpdateRules.RuleMath;

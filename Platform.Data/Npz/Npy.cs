@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Platform.Workers.Checkpoints;
+namespace Platform.Data.Npz;
 
 /// <summary>
 /// Reads and writes single arrays in numpy's .npy format (format versions 1.0, 2.0 and 3.0).

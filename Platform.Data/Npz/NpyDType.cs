@@ -1,4 +1,4 @@
-namespace Platform.Workers.Checkpoints;
+namespace Platform.Data.Npz;
 
 /// <summary>The element types the checkpoint format supports (numpy '&lt;f4', '&lt;f8', '&lt;i4', '&lt;i8', '|b1', '|u1').</summary>
 public enum NpyDType { Float32, Float64, Int32, Int64, Bool, UInt8 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Platform.Workers.Checkpoints;
+namespace Platform.Data.Npz;
 
 /// <summary>
 /// The parsed header dict of a .npy file: {'descr': '&lt;f4', 'fortran_order': False, 'shape': (3, 4), }.

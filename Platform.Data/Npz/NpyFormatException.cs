@@ -1,4 +1,4 @@
-namespace Platform.Workers.Checkpoints;
+namespace Platform.Data.Npz;
 
 /// <summary>
 /// A .npy or .npz input is malformed, hostile, unsupported or beyond the configured limits.

@@ -1,4 +1,4 @@
-namespace Platform.Workers.Checkpoints;
+namespace Platform.Data.Npz;
 
 /// <summary>
 /// An n-dimensional array as stored in a .npy file: a dtype, a shape and the elements, flat, in C (row-major) order.

@@ -1,4 +1,4 @@
-namespace Platform.Workers.Environments;
+namespace Platform.Data.Environments;
 
 /// <summary>
 /// Static description of an environment id: what the learner, the API and the UI need to know without creating it.
@@ -12,6 +12,7 @@ namespace Platform.Workers.Environments;
 /// <param name="RandomReturn">Mean episode return of the uniform random policy (normalisation lower constant).</param>
 /// <param name="ReferenceReturn">Best achievable / reference mean return (normalisation upper constant); NaN where not yet measured.</param>
 /// <param name="NormalisationNote">How the two constants were measured.</param>
+/// <remarks>The catalogue (<see cref="EnvironmentCatalog"/>) declares every spec; the workers' registry only adds the factories.</remarks>
 public sealed record EnvironmentSpec(
     string Id,
     string Suite,
@@ -24,6 +25,12 @@ public sealed record EnvironmentSpec(
     double ReferenceReturn,
     string NormalisationNote)
 {
+    /// <summary>The id without its suite (<c>breakout</c>): the environments table's name.</summary>
+    public string Name => Id[(Id.IndexOf('/', StringComparison.Ordinal) + 1)..];
+
+    /// <summary>A sentence for the environments table, where the name alone does not say enough (Catch's board sizes).</summary>
+    public string? Description { get; init; }
+
     public int Height => ObservationShape[0];
     public int Width => ObservationShape[1];
     public int Channels => ObservationShape[2];
@@ -38,36 +45,7 @@ public sealed record EnvironmentSpec(
     public double Normalise(double episodeReturn) => (episodeReturn - RandomReturn) / (ReferenceReturn - RandomReturn);
 }
 
-/// <summary>Options common to all suites; each suite reads the ones that concern it.</summary>
-public sealed record EnvironmentOptions
-{
-    public static readonly EnvironmentOptions Default = new();
-
-    /// <summary>MinAtar: probability that the previously executed action is repeated instead of the chosen one.</summary>
-    public double StickyActionProbability { get; init; } = 0.1;
-
-    /// <summary>MinAtar: difficulty ramping (Asterix, Seaquest, SpaceInvaders).</summary>
-    public bool DifficultyRamping { get; init; } = true;
-
-    /// <summary>ProcGen: number of training level seeds (ProcGen easy uses 200).</summary>
-    public int TrainLevels { get; init; } = 200;
-
-    /// <summary>ProcGen: draw levels from the unseen test range instead of the training set.</summary>
-    public bool UseTestLevels { get; init; }
-
-    public void Validate()
-    {
-        if (!(StickyActionProbability >= 0 && StickyActionProbability <= 1))
-            throw new ArgumentOutOfRangeException(nameof(StickyActionProbability), StickyActionProbability, "sticky action probability must be in [0, 1]");
-        if (TrainLevels < 1 || TrainLevels > ProcGen.LevelSeeds.MaxTrainLevels)
-            throw new ArgumentOutOfRangeException(nameof(TrainLevels), TrainLevels, $"train levels must be in 1..{ProcGen.LevelSeeds.MaxTrainLevels}");
-    }
-}
-
-/// <summary>Statistics of one environment of a batch: the last completed episode and how many have completed.</summary>
-public readonly record struct EpisodeStats(int CompletedEpisodes, float LastReturn, int LastLength, float CurrentReturn, int CurrentLength);
-
-/// <summary>Thrown for an id that is not in <see cref="EnvironmentRegistry"/>; the message lists the valid ids.</summary>
+/// <summary>Thrown for an id that is not in <see cref="EnvironmentCatalog"/>; the message lists the valid ids.</summary>
 public sealed class UnknownEnvironmentException(string id, IEnumerable<string> validIds)
     : ArgumentException($"unknown environment '{id}'; valid ids: {string.Join(", ", validIds)}")
 {

@@ -1,7 +1,7 @@
 using System.Collections.ObjectModel;
 using System.IO.Compression;
 
-namespace Platform.Workers.Checkpoints;
+namespace Platform.Data.Npz;
 
 /// <summary>Bounds on what <see cref="Npz.Read(Stream, NpzReadLimits?)"/> accepts.</summary>
 /// <param name="MaxArrayBytes">Largest data size of one array, in bytes.</param>

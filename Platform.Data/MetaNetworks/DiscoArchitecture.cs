@@ -1,4 +1,4 @@
-namespace Platform.Workers.UpdateRules.Disco;
+namespace Platform.Data.MetaNetworks;
 
 /// <summary>What a parameter does in the meta-network; used for initialisation and documentation.</summary>
 public enum ParameterRole { Weight, Bias }

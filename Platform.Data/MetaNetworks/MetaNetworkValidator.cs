@@ -1,6 +1,6 @@
-using Platform.Workers.Checkpoints;
+using Platform.Data.Npz;
 
-namespace Platform.Workers.UpdateRules.Disco;
+namespace Platform.Data.MetaNetworks;
 
 /// <summary>
 /// Checks a set of arrays against the meta-network architecture without touching TorchSharp (the API validates

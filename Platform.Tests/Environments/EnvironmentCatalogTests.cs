@@ -1,0 +1,46 @@
+using Platform.Data.Environments;
+using Platform.Workers.Environments;
+
+namespace Platform.Tests.Environments;
+
+/// <summary>The catalogue (Platform.Data) declares the ids and their metadata; the registry (Platform.Workers) has the games.</summary>
+public class EnvironmentCatalogTests
+{
+    [Fact]
+    public void EveryCatalogueIdHasAGameAndEveryGameACatalogueId()
+    {
+        Assert.Equal(EnvironmentCatalog.Ids.Order(), EnvironmentRegistry.FactoryIds.Order());
+        Assert.Equal(EnvironmentCatalog.All, EnvironmentRegistry.All);
+    }
+
+    [Theory]
+    [MemberData(nameof(EnvironmentCoreTests.AllIds), MemberType = typeof(EnvironmentCoreTests))]
+    public void EachGameHasTheCataloguesChannels(string id)
+    {
+        // A game colours each of its channels, so its colour table shows how many channels it writes.
+        var spec = EnvironmentCatalog.Get(id);
+        var game = EnvironmentRegistry.CreateGame(id, EnvironmentOptions.Default);
+        Assert.Equal(3 * spec.Channels, game.ChannelColors.Length);
+    }
+
+    [Fact]
+    public void SuitesListTheirEnvironmentsAndAliases()
+    {
+        Assert.Equal(["catch", "minatar", "procgen"], EnvironmentCatalog.Suites.Select(s => s.Id));
+        Assert.Equal(["Catch", "MinAtar", "ProcGen"], EnvironmentCatalog.Suites.Select(s => s.Name));
+        foreach (var suite in EnvironmentCatalog.Suites)
+            Assert.Equal(EnvironmentCatalog.All.Where(e => e.Suite == suite.Id).Select(e => e.Id), suite.EnvironmentIds);
+        Assert.All(EnvironmentCatalog.All, e => Assert.StartsWith(e.Suite + "/", e.Id));
+        Assert.Equal("minatar", EnvironmentCatalog.SuiteNames["ATARI"]);
+        Assert.Equal("procgen", EnvironmentCatalog.SuiteNames["procgen"]);
+        Assert.Equal(["catch", "minatar", "atari", "procgen"], EnvironmentCatalog.SuiteNames.Keys);
+    }
+
+    [Fact]
+    public void UnknownIdIsTheSameErrorFromTheCatalogue()
+    {
+        var ex = Assert.Throws<UnknownEnvironmentException>(() => EnvironmentCatalog.Get("minatar/pong"));
+        Assert.Contains("minatar/breakout", ex.Message);
+        Assert.False(EnvironmentCatalog.Contains("minatar/pong"));
+    }
+}
