@@ -76,6 +76,58 @@ namespace Platform.Migrations
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.Artifact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("sha256")
+                        .IsFixedLength();
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("StorageUri")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("storage_uri");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_artifacts");
+
+                    b.HasIndex("RunId", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("ix_artifacts_run_id_kind");
+
+                    b.ToTable("artifacts", (string)null);
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.Checkpoint", b =>
                 {
                     b.Property<Guid>("Id")
@@ -455,6 +507,18 @@ namespace Platform.Migrations
                         .HasConstraintName("fk_api_keys_users_user_id");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.Artifact", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Run", "Run")
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_artifacts_runs_run_id");
+
+                    b.Navigation("Run");
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Checkpoint", b =>

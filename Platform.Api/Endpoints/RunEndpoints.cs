@@ -5,6 +5,7 @@ using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Platform.Data.Runs;
 using Platform.Data.Storage;
 
 namespace Platform.Api.Endpoints;
@@ -98,9 +99,13 @@ public static class RunEndpoints
         CancellationToken ct)
     {
         if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
-        // The worker registers the replay it records as an artifact of the run.
+        // The worker registers the replay it records as an artifact of the run. Runs from before replays were rows have
+        // theirs in the run's folder, beside the agent checkpoint zip.
         var replay = await db.Artifacts.AsNoTracking().FirstOrDefaultAsync(a => a.RunId == id && a.Kind == ArtifactKind.Replay, ct);
-        var path = replay is null ? null : store.Resolve(replay.StorageUri);
+        var path = replay is not null ? store.Resolve(replay.StorageUri) : null;
+        if (path is null && await db.Checkpoints.AsNoTracking().Where(c => c.RunId == id && c.Kind == CheckpointKind.Agent)
+                .OrderByDescending(c => c.Step).Select(c => c.StorageUri).FirstOrDefaultAsync(ct) is { } zip)
+            path = Path.Combine(Path.GetDirectoryName(store.Resolve(zip))!, RunFolderLayout.ReplayFile);
         if (path is null || !File.Exists(path))
             return Problems.Status(StatusCodes.Status404NotFound, "This run has no replay yet: the worker records one when a training run succeeds.");
         return TypedResults.PhysicalFile(path, "image/gif", lastModified: File.GetLastWriteTimeUtc(path));
