@@ -52,7 +52,7 @@ public sealed record RunOption
     public IReadOnlyList<string>? Choices { get; init; }
 
     /// <summary>The CLI flag, <c>--Name</c>.</summary>
-    [JsonIgnore] public string Flag => "--" + Name;
+    public string Flag => "--" + Name;
 
     /// <summary>Where the API reads it and reports problems with it: <c>steps</c> or <c>hyperparameters.rollout</c>.</summary>
     public string FieldPath => Field ?? "hyperparameters." + Name;
@@ -62,7 +62,6 @@ public sealed record RunOption
         SuiteDefaults.FirstOrDefault(d => d.Suite == suite) is { } s ? s.Value : Default;
 
     /// <summary>"29", "demo (catch), small-conv (other suites)", or the derived default in words.</summary>
-    [JsonIgnore]
     public string DefaultDescription
     {
         get
@@ -76,7 +75,6 @@ public sealed record RunOption
     }
 
     /// <summary>The accepted values in words: "2 to 1000", "greater than 0 and at most 1", "demo, small or small-conv".</summary>
-    [JsonIgnore]
     public string RangeDescription => Type switch
     {
         RunOptionType.Choice => string.Join(", ", Choices ?? []),
@@ -91,7 +89,6 @@ public sealed record RunOption
     };
 
     /// <summary>The help line the CLI and the form show: what it does, its default and its range.</summary>
-    [JsonIgnore]
     public string HelpLine => $"{Help} Default: {DefaultDescription}. Allowed: {RangeDescription}.";
 
     /// <returns>Null when <paramref name="value"/> is acceptable, else why not (for the API's ProblemDetails).</returns>
@@ -133,9 +130,9 @@ public sealed record RunOption
         ? throw new FormatException($"{Flag}: {problem}")
         : value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 
-    public int IntDefault => checked((int)LongDefault);
-    public long LongDefault => Default is { ValueKind: JsonValueKind.Number } d ? d.GetInt64() : throw new InvalidOperationException($"{Name} has no numeric default");
-    public double DoubleDefault => Default is { ValueKind: JsonValueKind.Number } d ? d.GetDouble() : throw new InvalidOperationException($"{Name} has no numeric default");
+    [JsonIgnore] public int IntDefault => checked((int)LongDefault);
+    [JsonIgnore] public long LongDefault => Default is { ValueKind: JsonValueKind.Number } d ? d.GetInt64() : throw new InvalidOperationException($"{Name} has no numeric default");
+    [JsonIgnore] public double DoubleDefault => Default is { ValueKind: JsonValueKind.Number } d ? d.GetDouble() : throw new InvalidOperationException($"{Name} has no numeric default");
     public string StringDefaultFor(string? suite) => DefaultFor(suite) is { ValueKind: JsonValueKind.String } d ? d.GetString()! : throw new InvalidOperationException($"{Name} has no text default");
 
     private static string Format(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();

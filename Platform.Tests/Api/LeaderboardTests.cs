@@ -191,10 +191,11 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         var onCatch = await MetaNetworkAsync(team, "catch rule", ["catch/5x5", "catch/8x8"]);
         var unrecorded = await MetaNetworkAsync(team, "uploaded rule", null);
 
-        // The catch-trained rule: two fan-out runs and one submitted the web's way (rule disco103 + the checkpoint).
+        // The catch-trained rule: three runs listed under it (as submitted runs are, and as the RunArtifactsAndRulesOfMetaNetworkRuns
+        // migration rewrote the runs the web used to submit as rule disco103 + the checkpoint).
         var c1 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 1, 0.2, metaNetwork: onCatch);
         var c2 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 2, 1.0, metaNetwork: onCatch);
-        var c3 = await FinishedRunAsync(team, "catch/5x5", "disco103", 1000, 3, 0.6, metaNetwork: onCatch);
+        var c3 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 3, 0.6, metaNetwork: onCatch);
         var cProcgen = await FinishedRunAsync(team, "procgen/heist", "meta-network:" + onCatch, 1000, 1, 3.0, metaNetwork: onCatch);
         var d1 = await FinishedRunAsync(team, "catch/5x5", "disco103", 1000, 1, -0.2);
         var dProcgen = await FinishedRunAsync(team, "procgen/heist", "disco103", 1000, 1, 6.0);

@@ -15,7 +15,7 @@ public class RunSubmissionTests(ApiFixture api) : IClassFixture<ApiFixture>
         var run = await ReadJsonAsync(await A.SubmitAsync(new
         {
             kind = "train", env = "minatar/breakout", rule = "disco103", steps = 5000, seed = 7, queue = "gpu",
-            hyperparameters = new Dictionary<string, object> { ["lr"] = 3e-4, ["anneal"] = true }, tags = new[] { "sweep-1" },
+            hyperparameters = new Dictionary<string, object> { ["lr"] = 3e-4, ["net"] = "small" }, tags = new[] { "sweep-1" },
         }), HttpStatusCode.Created);
         var id = run.GetProperty("id").GetGuid();
         Assert.Equal("queued", run.GetProperty("status").GetString());

@@ -12,7 +12,7 @@ public class WorkerFixture : ApiFixture
     /// <summary>Where workers train runs: the store's runs/ folder.</summary>
     public string RunsDirectory => Path.Combine(StorageRoot, Platform.Data.Storage.ArtifactStore.RunsFolder);
 
-    public WorkerProcess StartWorker(string name) => new(ConnectionString, StorageRoot, name);
+    public WorkerProcess StartWorker(string name, string queues = "cpu") => new(ConnectionString, StorageRoot, name, queues);
 
     public async Task<Run> WaitForRunAsync(Guid runId, Func<Run, bool> until, TimeSpan timeout, WorkerProcess? worker = null)
     {

@@ -20,13 +20,10 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
     public async Task TrainerFailureMarksRunFailedWithStderrTail()
     {
         using var client = fx.Client(fx.TeamA.ApiKey);
-        // A value the trainer refuses: it exits 2 (invalid options) — a real failure of a real child.
-        var runId = await WorkerFixture.SubmitAsync(client, new
-        {
-            env = "catch/5x5", rule = "actor-critic", steps = 1000, seed = 1,
-            hyperparameters = new Dictionary<string, object> { ["net"] = "no-such-network" },
-        });
-        using var worker = fx.StartWorker("w-failure");
+        // The gpu queue on a machine whose libtorch has no CUDA: the trainer refuses --device cuda and exits 2 (invalid
+        // options) — a real failure of a real child. (Every option the API accepts, the trainer accepts too.)
+        var runId = await WorkerFixture.SubmitAsync(client, new { env = "catch/5x5", rule = "actor-critic", steps = 1000, seed = 1, queue = "gpu" });
+        using var worker = fx.StartWorker("w-failure", queues: "gpu");
         var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromSeconds(90), worker);
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal("w-failure", run.WorkerName);
@@ -34,6 +31,45 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.NotNull(run.FinishedAt);
         Assert.StartsWith("The trainer exited with code 2 (invalid options).", run.Error);
         Assert.True(run.Error!.Split('\n').Length > 1, "The error carries the trainer's stderr: " + run.Error);
+    }
+
+    [TrainerFact]
+    public async Task AnUploadedMetaNetworkTrainsARunWhenApiAndWorkerRunInDifferentFolders()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        // The API stores the upload under its storage root, at a location relative to it; the worker (in a working
+        // directory of its own, WorkerProcess) must find it through the same storage root.
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(await File.ReadAllBytesAsync(Platform.Tests.UpdateRules.TestPaths.Disco103Weights));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", "uploaded.npz");
+        form.Add(new StringContent("uploaded for a run"), "name");
+        var uploaded = await HttpAssertions.ReadJsonAsync(await client.PostAsync("/api/checkpoints", form), HttpStatusCode.Created);
+        var metaNetwork = uploaded.GetProperty("id").GetGuid();
+        await using (var db = fx.Db())
+            Assert.False(Path.IsPathRooted((await db.Checkpoints.SingleAsync(c => c.Id == metaNetwork)).StorageUri), "stored locations are relative to the store");
+
+        var runId = await WorkerFixture.SubmitAsync(client, new
+        {
+            env = "catch/5x5", rule = $"meta-network:{metaNetwork}", steps = 400, seed = 2,
+            hyperparameters = new Dictionary<string, object> { ["net"] = "small", ["batch"] = 8, ["replay-ratio"] = 8 },
+        });
+        using var worker = fx.StartWorker("w-storage");
+        Assert.NotEqual(Path.GetFullPath(Directory.GetCurrentDirectory()), worker.WorkingDirectory);
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(3), worker);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
+        Assert.Equal($"meta-network:{metaNetwork}", run.Rule);
+        Assert.Equal(metaNetwork, run.MetaNetworkCheckpointId);
+        // The trainer loaded the uploaded file from the store: its run.json names it.
+        var config = await File.ReadAllTextAsync(Path.Combine(fx.RunsDirectory, runId.ToString(), Platform.Data.Runs.RunFolderLayout.RunFile));
+        Assert.Contains(Path.Combine(fx.StorageRoot, Platform.Data.Storage.ArtifactStore.UploadLocation(metaNetwork)), config);
+        // Its agent checkpoint is a row with a location relative to the store, served by the API.
+        await using (var db = fx.Db())
+        {
+            var agent = await db.Checkpoints.SingleAsync(c => c.RunId == runId && c.Kind == CheckpointKind.Agent);
+            Assert.StartsWith($"runs/{runId}/", agent.StorageUri);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/checkpoints/{agent.Id}/download")).StatusCode);
+        }
     }
 
     [TrainerFact]

@@ -12,6 +12,22 @@ public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, s
     double? RandomScore, double? ReferenceScore);
 public sealed record RuleInfo(string Id, string Description, bool MetaLearned);
 
+/// <summary>One option of a run kind (GET /api/run-options): the form renders its field, label, help, default and range from it.</summary>
+public sealed record RunOptionDto(string Name, string? Field, string Label, string Type, string Help, JsonElement? Default,
+    string? DefaultText, double? Min, bool MinExclusive, double? Max, List<string>? Choices,
+    string Flag, string FieldPath, string DefaultDescription, string RangeDescription, string HelpLine)
+{
+    public bool IsHyperparameter => Field is null;
+    public bool IsInteger => Type == "integer";
+
+    /// <returns>Null when <paramref name="x"/> is in range, else the same message the API gives.</returns>
+    public string? CheckRange(double x) =>
+        !double.IsFinite(x) || Min is { } lo && (MinExclusive ? x <= lo : x < lo) || Max is { } hi && x > hi ? $"Must be {RangeDescription}." : null;
+
+    /// <summary>The default as the form pre-fills it ("" when derived).</summary>
+    public string DefaultValue => Default is { } d ? d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText() : "";
+}
+
 public sealed record RunDto(
     Guid Id, string Kind, string Status, string Queue, string Env, string Rule, long Seed,
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
