@@ -4,7 +4,7 @@
 #                               Release build, API + one worker (queues gpu,cpu) + web; prints the URLs and the
 #                               initial API key; Ctrl+C stops everything (the database keeps running: scripts/postgres.sh stop).
 #   scripts/run.sh cli VERB ... runs a worker CLI verb (torch-info, train, evaluate, envs, ...).
-# Environment: API_PORT / WEB_PORT (default: free ports), PLATFORM_PG_DIR, PLATFORM_RUNS_DIR (default .local/runs).
+# Environment: API_PORT / WEB_PORT (default: free ports), PLATFORM_PG_DIR, PLATFORM_STORAGE_ROOT (default .local/storage: runs, checkpoints, meta-networks, replays).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -32,8 +32,7 @@ if [[ ! -s "$KEY_FILE" ]]; then
   chmod 600 "$KEY_FILE"
 fi
 export Platform__AdminApiKey="$(cat "$KEY_FILE")"
-export Platform__RunsDirectory="${PLATFORM_RUNS_DIR:-$ROOT/.local/runs}"
-export Platform__StorageRoot="$ROOT/.local/storage"
+export Platform__StorageRoot="${PLATFORM_STORAGE_ROOT:-$ROOT/.local/storage}"  # the same store for the API and the worker
 
 dotnet "Platform.Api/$BIN/Platform.Api.dll" migrate >/dev/null
 API_PORT="${API_PORT:-$(free_port)}"

@@ -10,7 +10,7 @@ public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, s
     double? RandomScore, double? ReferenceScore);
 
 /// <summary>A suite of the catalogue: its display name, the other names users may give for it, and its environments.</summary>
-public sealed record SuiteDto(string Id, string Name, string Description, IReadOnlyList<string> Aliases, IReadOnlyList<string> EnvironmentIds);
+public sealed record SuiteDto(string Id, string Name, string Title, string Description, IReadOnlyList<string> Aliases, IReadOnlyList<string> EnvironmentIds);
 
 /// <summary>
 /// What a submission may name: suites (from the catalogue), environments (from the table the catalogue is upserted into at
@@ -27,7 +27,7 @@ public static class CatalogEndpoints
             .WithTags("Catalog").WithSummary("Environments a run may use, with score normalisation constants");
 
         app.MapGet("/api/suites", () => TypedResults.Ok(EnvironmentCatalog.Suites
-                .Select(s => new SuiteDto(s.Id, s.Name, s.Description, s.Aliases, s.EnvironmentIds)).ToList()))
+                .Select(s => new SuiteDto(s.Id, s.Name, s.Title, s.Description, s.Aliases, s.EnvironmentIds)).ToList()))
             .WithTags("Catalog").WithSummary("Environment suites, with the names users may give for them and their environments");
 
         app.MapGet("/api/rules", () => TypedResults.Ok(RuleCatalog.Listed))

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Environments;
 using Platform.Data.Runs;
 
 namespace Platform.Api.Leaderboards;
@@ -53,10 +54,8 @@ public sealed class LeaderboardService(PlatformDbContext db)
     public const int Resamples = 2000;
     public const int BootstrapSeed = 20251;
 
-    public static readonly IReadOnlyDictionary<string, string> Suites = new Dictionary<string, string>
-    {
-        ["catch"] = "Catch", ["minatar"] = "Atari (MinAtar)", ["procgen"] = "ProcGen",
-    };
+    /// <summary>The platform's suites and their titles, from the catalogue.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Suites = EnvironmentCatalog.Suites.ToDictionary(s => s.Id, s => s.Title);
 
     private sealed record Score(Guid RunId, string Env, string Rule, long Steps, long Seed, double Value);
 

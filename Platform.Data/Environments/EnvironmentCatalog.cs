@@ -5,7 +5,8 @@ namespace Platform.Data.Environments;
 /// <param name="Name">Display name.</param>
 /// <param name="Aliases">Other names users may give for the suite (<c>atari</c> is MinAtar).</param>
 /// <param name="EnvironmentIds">The suite's environments, in catalogue order.</param>
-public sealed record SuiteSpec(string Id, string Name, string Description, IReadOnlyList<string> Aliases, IReadOnlyList<string> EnvironmentIds);
+/// <param name="Title">How pages and leaderboards head the suite ("Atari (MinAtar)").</param>
+public sealed record SuiteSpec(string Id, string Name, string Title, string Description, IReadOnlyList<string> Aliases, IReadOnlyList<string> EnvironmentIds);
 
 /// <summary>
 /// Every suite and environment id the platform knows, with the metadata the learner, the API and the UI share, declared
@@ -107,14 +108,15 @@ public static class EnvironmentCatalog
 
     private static SuiteSpec[] BuildSuites()
     {
-        SuiteSpec Suite(string id, string name, string description, params string[] aliases) =>
-            new(id, name, description, Array.AsReadOnly(aliases), All.Where(e => e.Suite == id).Select(e => e.Id).ToList().AsReadOnly());
+        SuiteSpec Suite(string id, string name, string title, string description, params string[] aliases) =>
+            new(id, name, title, description, Array.AsReadOnly(aliases), All.Where(e => e.Suite == id).Select(e => e.Id).ToList().AsReadOnly());
 
+        // In the order pages show them: the paper's two suites first.
         return
         [
-            Suite("catch", "Catch", "bsuite-style Catch: a falling ball and a paddle; tiny, for smoke tests and fast meta-training."),
-            Suite("minatar", "MinAtar", "Miniature Atari games on a 10x10 grid.", "atari"),
-            Suite("procgen", "ProcGen", "Procedurally generated games; tests generalisation across levels."),
+            Suite("minatar", "MinAtar", "Atari (MinAtar)", "Miniature Atari games on a 10x10 grid.", "atari"),
+            Suite("procgen", "ProcGen", "ProcGen", "Procedurally generated games; tests generalisation across levels."),
+            Suite("catch", "Catch", "Catch", "bsuite-style Catch: a falling ball and a paddle; tiny, for smoke tests and fast meta-training."),
         ];
     }
 }

@@ -144,7 +144,7 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
             await Platform.Api.Bootstrapper.SyncCatalogAsync(db);
 
         await using var check = fx.Db();
-        Assert.Equal(EnvironmentCatalog.Suites.Select(s => (s.Id, s.Name, s.Description)),
+        Assert.Equal(EnvironmentCatalog.Suites.OrderBy(s => s.Id).Select(s => (s.Id, s.Name, s.Description)),
             (await check.Suites.AsNoTracking().OrderBy(s => s.Id).ToListAsync()).Select(s => (s.Id, s.Name, s.Description!)));
         Assert.Equal("ProcGen", (await check.Suites.FindAsync("procgen"))!.Name);
         var leaper = await check.Environments.FindAsync("procgen/leaper");

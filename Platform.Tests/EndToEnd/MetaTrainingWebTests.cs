@@ -19,16 +19,17 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.WaitForCircuitAsync(page);
 
         await page.GetByText("Meta-train", new() { Exact = true }).ClickAsync();
-        await Assertions.Expect(page.Locator("#meta-steps")).ToHaveValueAsync("100");
-        await Assertions.Expect(page.Locator("#mt-agents")).ToHaveAttributeAsync("placeholder", "2");
+        // Pre-filled and described from the meta-train option table (GET /api/run-options).
+        await Assertions.Expect(page.Locator("#meta-steps")).ToHaveValueAsync(Platform.Data.Runs.MetaTrainOptions.MetaSteps.DefaultDescription);
+        await Assertions.Expect(page.Locator("#mt-agents")).ToHaveAttributeAsync("placeholder", Platform.Data.Runs.MetaTrainOptions.Agents.DefaultDescription);
         await page.FillAsync("#meta-steps", "0");
         await page.FillAsync("#mt-agents", "0");
         await page.FillAsync("#mt-inner-lr", "-1");
         await page.ClickAsync("[data-test=submit-button]");
         await Assertions.Expect(page.Locator("[data-test=error-env]")).ToContainTextAsync("Choose at least one environment");
-        await Assertions.Expect(page.Locator("[data-test=error-steps]")).ToContainTextAsync("Meta-steps must be positive");
-        await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.agents']")).ToContainTextAsync("Must be at least 1");
-        await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.inner-lr']")).ToContainTextAsync("Must be positive");
+        await Assertions.Expect(page.Locator("[data-test=error-steps]")).ToContainTextAsync($"Must be {Platform.Data.Runs.MetaTrainOptions.MetaSteps.RangeDescription}");
+        await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.agents']")).ToContainTextAsync($"Must be {Platform.Data.Runs.MetaTrainOptions.Agents.RangeDescription}");
+        await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.inner-lr']")).ToContainTextAsync("Must be greater than 0");
         await WebFixture.ScreenshotAsync(page, "submit-meta-train-invalid");
         await page.WaitForTimeoutAsync(300);
         Assert.Equal(before, await WebFixture.CountTeamRunsAsync(client));

@@ -66,7 +66,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.ClickAsync("[data-test=submit-button]");
 
         await Assertions.Expect(page.Locator("[data-test=error-env]")).ToContainTextAsync("Choose at least one environment");
-        await Assertions.Expect(page.Locator("[data-test=error-steps]")).ToContainTextAsync("must be positive");
+        await Assertions.Expect(page.Locator("[data-test=error-steps]")).ToContainTextAsync($"Must be {Platform.Data.Runs.TrainOptions.Steps.RangeDescription}");
         await Assertions.Expect(page.Locator("[data-test='error-seed']")).ToContainTextAsync("'two' is not a seed");
         await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.lr']")).ToContainTextAsync("Must be a number");
         await Assertions.Expect(page.Locator("[data-test=error-tags]")).ToContainTextAsync("bad tag!");

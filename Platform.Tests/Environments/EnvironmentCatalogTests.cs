@@ -26,14 +26,14 @@ public class EnvironmentCatalogTests
     [Fact]
     public void SuitesListTheirEnvironmentsAndAliases()
     {
-        Assert.Equal(["catch", "minatar", "procgen"], EnvironmentCatalog.Suites.Select(s => s.Id));
-        Assert.Equal(["Catch", "MinAtar", "ProcGen"], EnvironmentCatalog.Suites.Select(s => s.Name));
+        Assert.Equal(["minatar", "procgen", "catch"], EnvironmentCatalog.Suites.Select(s => s.Id));
+        Assert.Equal(["MinAtar", "ProcGen", "Catch"], EnvironmentCatalog.Suites.Select(s => s.Name));
         foreach (var suite in EnvironmentCatalog.Suites)
             Assert.Equal(EnvironmentCatalog.All.Where(e => e.Suite == suite.Id).Select(e => e.Id), suite.EnvironmentIds);
         Assert.All(EnvironmentCatalog.All, e => Assert.StartsWith(e.Suite + "/", e.Id));
         Assert.Equal("minatar", EnvironmentCatalog.SuiteNames["ATARI"]);
         Assert.Equal("procgen", EnvironmentCatalog.SuiteNames["procgen"]);
-        Assert.Equal(["catch", "minatar", "atari", "procgen"], EnvironmentCatalog.SuiteNames.Keys);
+        Assert.Equal(["minatar", "atari", "procgen", "catch"], EnvironmentCatalog.SuiteNames.Keys);
     }
 
     [Fact]

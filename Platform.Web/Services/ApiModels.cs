@@ -12,6 +12,9 @@ public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, s
     double? RandomScore, double? ReferenceScore);
 public sealed record RuleInfo(string Id, string Description, bool MetaLearned);
 
+/// <summary>A suite of the environment catalogue (GET /api/suites), in the order pages show them.</summary>
+public sealed record SuiteDto(string Id, string Name, string Title, string Description, List<string> Aliases, List<string> EnvironmentIds);
+
 /// <summary>One option of a run kind (GET /api/run-options): the form renders its field, label, help, default and range from it.</summary>
 public sealed record RunOptionDto(string Name, string? Field, string Label, string Type, string Help, JsonElement? Default,
     string? DefaultText, double? Min, bool MinExclusive, double? Max, List<string>? Choices,

@@ -47,6 +47,8 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
 
     public Task<ApiResult<List<EnvironmentDto>>> EnvironmentsAsync(CancellationToken ct = default) =>
         SendAsync<List<EnvironmentDto>>(HttpMethod.Get, "api/environments", ct: ct);
+    public Task<ApiResult<List<SuiteDto>>> SuitesAsync(CancellationToken ct = default) =>
+        SendAsync<List<SuiteDto>>(HttpMethod.Get, "api/suites", ct: ct);
     public Task<ApiResult<Dictionary<string, List<RunOptionDto>>>> RunOptionsAsync(CancellationToken ct = default) =>
         SendAsync<Dictionary<string, List<RunOptionDto>>>(HttpMethod.Get, "api/run-options", ct: ct);
     public Task<ApiResult<List<RuleInfo>>> RulesAsync(CancellationToken ct = default) =>
