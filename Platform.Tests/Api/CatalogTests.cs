@@ -25,9 +25,10 @@ public class CatalogTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task SuitesComeFromTheCatalogue()
     {
         var suites = (await ReadJsonAsync(await A.GetAsync("/api/suites"))).EnumerateArray().ToList();
-        Assert.Equal(["catch", "minatar", "procgen"], suites.Select(s => s.GetProperty("id").GetString()));
-        Assert.Equal(["Catch", "MinAtar", "ProcGen"], suites.Select(s => s.GetProperty("name").GetString()));
-        var minatar = suites[1];
+        Assert.Equal(["minatar", "procgen", "catch"], suites.Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(["MinAtar", "ProcGen", "Catch"], suites.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(["Atari (MinAtar)", "ProcGen", "Catch"], suites.Select(s => s.GetProperty("title").GetString()));
+        var minatar = suites[0];
         Assert.Equal(["atari"], minatar.GetProperty("aliases").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(["minatar/asterix", "minatar/breakout", "minatar/freeway", "minatar/seaquest", "minatar/space_invaders"],
             minatar.GetProperty("environmentIds").EnumerateArray().Select(e => e.GetString()));

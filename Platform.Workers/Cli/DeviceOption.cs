@@ -1,34 +1,13 @@
-using System.Runtime.InteropServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Platform.Workers.Cli;
 
-/// <summary>
-/// Parses --device. "cuda" needs a libtorch CUDA build: set DISCO_LIBTORCH_CUDA to the folder holding
-/// libtorch (e.g. a PyTorch install's torch/lib, on LD_LIBRARY_PATH) and libLibTorchSharp.so is
-/// loaded from the app folder before TorchSharp initialises CUDA (see ../shared/docs/gpu.md).
-/// </summary>
+/// <summary>--device on the command line: <see cref="TorchDevices.Parse"/>, a bad value being a usage error (exit 2).</summary>
 public static class DeviceOption
 {
     public static Device Parse(string value)
     {
-        switch (value)
-        {
-            case "cpu":
-                return CPU;
-            case "cuda":
-                if (Environment.GetEnvironmentVariable("DISCO_LIBTORCH_CUDA") is { Length: > 0 })
-                {
-                    var native = Directory.GetFiles(AppContext.BaseDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories);
-                    if (native.Length > 0) NativeLibrary.Load(native[0]);
-                    InitializeDeviceType(DeviceType.CUDA);
-                }
-                if (!cuda.is_available())
-                    throw new CliUsageException("--device cuda: no CUDA device is available (set DISCO_LIBTORCH_CUDA to a libtorch CUDA lib folder)");
-                return CUDA;
-            default:
-                throw new CliUsageException($"--device must be cpu or cuda, not '{value}'");
-        }
+        try { return TorchDevices.Parse(value); }
+        catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
     }
 }

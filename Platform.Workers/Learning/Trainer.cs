@@ -50,7 +50,7 @@ public sealed class Trainer
         config.Validate();
         Config = config;
         OutDir = outDir;
-        var device = Cli.DeviceOption.Parse(config.Device);
+        var device = TorchDevices.Parse(config.Device);
         Spec = EnvironmentRegistry.Get(config.Env);
         Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;

@@ -68,7 +68,7 @@ public sealed class MetaTrainer
         config.Validate();
         Config = config;
         OutDir = outDir;
-        _device = Cli.DeviceOption.Parse(config.Device);
+        _device = TorchDevices.Parse(config.Device);
         using (var initial = LoadInitial(config))
             _eta = initial.To(_device).CloneRequiringGrad();
         _rule = new DiscoUpdateRule(_eta);
