@@ -8,6 +8,8 @@ app.Configure(config =>
 {
     config.SetApplicationName("platform-workers");
     config.PropagateExceptions();
+    // An unknown option is an error, not silently ignored: a typo (or a value smuggled in as an option) is named.
+    config.UseStrictParsing();
     config.AddCommand<TorchInfoCommand>("torch-info")
         .WithDescription("Checks that TorchSharp loads here: tensors, autograd, second-order gradients.");
     config.AddCommand<VerifyGoldenCommand>("verify-golden")

@@ -93,9 +93,13 @@ start() {
       [[ -n "$PORT" ]] || die "no free port found"
     fi
     log "starting on 127.0.0.1:$PORT"
-    # fsync off: this is a throw-away development/test cluster; durability is not worth the I/O here.
+    # Durable by default (the platform scripts/run.sh starts keeps real runs here). Only the test suite's throw-away
+    # cluster may trade durability for speed: scripts/test.sh sets PLATFORM_PG_FAST=1.
+    local durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    [[ "${PLATFORM_PG_FAST:-0}" == 1 ]] && durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    log "durability: ${durability}"
     as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
-      -o "-p $PORT -k $SOCK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      -o "-p $PORT -k $SOCK -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
       start >&2 || { tail -n 30 "$DATA/server.log" >&2 || true; die "server did not start"; }
   fi
   echo "$PORT" > "$STATE/port"

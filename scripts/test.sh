@@ -23,7 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # A private PostgreSQL for the integration tests (installs the server package when absent).
-eval "$(bash scripts/postgres.sh start)"
+eval "$(PLATFORM_PG_FAST=1 bash scripts/postgres.sh start)"
 export PLATFORM_TEST_DB
 
 dotnet restore Platform.sln

@@ -14,6 +14,10 @@ public static class RunEndpoints
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
+    /// <summary>Points per series a metrics read returns when it does not say (each series is downsampled beyond).</summary>
+    public const int DefaultMaxPoints = 5_000;
+    public const int MaxMaxPoints = 100_000;
+
     public static void MapRunEndpoints(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/runs").WithTags("Runs");
@@ -29,7 +33,8 @@ public static class RunEndpoints
         runs.MapGet("/{id:guid}", Get).WithSummary("One run").ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapGet("/{id:guid}/metrics", Metrics)
             .WithSummary("A run's metric series")
-            .WithDescription("name picks one series (default: all); maxPoints downsamples each to at most that many points (bucket means).");
+            .WithDescription($"name picks one series (default: all); maxPoints downsamples each to at most that many points (bucket means; " +
+                             $"default {DefaultMaxPoints:N0}, at most {MaxMaxPoints:N0}): a read is bounded however long the run was.");
         runs.MapGet("/{id:guid}/replay", Replay)
             .Produces(StatusCodes.Status200OK, contentType: "image/gif").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A replay of the run's final policy (animated GIF)")
@@ -90,7 +95,8 @@ public static class RunEndpoints
     private static async Task<IResult> Metrics(Guid id, ClaimsPrincipal user, RunService service, MetricQueries metrics,
         CancellationToken ct, string? name = null, int? maxPoints = null)
     {
-        if (maxPoints is < 2 or > 100_000) return Problems.Field("maxPoints", "Must be between 2 and 100000.");
+        if (maxPoints is < 2 or > MaxMaxPoints) return Problems.Field("maxPoints", $"Must be between 2 and {MaxMaxPoints}.");
+        maxPoints ??= DefaultMaxPoints;
         if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
         return TypedResults.Ok(new RunMetricsDto(id, await metrics.ReadAsync(id, name, maxPoints, ct)));
     }

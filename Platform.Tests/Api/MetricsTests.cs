@@ -43,6 +43,14 @@ public class MetricsTests(ApiFixture api) : IClassFixture<ApiFixture>
         var fullSeries = full.GetProperty("series").EnumerateArray().Single();
         Assert.Equal(1000, fullSeries.GetProperty("points").GetArrayLength());
 
+        // Without maxPoints a read is still bounded: a series longer than the default comes back downsampled to it.
+        var longRun = await NewRunAsync();
+        await using (var db = api.Db())
+            await MetricWriter.AppendAsync(db, longRun, Series("return", Platform.Api.Endpoints.RunEndpoints.DefaultMaxPoints + 1000, s => s));
+        var bounded = (await ReadJsonAsync(await A.GetAsync($"/api/runs/{longRun}/metrics"))).GetProperty("series").EnumerateArray().Single();
+        Assert.Equal(Platform.Api.Endpoints.RunEndpoints.DefaultMaxPoints, bounded.GetProperty("points").GetArrayLength());
+        Assert.Equal(Platform.Api.Endpoints.RunEndpoints.DefaultMaxPoints + 1000, bounded.GetProperty("totalPoints").GetInt32());
+
         var down = await ReadJsonAsync(await A.GetAsync($"/api/runs/{run}/metrics?name=return&maxPoints=100"));
         var series = down.GetProperty("series").EnumerateArray().Single();
         Assert.Equal(1000, series.GetProperty("totalPoints").GetInt32());

@@ -20,7 +20,7 @@ public class RunKindCommandLineTests
         Assert.Equal(["catch/5x5", "catch/8x8"], spec.Envs);
         Assert.Equal(40, spec.Steps);
         Assert.Equal(
-            ["meta-train", "--agents", "3", "--inner-lr", "0.0005", "--net", "small",
+            ["meta-train", "--agents=3", "--inner-lr=0.0005", "--net=small",
              "--envs", "catch/5x5,catch/8x8", "--meta-steps", "40", "--init", "random", "--seed", "9", "--out", "/runs/m1", "--device", "cpu"],
             ChildCommandLines.MetaTrain(spec, spec.Init, "/runs/m1", resume: false, device: "cpu"));
         // A meta-network checkpoint as the starting rule, on the gpu queue.

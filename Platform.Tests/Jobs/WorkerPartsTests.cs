@@ -16,7 +16,7 @@ public class WorkerPartsTests
             """);
         var args = ChildCommandLines.Train(spec, spec.Rule.ToString(), "/runs/r1", resume: false, device: "cpu");
         // Options from the table first (sorted by name), the fixed ones last so that none can be replaced.
-        Assert.Equal(["train", "--checkpoint-every", "500", "--lr", "0.001", "--net", "small",
+        Assert.Equal(["train", "--checkpoint-every=500", "--lr=0.001", "--net=small",
             "--env", "catch/5x5", "--rule", "ppo", "--steps", "4000", "--seed", "7", "--out", "/runs/r1", "--device", "cpu"], args);
         Assert.Equal(["train", "--resume", "/runs/r1", "--steps", "4000", "--device", "cpu"],
             ChildCommandLines.Train(spec, "ppo", "/runs/r1", resume: true, device: "cpu"));

@@ -25,6 +25,8 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("train", "--env", "catch/8x8", "--out", "X", "--batch", "8", "--replay-ratio", "16")]
     [InlineData("train", "--resume", "/does/not/exist")]
     [InlineData("train", "--env", "catch/8x8", "--out", "X", "--steps", "many")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--no-such-option", "1")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--lr=--out=/tmp/x")]
     [InlineData("evaluate", "--episodes", "5")]
     [InlineData("evaluate", "--checkpoint", "/does/not/exist")]
     [InlineData("replay", "--checkpoint", "/does/not/exist", "--out", "X")]

@@ -8,7 +8,8 @@ namespace Platform.Workers.Jobs;
 /// The trainer child's arguments for each run kind, built from the typed run spec. Hyperparameters are written from the
 /// kind's option table (<see cref="RunOptionTables"/>): a name not in it, or a value of the wrong type or range, is a
 /// <see cref="FormatException"/> (the run fails as an invalid spec), so nothing but typed, validated options reaches the
-/// command line. The fixed options come last: Spectre keeps an option's last value, so none can be replaced.
+/// command line. Each is one <c>--name=value</c> token, so no value can be read as an option of its own; the fixed options
+/// come last (Spectre keeps an option's last value) and the CLI parses strictly, so none can be replaced or smuggled in.
 /// </summary>
 public static class ChildCommandLines
 {
@@ -47,8 +48,7 @@ public static class ChildCommandLines
         foreach (var (name, value) in given.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (!options.TryGetValue(name, out var option)) throw new FormatException($"'{name}' is not an option of this run kind.");
-            yield return option.Flag;
-            yield return option.ToArgument(value);
+            yield return $"{option.Flag}={option.ToArgument(value)}";
         }
     }
 
