@@ -18,7 +18,8 @@ public sealed class WorkerProcess : IDisposable
     public string WorkingDirectory { get; }
     public int Pid => _process.Id;
 
-    public WorkerProcess(string connectionString, string storageRoot, string name, string queues = "cpu", int invisibilitySeconds = 15)
+    public WorkerProcess(string connectionString, string storageRoot, string name, string queues = "cpu", int invisibilitySeconds = 15,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         Name = name;
         WorkingDirectory = Directory.CreateTempSubdirectory("platform-worker-cwd-").FullName;
@@ -32,6 +33,7 @@ public sealed class WorkerProcess : IDisposable
         psi.Environment["Platform__StopGraceSeconds"] = "10";
         psi.Environment["Logging__LogLevel__Default"] = "Information";
         psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         _process = new Process { StartInfo = psi };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };

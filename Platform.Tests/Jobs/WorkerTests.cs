@@ -33,6 +33,25 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.True(run.Error!.Split('\n').Length > 1, "The error carries the trainer's stderr: " + run.Error);
     }
 
+    [Fact]
+    public async Task ARunWhoseExecutorKeepsThrowingEndsFailedWithTheReasonNotRunningForEver()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var runId = await WorkerFixture.SubmitAsync(client, new { env = "catch/5x5", rule = "ppo", steps = 1000, seed = 4, queue = "gpu" });
+        // A storage root the worker cannot create run folders under (it is a file): the executor throws after marking the
+        // run running, on every attempt. With no retries allowed, Hangfire fails the job at once, and the run with it.
+        var notADirectory = Path.Combine(fx.StorageRoot, "not-a-directory");
+        Directory.CreateDirectory(fx.StorageRoot);
+        await File.WriteAllTextAsync(notADirectory, "a file, not a folder");
+        using var worker = new WorkerProcess(fx.ConnectionString, notADirectory, "w-throws", queues: "gpu",
+            settings: new Dictionary<string, string> { ["Platform__JobRetryAttempts"] = "0" });
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromSeconds(90), worker);
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.StartsWith("The worker gave up on the run: ", run.Error);
+        Assert.Contains("not-a-directory", run.Error);
+        Assert.NotNull(run.FinishedAt);
+    }
+
     [TrainerFact]
     public async Task AnUploadedMetaNetworkTrainsARunWhenApiAndWorkerRunInDifferentFolders()
     {

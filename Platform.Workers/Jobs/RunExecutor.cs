@@ -33,13 +33,16 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
     {
         await using var conn = new NpgsqlConnection(identity.ConnectionString);
         await conn.OpenAsync(ct);
+        await using var db = Db();
         if (!await TryLockAsync(conn, runId, ct))
         {
-            logger.LogWarning("Run {RunId} is already being executed by another worker; skipping this job", runId);
+            // Another worker executes it — or a dead worker's session still holds the lock until PostgreSQL notices: retry
+            // later (Hangfire's back-off) rather than complete a job whose run may then never resume.
+            if (await db.Runs.AnyAsync(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), ct))
+                throw new RunLockedException(runId);
             return;
         }
 
-        await using var db = Db();
         var transitions = new RunTransitions(db);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
         if (run is null) { logger.LogWarning("Run {RunId} does not exist", runId); return; }

@@ -67,7 +67,9 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
             .UseActivator(new ServiceJobActivator(sp.GetRequiredService<IServiceScopeFactory>()))
             // A trainer failure is recorded on the run, not thrown; what is thrown is infrastructure trouble
             // (database unreachable), worth a couple of retries that resume from the checkpoint.
-            .UseFilter(new AutomaticRetryAttribute { Attempts = 3 }));
+            .UseFilter(new AutomaticRetryAttribute { Attempts = Math.Max(0, options.JobRetryAttempts) })
+            // After the last retry: the run is marked failed with the reason rather than left running.
+            .UseFilter(new RunFailureFilter(connectionString, sp.GetRequiredService<ILogger<RunFailureFilter>>())));
         builder.Services.AddHangfireServer((_, o) =>
         {
             o.Queues = queues;

@@ -23,6 +23,12 @@ public sealed class WorkerOptions
     /// <summary>A job whose worker stops renewing it for this long is taken over by another worker (resumes from its checkpoint).</summary>
     public double JobInvisibilityTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How often Hangfire retries a run's job that threw (infrastructure trouble, not a trainer failure, which is recorded on
+    /// the run); after the last, the run is marked failed with the reason (<see cref="RunFailureFilter"/>).
+    /// </summary>
+    public int JobRetryAttempts { get; set; } = 3;
+
     /// <summary>Runs executed at once by this worker (Hangfire worker count).</summary>
     public int Concurrency { get; set; } = 1;
 
