@@ -55,12 +55,14 @@ public static class PlatformApi
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddPlatformAuth();
+        SignInRateLimit.AddTo(builder.Services, options.SignInPermitsPerMinute);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
 
         var app = builder.Build();
         app.UseExceptionHandler();
         // Empty-bodied errors (401 from authentication, 404 from routing, 405...) become ProblemDetails too.
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
 

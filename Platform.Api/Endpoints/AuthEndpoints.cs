@@ -22,8 +22,9 @@ public static class AuthEndpoints
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
-        auth.MapPost("/login", Login).AllowAnonymous()
+        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(SignInRateLimit.AddressPolicy)
             .Accepts<LoginRequest>("application/json").Produces<MeDto>().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Browser sign-in: sets the session cookie");
         auth.MapPost("/logout", async (HttpContext ctx) =>
         {
@@ -38,7 +39,7 @@ public static class AuthEndpoints
         auth.MapDelete("/keys/{id:guid}", RevokeKey).WithSummary("Revoke an API key");
     }
 
-    private static async Task<IResult> Login(HttpContext ctx, PlatformDbContext db, IPasswordHasher<User> hasher, CancellationToken ct)
+    private static async Task<IResult> Login(HttpContext ctx, PlatformDbContext db, IPasswordHasher<User> hasher, SignInRateLimit limit, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<LoginRequest>(ctx.Request);
         if (problem is not null) return problem;
@@ -48,8 +49,12 @@ public static class AuthEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var email = body.Email!.Trim().ToLowerInvariant();
+        if (limit.TryAttempt(ctx, email) is { } tooMany) return tooMany;
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
-        var verdict = user is null ? PasswordVerificationResult.Failed : hasher.VerifyHashedPassword(user, user.PasswordHash, body.Password!);
+        // An unknown email costs the same hash verification as a known one, so timing does not tell which emails exist.
+        var verdict = user is null
+            ? Discard(hasher.VerifyHashedPassword(UnknownUser, UnknownUserHash(hasher), body.Password!))
+            : hasher.VerifyHashedPassword(user, user.PasswordHash, body.Password!);
         if (verdict == PasswordVerificationResult.Failed)
             return Problems.Status(StatusCodes.Status401Unauthorized, "Wrong email or password.");
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
@@ -62,6 +67,12 @@ public static class AuthEndpoints
             PlatformClaims.Create(user!, CookieAuthenticationDefaults.AuthenticationScheme));
         return TypedResults.Ok(ToMe(user!));
     }
+
+    private static readonly User UnknownUser = new() { Email = "", PasswordHash = "" };
+    private static string? _unknownUserHash;
+    private static string UnknownUserHash(IPasswordHasher<User> hasher) =>
+        _unknownUserHash ??= hasher.HashPassword(UnknownUser, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+    private static PasswordVerificationResult Discard(PasswordVerificationResult _) => PasswordVerificationResult.Failed;
 
     private static async Task<IResult> Me(ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct) =>
         await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == principal.GetUserId(), ct) is { } user
