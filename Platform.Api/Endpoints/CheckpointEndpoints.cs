@@ -94,8 +94,8 @@ public static class CheckpointEndpoints
         }
         try
         {
-            var arrays = Npz.Read(new MemoryStream(bytes, writable: false),
-                new NpzReadLimits(MaxArrayBytes: options.Value.MaxUploadBytes, MaxTotalBytes: 4 * options.Value.MaxUploadBytes, MaxEntries: 256));
+            // Bounded by the layout itself: nothing larger than a Disco103 meta-network is ever inflated.
+            var arrays = Npz.Read(new MemoryStream(bytes, writable: false), MetaNetworkValidator.ReadLimits());
             MetaNetworkValidator.Validate(arrays);
         }
         catch (NpyFormatException ex)

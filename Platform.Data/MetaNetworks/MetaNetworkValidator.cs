@@ -8,6 +8,19 @@ namespace Platform.Data.MetaNetworks;
 /// </summary>
 public static class MetaNetworkValidator
 {
+    /// <summary>
+    /// Read limits for a file that claims to be a meta-network of <paramref name="architecture"/>: no array larger, no more
+    /// bytes in all and no more entries than the layout has (float64 allowed), so a hostile upload (a deflate bomb, a
+    /// header declaring a huge shape) is refused after inflating at most the layout's size.
+    /// </summary>
+    public static NpzReadLimits ReadLimits(DiscoArchitecture? architecture = null)
+    {
+        var specs = (architecture ?? DiscoArchitecture.Disco103).Parameters();
+        const long bytesPerValue = sizeof(double);
+        return new NpzReadLimits(MaxArrayBytes: specs.Max(s => s.Count) * bytesPerValue, MaxTotalBytes: specs.Sum(s => s.Count) * bytesPerValue,
+            MaxEntries: specs.Count);
+    }
+
     /// <summary>The arrays as float32 data in the architecture's order, or a <see cref="MetaNetworkFormatException"/> naming the tensor.</summary>
     public static IReadOnlyList<(MetaParameterSpec Spec, float[] Data)> Validate(
         IReadOnlyDictionary<string, NpyArray> arrays, DiscoArchitecture? architecture = null)
