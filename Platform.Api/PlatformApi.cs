@@ -59,6 +59,14 @@ public static class PlatformApi
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
 
         var app = builder.Build();
+        // JSON and files only: nothing may frame, sniff or be referred from the API; HSTS behind https.
+        app.Use((context, next) =>
+        {
+            var h = context.Response.Headers;
+            (h.XContentTypeOptions, h.XFrameOptions, h["Referrer-Policy"], h.ContentSecurityPolicy) = ("nosniff", "DENY", "no-referrer", "frame-ancestors 'none'");
+            return next(context);
+        });
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseExceptionHandler();
         // Empty-bodied errors (401 from authentication, 404 from routing, 405...) become ProblemDetails too.
         app.UseStatusCodePages();

@@ -44,6 +44,19 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+// No framing by other sites (clickjacking), no MIME sniffing, no referrer leaving the platform; HSTS behind https.
+// Set as the response starts, so they replace what later middleware (antiforgery, Blazor) may have added.
+app.Use((context, next) =>
+{
+    context.Response.OnStarting(() =>
+    {
+        var h = context.Response.Headers;
+        (h.XContentTypeOptions, h.XFrameOptions, h["Referrer-Policy"], h.ContentSecurityPolicy) = ("nosniff", "DENY", "no-referrer", "frame-ancestors 'none'");
+        return Task.CompletedTask;
+    });
+    return next(context);
+});
+if (!app.Environment.IsDevelopment()) app.UseHsts();
 
 app.UseAuthentication();
 app.UseAuthorization();

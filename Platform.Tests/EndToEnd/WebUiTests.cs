@@ -16,6 +16,16 @@ namespace Platform.Tests.EndToEnd;
 /// </summary>
 public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
 {
+    [Fact]
+    public async Task TheWebAppSendsTheSecurityHeaders()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fx.WebAddress };
+        var response = await http.GetAsync("/signin");
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
     [BrowserFact]
     public async Task SignInShowsTheEmptyRunsTableAndTheApiKeyOnSettings()
     {
