@@ -61,6 +61,7 @@ public sealed class WorkerCommand : AsyncCommand<WorkerCommand.Settings>
 
         builder.Services.AddSingleton(new WorkerIdentity(connectionString, name));
         builder.Services.AddTransient<IRunExecutor, RunExecutor>();
+        builder.Services.AddHostedService<OrphanedRunReaper>();
         var storage = PlatformJobStorage.Create(connectionString, TimeSpan.FromSeconds(options.JobInvisibilityTimeoutSeconds));
         builder.Services.AddHangfire((sp, config) => config
             .UseStorage(storage)

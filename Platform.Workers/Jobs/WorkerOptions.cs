@@ -29,6 +29,9 @@ public sealed class WorkerOptions
     /// </summary>
     public int JobRetryAttempts { get; set; } = 3;
 
+    /// <summary>How often the worker looks for runs marked running whose job has ended (<see cref="OrphanedRunReaper"/>).</summary>
+    public double ReapSeconds { get; set; } = 60;
+
     /// <summary>Runs executed at once by this worker (Hangfire worker count).</summary>
     public int Concurrency { get; set; } = 1;
 
