@@ -42,12 +42,36 @@ pids=()
 cleanup() { trap - INT TERM EXIT; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-(cd Platform.Api && exec dotnet "$BIN/Platform.Api.dll" --urls "http://127.0.0.1:$API_PORT") > .local/logs/api.log 2>&1 &
-pids+=($!)
-dotnet "Platform.Workers/$BIN/Platform.Workers.dll" worker --queues gpu,cpu --name "$(hostname)-worker-1" > .local/logs/worker.log 2>&1 &
-pids+=($!)
-(cd Platform.Web && PlatformApi__BaseUrl="http://127.0.0.1:$API_PORT" exec dotnet "$BIN/Platform.Web.dll" --urls "http://127.0.0.1:$WEB_PORT") > .local/logs/web.log 2>&1 &
-pids+=($!)
+# supervise NAME LOG CMD...: runs CMD in the background and restarts it whenever it exits (a crashed or killed worker,
+# API or web app), after 1, 2, 4 ... 30 s (back to 1 s once it has run a minute), logging each restart to LOG and to
+# .local/logs/supervisor.log. SIGTERM to the supervisor stops CMD and the supervisor.
+supervise() {
+  local name="$1" log="$2"; shift 2
+  (
+    child=0
+    trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+    delay=1
+    while true; do
+      started=$SECONDS
+      "$@" >> "$log" 2>&1 &
+      child=$!
+      wait "$child" && code=0 || code=$?
+      (( SECONDS - started > 60 )) && delay=1
+      echo "$(date -Is) $name exited with code $code; restarting in ${delay}s" | tee -a .local/logs/supervisor.log "$log" >&2
+      sleep "$delay" & wait $!
+      delay=$(( delay * 2 > 30 ? 30 : delay * 2 ))
+    done
+  ) &
+  pids+=($!)
+}
+
+: > .local/logs/api.log; : > .local/logs/worker.log; : > .local/logs/web.log
+supervise api .local/logs/api.log \
+  bash -c "cd Platform.Api && exec dotnet '$BIN/Platform.Api.dll' --urls 'http://127.0.0.1:$API_PORT'"
+supervise worker .local/logs/worker.log \
+  dotnet "Platform.Workers/$BIN/Platform.Workers.dll" worker --queues gpu,cpu --name "$(hostname)-worker-1"
+supervise web .local/logs/web.log \
+  bash -c "cd Platform.Web && PlatformApi__BaseUrl='http://127.0.0.1:$API_PORT' exec dotnet '$BIN/Platform.Web.dll' --urls 'http://127.0.0.1:$WEB_PORT'"
 
 for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:$API_PORT/health" >/dev/null 2>&1 && break
@@ -62,5 +86,5 @@ Disco Platform is running (logs in .local/logs/):
   Database: $PLATFORM_DB
 Press Ctrl+C to stop.
 MSG
-wait -n "${pids[@]}" || true
-echo "A process exited; stopping the others (see .local/logs/)." >&2
+# Runs until Ctrl+C; a process that exits is restarted by its supervisor (see .local/logs/supervisor.log).
+wait
