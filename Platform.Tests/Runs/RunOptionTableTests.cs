@@ -116,6 +116,19 @@ public class RunOptionTableTests
     }
 
     [Fact]
+    public void TheRulesPublishedDefaultsAreTheOnesTheTableNames()
+    {
+        // lr and entropy-cost default to each rule's published value; the table says which, and must say it right.
+        static string G(double x) => x.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+        static string E(double x) => x.ToString("0.##e0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"disco103 {E(new DiscoLearnerRule(null!, "disco103").DefaultLearningRate)}", TrainOptions.LearningRate.DefaultDescription);
+        Assert.Contains($"actor-critic {E(new Platform.Workers.UpdateRules.ActorCritic.ActorCriticHyperParameters().LearningRate)}", TrainOptions.LearningRate.DefaultDescription);
+        Assert.Contains($"ppo {E(new Platform.Workers.UpdateRules.Ppo.PpoHyperParameters().LearningRate)}", TrainOptions.LearningRate.DefaultDescription);
+        Assert.Contains($"actor-critic {G(new Platform.Workers.UpdateRules.ActorCritic.ActorCriticHyperParameters().EntropyCost)}", TrainOptions.EntropyCost.DefaultDescription);
+        Assert.Contains($"ppo {G(new Platform.Workers.UpdateRules.Ppo.PpoHyperParameters().EntropyCost)}", TrainOptions.EntropyCost.DefaultDescription);
+    }
+
+    [Fact]
     public void TheCliBindsTheTablesSuiteDefaults()
     {
         // catch: demo; elsewhere small-conv — read back from run.json of a 1-step run's folder.
