@@ -26,6 +26,9 @@ public sealed class PlatformOptions
     /// <summary>Sign-in attempts per account per minute before 429s; a client address gets five times as many (<see cref="Auth.SignInRateLimit"/>).</summary>
     public int SignInPermitsPerMinute { get; set; } = 20;
 
+    /// <summary>Per-team limits on submissions (<see cref="Runs.RunQuotas"/>).</summary>
+    public Runs.QuotaOptions Quotas { get; set; } = new();
+
     /// <summary>Largest request body accepted (JSON endpoints); uploads would raise it per endpoint.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 

@@ -145,6 +145,7 @@ public static class CheckpointEndpoints
         var outcome = await evaluation.SubmitAsync(id, body!, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct);
         if (outcome.CheckpointNotFound) return Problems.NotFound("Checkpoint");
         if (outcome.Errors is not null) return Problems.Validation(outcome.Errors);
+        if (outcome.Refusal is { } refusal) return Problems.Quota(refusal);
         return TypedResults.Created($"/api/runs?tag={Uri.EscapeDataString(RuleReference.MetaNetwork(id).ToString())}", outcome.Result);
     }
 

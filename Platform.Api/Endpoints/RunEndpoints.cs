@@ -56,7 +56,8 @@ public static class RunEndpoints
         if (spec is null) return Problems.Validation(errors);
 
         var result = await service.SubmitAsync(spec, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct);
-        var dto = RunDto.From(result.Run);
+        if (result.Refusal is { } refusal) return Problems.Quota(refusal);
+        var dto = RunDto.From(result.Run!);
         if (result.Created) return TypedResults.Created($"/api/runs/{dto.Id}", dto);
         request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
         return TypedResults.Ok(dto);

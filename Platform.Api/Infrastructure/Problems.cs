@@ -17,4 +17,8 @@ public static class Problems
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
 
     public static IResult NotFound(string what) => Status(StatusCodes.Status404NotFound, $"{what} not found.");
+
+    /// <summary>A quota's refusal: a value beyond the team's limits is a 400 on its field, too many runs a 429.</summary>
+    public static IResult Quota(Runs.QuotaRefusal refusal) =>
+        refusal.Status == StatusCodes.Status400BadRequest ? Field(refusal.Field, refusal.Message) : Status(refusal.Status, refusal.Message, refusal.Field);
 }

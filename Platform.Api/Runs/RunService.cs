@@ -8,15 +8,23 @@ using Platform.Data.Runs;
 
 namespace Platform.Api.Runs;
 
-public sealed record SubmitResult(Run Run, bool Created);
+/// <summary>The run (new, or the one an idempotency key already named), or the quota that refused it (Run null).</summary>
+public sealed record SubmitResult(Run? Run, bool Created, QuotaRefusal? Refusal = null);
 
 /// <summary>Run submission, listing and cancellation; every query is scoped to the caller's team.</summary>
-public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, ILogger<RunService> logger)
+public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, RunQuotas quotas, ILogger<RunService> logger)
 {
-    public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct)
+    /// <summary>
+    /// Stores and enqueues a run — or returns the run an idempotency key already named, or the quota that refuses it.
+    /// quotaChecked: the caller has checked the team's quotas for a request of several runs (a suite evaluation).
+    /// </summary>
+    public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct,
+        bool quotaChecked = false)
     {
         if (idempotencyKey is not null && await FindByKeyAsync(teamId, idempotencyKey, ct) is { } existing)
             return new SubmitResult(existing, false);
+        if (!quotaChecked && await quotas.CheckAsync(teamId, [spec], ct) is { } refusal)
+            return new SubmitResult(null, false, refusal);
 
         var run = new Run
         {

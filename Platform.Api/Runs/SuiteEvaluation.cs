@@ -31,11 +31,12 @@ public sealed record SuiteEvaluationDto(Guid CheckpointId, string Suite, IReadOn
 /// the rule (rule meta-network:ID, metaNetworkCheckpointId ID), tagged meta-network:ID and suite-eval:SUITE. Every run is
 /// validated exactly as a train submission first, so bad input stores nothing.
 /// </summary>
-public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs)
+public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs, RunQuotas quotas)
 {
     public const int MaxSeeds = 20;
 
-    public sealed record Outcome(SuiteEvaluationDto? Result, Dictionary<string, string[]>? Errors, bool CheckpointNotFound = false);
+    public sealed record Outcome(SuiteEvaluationDto? Result, Dictionary<string, string[]>? Errors, bool CheckpointNotFound = false,
+        QuotaRefusal? Refusal = null);
 
     /// <summary>The train validator's field names as the caller wrote them: its tags[i] are the caller's tags[i - fixedTags].</summary>
     private static Dictionary<string, string[]> UserFields(Dictionary<string, string[]> problems, int fixedTags) =>
@@ -88,12 +89,14 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs)
             specs.Add(spec);
         }
 
+        // Quota-checked as one request: all its runs or none (a repeat with the same key adds nothing and is not counted).
+        string? Key(RunSpec spec) => idempotencyKey is null ? null : $"{idempotencyKey}/{spec.Env}/{spec.Seed}";
+        var keys = specs.Select(Key).OfType<string>().ToList();
+        var repeated = keys.Count == 0 ? 0 : await db.Runs.CountAsync(r => r.TeamId == teamId && keys.Contains(r.IdempotencyKey!), ct);
+        if (await quotas.CheckAsync(teamId, specs.Skip(repeated).ToList(), ct) is { } refusal) return new Outcome(null, null, Refusal: refusal);
         var created = new List<Run>();
         foreach (var spec in specs)
-        {
-            var key = idempotencyKey is null ? null : $"{idempotencyKey}/{spec.Env}/{spec.Seed}";
-            created.Add((await runs.SubmitAsync(spec, teamId, userId, key, ct)).Run);
-        }
+            created.Add((await runs.SubmitAsync(spec, teamId, userId, Key(spec), ct, quotaChecked: true)).Run!);
         return new Outcome(new SuiteEvaluationDto(checkpointId, suite!, created.Select(r => r.Id).ToList(), created.Select(RunDto.From).ToList()), null);
     }
 }

@@ -23,6 +23,7 @@ public class ApiFixture : IAsyncLifetime
     public const string AdminEmail = "admin@team-a.test";
     public const string AdminPassword = "correct horse battery staple";
     public static readonly string AdminKey = ApiKeyHasher.Generate();
+    public const string QuotaTeam = "quota-team";
 
     public string ConnectionString { get; private set; } = "";
     public WebApplication App { get; private set; } = null!;
@@ -46,6 +47,10 @@ public class ApiFixture : IAsyncLifetime
                 ["Platform:AdminPassword"] = AdminPassword,
                 ["Platform:AdminApiKey"] = AdminKey,
                 ["Platform:StorageRoot"] = StorageRoot,
+                // QuotaTests' team: small limits, so a test can reach them.
+                [$"Platform:Quotas:Teams:{QuotaTeam}:MaxActiveRuns"] = "2",
+                [$"Platform:Quotas:Teams:{QuotaTeam}:AllowGpu"] = "false",
+                [$"Platform:Quotas:Teams:{QuotaTeam}:MaxStepsPerRun"] = "1000",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
             });
