@@ -69,6 +69,26 @@ public sealed class RunTransitions(PlatformDbContext db)
         db.Runs.Where(r => r.Id == runId && r.CurrentStep < step)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.CurrentStep, step), CancellationToken.None);
 
+    /// <summary>
+    /// Runs still marked running whose Hangfire job has ended (succeeded, failed, deleted) or no longer exists → failed with
+    /// <paramref name="reason"/>. A run whose job is enqueued, scheduled, awaiting or processing is left to its takeover.
+    /// </summary>
+    /// <returns>How many runs were failed.</returns>
+    public async Task<int> FailOrphanedAsync(string reason, CancellationToken ct)
+    {
+        var orphans = await db.Database.SqlQueryRaw<OrphanRow>("""
+            UPDATE runs r SET status = 'failed', error = {0}, finished_at = now()
+            WHERE r.status = 'running' AND NOT EXISTS (
+                SELECT 1 FROM hangfire.job j
+                WHERE j.id::text = r.hangfire_job_id AND j.statename IN ('Enqueued', 'Scheduled', 'Awaiting', 'Processing'))
+            RETURNING r.id AS run_id, r.team_id AS team_id
+            """.Replace("hangfire.", PlatformJobStorage.Schema + ".", StringComparison.Ordinal), reason).ToListAsync(ct);
+        foreach (var orphan in orphans) await NotifyAsync(orphan.RunId, orphan.TeamId);
+        return orphans.Count;
+    }
+
+    private sealed record OrphanRow(Guid RunId, Guid TeamId);
+
     /// <summary>NOTIFY run_status for a run whose row just changed (a new run, too). Best effort: the change is stored either way.</summary>
     public Task NotifyAsync(Run run) => NotifyAsync(run.Id, run.TeamId);
 

@@ -1,9 +1,8 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Data;
-using Platform.Data.Jobs;
+using Platform.Data.Runs;
 
 namespace Platform.Workers.Jobs;
 
@@ -40,18 +39,6 @@ public sealed class OrphanedRunReaper(WorkerIdentity identity, IOptions<WorkerOp
     public static async Task<int> ReapAsync(string connectionString, CancellationToken ct)
     {
         await using var db = PlatformDbContext.Create(connectionString);
-        var orphans = await db.Database.SqlQueryRaw<OrphanRow>("""
-            UPDATE runs r SET status = 'failed', error = {0}, finished_at = now()
-            WHERE r.status = 'running' AND NOT EXISTS (
-                SELECT 1 FROM hangfire.job j
-                WHERE j.id::text = r.hangfire_job_id AND j.statename IN ('Enqueued', 'Scheduled', 'Awaiting', 'Processing'))
-            RETURNING r.id AS run_id, r.team_id AS team_id
-            """.Replace("hangfire.", PlatformJobStorage.Schema + ".", StringComparison.Ordinal), Reason).ToListAsync(ct);
-        foreach (var orphan in orphans)
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"SELECT pg_notify({ProgressChannels.Status}, {ProgressChannels.Serialize(new ProgressNotice(orphan.RunId, orphan.TeamId))})", ct);
-        return orphans.Count;
+        return await new RunTransitions(db).FailOrphanedAsync(Reason, ct);
     }
-
-    public sealed record OrphanRow(Guid RunId, Guid TeamId);
 }
