@@ -42,9 +42,6 @@ public sealed record RuleReference
 
     public static RuleReference Disco103 { get; } = Named(RuleCatalog.Disco103);
 
-    /// <summary>True for rules whose targets come from a meta-network (disco103, meta-network:ID, npz:PATH).</summary>
-    public bool IsMetaLearned => Kind != RuleKind.Named || RuleCatalog.Find(Name!)!.MetaLearned;
-
     public override string ToString() => Kind switch
     {
         RuleKind.Named => Name!,
@@ -77,9 +74,6 @@ public sealed record RuleReference
         else error = $"Unknown rule '{text}'; expected one of {string.Join(", ", RuleCatalog.Syntax(allowNpz))}.";
         return rule is not null;
     }
-
-    public static RuleReference Parse(string text, bool allowNpz) =>
-        TryParse(text, allowNpz, out var rule, out var error) ? rule : throw new ArgumentException(error);
 }
 
 /// <summary>Rule references travel as their text ("disco103", "meta-network:…").</summary>

@@ -119,11 +119,6 @@ public sealed record RunOption
         if (CheckRange(x) is not null) throw new ArgumentException($"{Flag} must be {RangeDescription}, not {Num(x)}");
     }
 
-    /// <summary>Checks a choice the CLI parsed; throws <see cref="ArgumentException"/> naming the flag.</summary>
-    public void RequireChoice(string value)
-    {
-        if (!(Choices ?? []).Contains(value)) throw new ArgumentException($"{Flag} must be one of {RangeDescription}, not '{value}'");
-    }
 
     /// <summary>The value as its command-line argument (invariant culture; JSON numbers keep their exact text).</summary>
     public string ToArgument(JsonElement value) => Check(value) is { } problem

@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using System.ComponentModel;
 using System.Text.Json.Nodes;
 using Platform.Workers.Learning;
@@ -33,7 +34,7 @@ public sealed class PlotCommand : Command<PlotCommand.Settings>
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             var node = JsonNode.Parse(line)!;
-            if (node["values"]?["episode_return"] is not { } r) continue;
+            if (node["values"]?[RunFolderLayout.MetricEpisodeReturn] is not { } r) continue;
             steps.Add(node["step"]!.GetValue<long>());
             returns.Add(r.GetValue<double>());
         }

@@ -16,8 +16,6 @@ namespace Platform.Workers.Jobs;
 /// </summary>
 public sealed class ArtifactRegistrar(ArtifactStore store, ILogger logger)
 {
-    public ArtifactStore Store => store;
-
     /// <summary>The file of a meta-network checkpoint the team may read.</summary>
     public async Task<string> ResolveMetaNetworkAsync(PlatformDbContext db, Guid id, Guid teamId, CancellationToken ct)
     {

@@ -200,9 +200,9 @@ public sealed class Trainer
 
     private void AppendMetrics(double sps) => RunFolder.AppendMetrics(OutDir!, EnvSteps, new Dictionary<string, double>
     {
-        ["episode_return"] = RecentReturn(),
+        [RunFolderLayout.MetricEpisodeReturn] = RecentReturn(),
         ["episode_length"] = _actors.EpisodeLengths.Count == 0 ? double.NaN : _actors.EpisodeLengths.TakeLast(100).Average(),
-        ["steps_per_second"] = sps,
+        [RunFolderLayout.MetricStepsPerSecond] = sps,
         ["learner_steps"] = LearnerSteps,
         ["episodes"] = _actors.EpisodeReturns.Count,
     }.Concat(_lastLogs));

@@ -324,7 +324,7 @@ public sealed class MetaTrainer
 
     private void AppendMetrics(double rate) => RunFolder.AppendMetrics(OutDir!, MetaStep, new Dictionary<string, double>
     {
-        ["inner_return"] = InnerReturn(),
+        [RunFolderLayout.MetricInnerReturn] = InnerReturn(),
         ["meta_steps_per_second"] = rate,
         ["env_steps"] = _agents.Sum(a => a.Actors.EnvSteps),
         ["inner_steps"] = _agents.Sum(a => a.InnerSteps),
