@@ -82,7 +82,8 @@ public static class Bootstrapper
             PasswordHash = "", IsAdmin = true, DisplayName = "Administrator", CreatedAt = DateTimeOffset.UtcNow,
         };
         admin.PasswordHash = hasher.HashPassword(admin, password);
-        var (apiKey, key) = AuthEndpoints.NewApiKey(admin.Id, "bootstrap", options.AdminApiKey);
+        var (apiKey, key) = AuthEndpoints.NewApiKey(admin.Id, "bootstrap", ApiKeyScope.Admin,
+            TimeSpan.FromHours(options.ApiKeys.DefaultLifetimeHours), options.AdminApiKey);
         db.AddRange(team, admin, apiKey);
         try
         {
@@ -97,7 +98,7 @@ public static class Bootstrapper
         Console.WriteLine($"""
             Platform bootstrap: created team 'default' and administrator {admin.Email}
               password: {(options.AdminPassword is null ? password : "(from configuration)")}
-              API key:  {(options.AdminApiKey is null ? key : "(from configuration)")}
+              API key:  {(options.AdminApiKey is null ? key : "(from configuration)")} (scope admin, expires {apiKey.ExpiresAt:yyyy-MM-dd})
             """);
     }
 }

@@ -52,11 +52,14 @@ public static class PlatformApi
         builder.Services.AddSingleton(sp => new ProgressRelay(connectionString, sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<Microsoft.AspNetCore.SignalR.IHubContext<ProgressHub>>(), sp.GetRequiredService<ILogger<ProgressRelay>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProgressRelay>());
+        builder.Services.AddSingleton<KeyConnections>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyConnections>());
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddPlatformAuth();
-        SignInRateLimit.AddTo(builder.Services, options.SignInPermitsPerMinute);
+        builder.Services.AddCookieAntiforgery();
+        builder.Services.AddPlatformRateLimits(options);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
 
         var app = builder.Build();
@@ -71,9 +74,11 @@ public static class PlatformApi
         app.UseExceptionHandler();
         // Empty-bodied errors (401 from authentication, 404 from routing, 405...) become ProblemDetails too.
         app.UseStatusCodePages();
-        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: a request without credentials is refused before it can hold an upload's permit.
+        app.UseRateLimiter();
+        app.UseCookieAntiforgery();
 
         // The API description is public (it holds no data), so a browser can read it before signing in.
         // Like every endpoint but /health, the API description needs a key or a signed-in browser.

@@ -26,6 +26,9 @@ public sealed class PlatformOptions
     /// <summary>Sign-in attempts per account per minute before 429s; a client address gets five times as many (<see cref="Auth.SignInRateLimit"/>).</summary>
     public int SignInPermitsPerMinute { get; set; } = 20;
 
+    /// <summary>Lifetimes of API keys and the hub's recheck of live connections (<see cref="Auth.ApiKeyOptions"/>).</summary>
+    public Auth.ApiKeyOptions ApiKeys { get; set; } = new();
+
     /// <summary>Per-team limits on submissions (<see cref="Runs.RunQuotas"/>).</summary>
     public Runs.QuotaOptions Quotas { get; set; } = new();
 
@@ -34,6 +37,9 @@ public sealed class PlatformOptions
 
     /// <summary>Largest meta-network upload (the released Disco103 file is 2.8 MB).</summary>
     public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
+
+    /// <summary>Meta-network uploads being received and checked at once, for the whole API; more are refused with 429.</summary>
+    public int MaxConcurrentUploads { get; set; } = 4;
 
     public const long DefaultMaxUploadBytes = 64L * 1024 * 1024;
 }

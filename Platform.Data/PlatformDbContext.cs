@@ -48,6 +48,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
         {
             e.Property(k => k.Name).HasMaxLength(200);
             e.Property(k => k.Prefix).HasMaxLength(16);
+            Kebab(e.Property(k => k.Scope)).HasMaxLength(16);
             e.HasIndex(k => k.KeyHash).IsUnique();
             e.HasOne(k => k.User).WithMany(u => u.ApiKeys).HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
         });

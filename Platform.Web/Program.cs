@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -28,8 +29,9 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
         o.Cookie.SameSite = SameSiteMode.Lax;
         o.LoginPath = "/signin";
         o.LogoutPath = "/signout";
-        o.ExpireTimeSpan = TimeSpan.FromHours(12);
-        o.SlidingExpiration = true;
+        // A session ends when its API key expires (WebSignIn sets both); sliding would outlive the key.
+        o.ExpireTimeSpan = TimeSpan.FromHours(WebSignIn.SessionHours);
+        o.SlidingExpiration = false;
     });
 builder.Services.AddAuthorization();
 builder.Services.AddCascadingAuthenticationState();
@@ -73,8 +75,12 @@ internal static class WebEndpoints
 {
     public static void MapWebEndpoints(this WebApplication app)
     {
-        app.MapPost("/signout", async (HttpContext ctx, WebSignIn signIn, IHttpClientFactory factory) =>
+        // The layout's sign-out form carries <AntiforgeryToken />; another site's form posting here gets 400 and the
+        // session (and its API key) stays. Checked here: the antiforgery middleware only records its verdict, and
+        // only minimal-API endpoints that bind a form act on it.
+        app.MapPost("/signout", async (HttpContext ctx, WebSignIn signIn, IHttpClientFactory factory, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(ctx)) return Results.Problem("The sign-out form's antiforgery token is missing or invalid.", statusCode: 400);
             await signIn.SignOutAsync(ctx, factory);
             return Results.LocalRedirect("/signin");
         });

@@ -37,17 +37,18 @@ public sealed class ApiKeyAuthenticationHandler(
         if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
 
         var hash = ApiKeyHasher.Hash(key);
+        var now = DateTimeOffset.UtcNow;
         var apiKey = await db.ApiKeys.Include(k => k.User)
-            .FirstOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, Context.RequestAborted);
-        if (apiKey?.User is null) return AuthenticateResult.Fail("Invalid API key.");
+            .FirstOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null && k.ExpiresAt > now, Context.RequestAborted);
+        // One answer for unknown, revoked and expired keys: a key's holder learns nothing else from it.
+        if (apiKey?.User is null) return AuthenticateResult.Fail("Invalid, revoked or expired API key.");
 
         // Record use at most once a minute so reads do not each cost a write.
-        var now = DateTimeOffset.UtcNow;
         if (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1))
             await db.ApiKeys.Where(k => k.Id == apiKey.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
 
-        return AuthenticateResult.Success(new AuthenticationTicket(PlatformClaims.Create(apiKey.User, SchemeName), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(PlatformClaims.Create(apiKey.User, SchemeName, apiKey), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

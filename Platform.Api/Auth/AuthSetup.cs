@@ -34,9 +34,13 @@ public static class AuthSetup
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
             });
 
-        // Everything needs a signed-in user unless the endpoint says AllowAnonymous (/health, login, docs).
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        // Everything needs a signed-in user holding the request's scope unless the endpoint says AllowAnonymous
+        // (/health, login, docs).
+        var signedInWithScope = new AuthorizationPolicyBuilder().RequireAuthenticatedUser()
+            .AddRequirements(new ScopeAuthorization.Requirement()).Build();
+        services.AddSingleton<IAuthorizationHandler, ScopeAuthorization.Handler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeAuthorization.ResultHandler>();
+        services.AddAuthorizationBuilder().SetFallbackPolicy(signedInWithScope).SetDefaultPolicy(signedInWithScope);
         return services;
     }
 }

@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
+using Platform.Api.Progress;
 using Platform.Data;
 using Platform.Data.Entities;
 
@@ -12,17 +14,19 @@ namespace Platform.Api.Endpoints;
 
 public sealed record LoginRequest(string? Email, string? Password);
 public sealed record MeDto(Guid Id, string Email, string? DisplayName, Guid TeamId, bool IsAdmin);
-public sealed record CreateApiKeyRequest(string? Name);
-public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+/// <summary>A new key: its name, scope (read, submit or admin; submit when absent) and lifetime in hours (Platform:ApiKeys).</summary>
+public sealed record CreateApiKeyRequest(string? Name, ApiKeyScope? Scope = null, int? ExpiresInHours = null);
+public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, ApiKeyScope Scope, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 /// <summary>A new API key; Key is the key itself, shown only in this response.</summary>
-public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, string Key);
+public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, ApiKeyScope Scope, DateTimeOffset ExpiresAt, string Key);
 
 public static class AuthEndpoints
 {
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
-        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(SignInRateLimit.AddressPolicy)
+        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(RateLimits.SignInAddress)
             .Accepts<LoginRequest>("application/json").Produces<MeDto>().ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Browser sign-in: sets the session cookie");
@@ -32,11 +36,17 @@ public static class AuthEndpoints
             return TypedResults.NoContent();
         }).WithSummary("Clear the session cookie");
         auth.MapGet("/me", Me).WithSummary("The signed-in user");
+        auth.MapAntiforgeryEndpoint();
 
         auth.MapGet("/keys", ListKeys).WithSummary("The user's API keys (prefixes only)");
-        auth.MapPost("/keys", CreateKey).Accepts<CreateApiKeyRequest>("application/json")
-            .Produces<CreatedApiKeyDto>(StatusCodes.Status201Created).WithSummary("Create an API key (shown once)");
-        auth.MapDelete("/keys/{id:guid}", RevokeKey).WithSummary("Revoke an API key");
+        // Minting and revoking keys needs the admin scope: a key that may only read or submit cannot make itself more.
+        auth.MapPost("/keys", CreateKey).RequireScope(ApiKeyScope.Admin).Accepts<CreateApiKeyRequest>("application/json")
+            .Produces<CreatedApiKeyDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("Create an API key (shown once)")
+            .WithDescription("Body {name[, scope, expiresInHours]}: scope is read, submit (the default) or admin; the lifetime defaults " +
+                             "to Platform:ApiKeys:DefaultLifetimeHours and may not exceed MaxLifetimeHours. Needs the admin scope.");
+        auth.MapDelete("/keys/{id:guid}", RevokeKey).RequireScope(ApiKeyScope.Admin)
+            .WithSummary("Revoke an API key; its live progress-hub connections are closed");
     }
 
     private static async Task<IResult> Login(HttpContext ctx, PlatformDbContext db, IPasswordHasher<User> hasher, SignInRateLimit limit, CancellationToken ct)
@@ -84,33 +94,49 @@ public static class AuthEndpoints
     private static async Task<IResult> ListKeys(ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await db.ApiKeys.AsNoTracking().Where(k => k.UserId == principal.GetUserId())
             .OrderByDescending(k => k.CreatedAt)
-            .Select(k => new ApiKeyDto(k.Id, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
+            .Select(k => new ApiKeyDto(k.Id, k.Name, k.Prefix, k.Scope, k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt))
             .ToListAsync(ct));
 
-    private static async Task<IResult> CreateKey(HttpRequest request, ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct)
+    private static async Task<IResult> CreateKey(HttpRequest request, ClaimsPrincipal principal, PlatformDbContext db,
+        IOptions<PlatformOptions> options, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(request);
         if (problem is not null) return problem;
         var name = body!.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200) return Problems.Field("name", "Required, at most 200 characters.");
+        var scope = body.Scope ?? DefaultScope;
+        // Unreachable while minting needs admin (the widest scope), kept so that no key can ever mint a wider one.
+        if (scope > principal.GetScope())
+            return Problems.Field("scope", $"A key may not be wider than the one that creates it ('{WireNames.ToWire(principal.GetScope())}').");
+        var limits = options.Value.ApiKeys;
+        var hours = body.ExpiresInHours ?? limits.DefaultLifetimeHours;
+        if (hours < 1 || hours > limits.MaxLifetimeHours)
+            return Problems.Field("expiresInHours", $"Must be between 1 and {limits.MaxLifetimeHours} hours.");
 
-        var (entity, key) = NewApiKey(principal.GetUserId(), name);
+        var (entity, key) = NewApiKey(principal.GetUserId(), name, scope, TimeSpan.FromHours(hours));
         db.ApiKeys.Add(entity);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/auth/keys/{entity.Id}", new CreatedApiKeyDto(entity.Id, entity.Name, entity.Prefix, key));
+        return TypedResults.Created($"/api/auth/keys/{entity.Id}",
+            new CreatedApiKeyDto(entity.Id, entity.Name, entity.Prefix, entity.Scope, entity.ExpiresAt, key));
     }
 
-    private static async Task<IResult> RevokeKey(Guid id, ClaimsPrincipal principal, PlatformDbContext db, CancellationToken ct)
+    private static async Task<IResult> RevokeKey(Guid id, ClaimsPrincipal principal, PlatformDbContext db, KeyConnections connections, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         var n = await db.ApiKeys.Where(k => k.Id == id && k.UserId == principal.GetUserId() && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
-        return n > 0 ? TypedResults.NoContent() : Problems.NotFound("API key");
+        if (n == 0) return Problems.NotFound("API key");
+        connections.Close(id);
+        return TypedResults.NoContent();
     }
 
-    public static (ApiKey Entity, string Key) NewApiKey(Guid userId, string name, string? key = null)
+    /// <summary>A new key's scope when the request names none: enough for scripts that submit runs, not for managing keys.</summary>
+    public const ApiKeyScope DefaultScope = ApiKeyScope.Submit;
+
+    public static (ApiKey Entity, string Key) NewApiKey(Guid userId, string name, ApiKeyScope scope, TimeSpan lifetime, string? key = null)
     {
         key ??= ApiKeyHasher.Generate();
+        var now = DateTimeOffset.UtcNow;
         return (new ApiKey
         {
             Id = Guid.CreateVersion7(),
@@ -118,7 +144,9 @@ public static class AuthEndpoints
             Name = name,
             Prefix = ApiKeyHasher.DisplayPrefix(key),
             KeyHash = ApiKeyHasher.Hash(key),
-            CreatedAt = DateTimeOffset.UtcNow,
+            Scope = scope,
+            CreatedAt = now,
+            ExpiresAt = now + lifetime,
         }, key);
     }
 }

@@ -45,10 +45,12 @@ public static class CheckpointEndpoints
                              "(comma-separated environment ids or suites the rule was meta-trained on). Every array is checked against " +
                              "the Disco103 architecture (names, shapes, dtype, finite values) before anything is stored.")
             .DisableAntiforgery()
+            .RequireRateLimiting(RateLimits.Uploads)
             .WithMetadata(new RequestSizeLimitAttribute(PlatformOptions.DefaultMaxUploadBytes))
             .Produces<CheckpointDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task<IResult> Upload(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db,

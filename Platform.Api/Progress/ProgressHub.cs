@@ -11,9 +11,10 @@ namespace Platform.Api.Progress;
 /// "metrics" (<see cref="MetricsMessage"/>), "status" (a RunDto), "progress" (<see cref="ProgressMessage"/>).
 /// A client that connects late reads the history from GET /api/runs/{id}/metrics, then merges live points by
 /// (name, step). Authentication: the cookie, or the API key as the access_token query parameter
-/// (what the SignalR clients' AccessTokenProvider sends).
+/// (what the SignalR clients' AccessTokenProvider sends). A connection opened with a key is closed when the key
+/// is revoked or expires (<see cref="KeyConnections"/>).
 /// </summary>
-public sealed class ProgressHub(PlatformDbContext db) : Hub
+public sealed class ProgressHub(PlatformDbContext db, KeyConnections keyConnections) : Hub
 {
     public const string Path = "/hubs/progress";
 
@@ -22,8 +23,15 @@ public sealed class ProgressHub(PlatformDbContext db) : Hub
 
     public override async Task OnConnectedAsync()
     {
+        if (Context.User!.GetApiKeyId() is { } keyId) keyConnections.Add(keyId, Context);
         await Groups.AddToGroupAsync(Context.ConnectionId, TeamGroup(Context.User!.GetTeamId()));
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.User?.GetApiKeyId() is { } keyId) keyConnections.Remove(keyId, Context);
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>Start receiving a run's metric points; only runs of the caller's team.</summary>

@@ -51,6 +51,9 @@ public class ApiFixture : IAsyncLifetime
                 [$"Platform:Quotas:Teams:{QuotaTeam}:MaxActiveRuns"] = "2",
                 [$"Platform:Quotas:Teams:{QuotaTeam}:AllowGpu"] = "false",
                 [$"Platform:Quotas:Teams:{QuotaTeam}:MaxStepsPerRun"] = "1000",
+                // No periodic recheck of the hub's keys during a test: ApiKeyScopeTests sees a revocation close its
+                // connections at once, and calls the recheck itself.
+                ["Platform:ApiKeys:RecheckSeconds"] = "3600",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
             });
@@ -88,7 +91,7 @@ public class ApiFixture : IAsyncLifetime
         var team = new Team { Id = Guid.NewGuid(), Name = teamName, CreatedAt = DateTimeOffset.UtcNow };
         var user = new User { Id = Guid.NewGuid(), TeamId = team.Id, Email = email, PasswordHash = "", CreatedAt = DateTimeOffset.UtcNow };
         user.PasswordHash = App.Services.GetRequiredService<IPasswordHasher<User>>().HashPassword(user, password);
-        var (apiKey, key) = AuthEndpoints.NewApiKey(user.Id, "tests");
+        var (apiKey, key) = AuthEndpoints.NewApiKey(user.Id, "tests", ApiKeyScope.Admin, TimeSpan.FromDays(1));
         db.AddRange(team, user, apiKey);
         await db.SaveChangesAsync();
         return new TestUser(user.Id, team.Id, email, password, key);

@@ -87,11 +87,22 @@ public class AuthTests(ApiFixture api) : IClassFixture<ApiFixture>
         var login = await browser.PostAsJsonAsync("/api/auth/login", new { email = api.TeamB.Email.ToUpperInvariant(), password = api.TeamB.Password });
         var me = await ReadJsonAsync(login);
         Assert.Equal(api.TeamB.UserId, me.GetProperty("id").GetGuid());
-        var cookie = Assert.Single(handler.CookieContainer.GetCookies(api.BaseAddress));
+        var cookie = Assert.Single(handler.CookieContainer.GetCookies(api.BaseAddress), c => c.Name == "platform.auth");
         Assert.True(cookie.HttpOnly);
 
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/runs")).StatusCode);
-        var submitted = await browser.SubmitAsync(new { env = "catch/5x5", rule = "actor-critic", steps = 100 });
+        // A write on the session cookie needs the antiforgery token: without it, 400 naming the header and nothing stored.
+        var runs = await api.CountRunsAsync();
+        var run = new { env = "catch/5x5", rule = "actor-critic", steps = 100 };
+        await AssertFieldProblemAsync(await browser.SubmitAsync(run), HttpStatusCode.BadRequest, "X-XSRF-TOKEN");
+        Assert.Equal(runs, await api.CountRunsAsync());
+        var antiforgery = await ReadJsonAsync(await browser.GetAsync("/api/auth/antiforgery"));
+        Assert.Equal("X-XSRF-TOKEN", antiforgery.GetProperty("headerName").GetString());
+        browser.DefaultRequestHeaders.Add("X-XSRF-TOKEN", "forged" + antiforgery.GetProperty("token").GetString());
+        await AssertFieldProblemAsync(await browser.SubmitAsync(run), HttpStatusCode.BadRequest, "X-XSRF-TOKEN");
+        browser.DefaultRequestHeaders.Remove("X-XSRF-TOKEN");
+        browser.DefaultRequestHeaders.Add("X-XSRF-TOKEN", antiforgery.GetProperty("token").GetString());
+        var submitted = await browser.SubmitAsync(run);
         Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsync("/api/auth/logout", null)).StatusCode);

@@ -57,6 +57,23 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         var me = await client.GetFromJsonAsync<JsonElement>("/api/auth/me");
         Assert.Equal(user.Email, me.GetProperty("email").GetString());
         await WebFixture.ScreenshotAsync(page, "settings");
+
+        // The session's key may manage keys (admin scope) and lives as long as the web session, not the default 90 days.
+        var keys = await client.GetFromJsonAsync<JsonElement>("/api/auth/keys");
+        var session = keys.EnumerateArray().Single(k => key.StartsWith(k.GetProperty("prefix").GetString()!, StringComparison.Ordinal));
+        Assert.Equal("admin", session.GetProperty("scope").GetString());
+        var expires = DateTimeOffset.UtcNow.AddHours(12); // Platform.Web's WebSignIn.SessionHours
+        Assert.InRange(session.GetProperty("expiresAt").GetDateTimeOffset(), expires.AddMinutes(-10), expires.AddMinutes(1));
+
+        // A sign-out posted without the form's antiforgery token (another site's form) is refused and changes nothing.
+        var forged = await page.APIRequest.PostAsync("/signout", new() { Form = page.APIRequest.CreateFormData().Set("x", "1"), MaxRedirects = 0 });
+        Assert.Equal(400, forged.Status);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/auth/me")).StatusCode);
+
+        // The page's own sign-out revokes the session's key.
+        await page.ClickAsync("[data-test=sign-out]");
+        await page.WaitForURLAsync(new Regex("/signin"));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("/api/auth/me")).StatusCode);
     }
 
     [BrowserFact]

@@ -4,9 +4,24 @@ namespace Platform.Web.Services;
 
 // The API's wire shapes (camelCase JSON; enums as kebab-case strings, kept as strings here).
 
+public sealed record AntiforgeryTokenDto(string Token, string HeaderName);
 public sealed record MeDto(Guid Id, string Email, string? DisplayName, Guid TeamId, bool IsAdmin);
-public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
-public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, string Key);
+/// <summary>Scope is "read", "submit" or "admin" (the API's ApiKeyScope).</summary>
+public sealed record ApiKeyDto(Guid Id, string Name, string Prefix, string Scope, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+/// <summary>
+/// The Settings page's choices for a new key. The API decides (ApiKeyScope, Platform:ApiKeys); the web app has no
+/// reference to it, so <c>ApiKeyChoicesTests</c> fails when these drift from the API's names and limits.
+/// </summary>
+public static class ApiKeyChoices
+{
+    public static readonly IReadOnlyList<string> Scopes = ["read", "submit", "admin"];
+    public const string DefaultScope = "submit";
+    public static readonly IReadOnlyList<int> LifetimeDays = [1, 7, 30, 90, 365];
+    public const int DefaultLifetimeDays = 90;
+}
+
+public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, string Scope, DateTimeOffset ExpiresAt, string Key);
 
 public sealed record EnvironmentDto(string Id, string Suite, string SuiteName, string Name, string? Description,
     double? RandomScore, double? ReferenceScore);

@@ -18,11 +18,14 @@ public static class WebClaims
 
 /// <summary>
 /// Sign-in against the API: checks the credentials with POST /api/auth/login (which answers with an API session
-/// cookie), uses that cookie once to create an API key for this web session, and signs the user into the web app
+/// cookie and, for that cookie's writes, an antiforgery token), uses that cookie once to create an API key for this web session, and signs the user into the web app
 /// with the key in its cookie's claims. Sign-out revokes the key.
 /// </summary>
 public sealed class WebSignIn(IOptions<PlatformApiOptions> options, ILogger<WebSignIn> logger)
 {
+    /// <summary>How long a web session (and its API key) lasts: a working day; then the user signs in again.</summary>
+    public const int SessionHours = 12;
+
     public sealed record Outcome(bool Ok, string? Error);
 
     public async Task<Outcome> SignInAsync(HttpContext ctx, string email, string password, CancellationToken ct)
@@ -36,9 +39,15 @@ public sealed class WebSignIn(IOptions<PlatformApiOptions> options, ILogger<WebS
             if (!login.IsSuccessStatusCode)
                 return new(false, (await ApiResult<MeDto>.FromProblemAsync(login, ct)).Problem);
             var me = (await login.Content.ReadFromJsonAsync<MeDto>(PlatformApiClient.Json, ct))!;
+            // Requests on the API's session cookie that change something carry its antiforgery token.
+            var antiforgery = (await http.GetFromJsonAsync<AntiforgeryTokenDto>("api/auth/antiforgery", PlatformApiClient.Json, ct))!;
+            http.DefaultRequestHeaders.Add(antiforgery.HeaderName, antiforgery.Token);
 
+            // The session's key may do what the signed-in user may (admin scope: the Settings page mints and revokes keys
+            // with it) and lives exactly as long as the session: the web cookie below expires with it.
             var keyName = $"web session {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC";
-            using var created = await http.PostAsJsonAsync("api/auth/keys", new { name = keyName }, PlatformApiClient.Json, ct);
+            using var created = await http.PostAsJsonAsync("api/auth/keys",
+                new { name = keyName, scope = "admin", expiresInHours = SessionHours }, PlatformApiClient.Json, ct);
             if (!created.IsSuccessStatusCode)
                 return new(false, "Signed in, but the API refused an API key: " + (await ApiResult<MeDto>.FromProblemAsync(created, ct)).Problem);
             var key = (await created.Content.ReadFromJsonAsync<CreatedApiKeyDto>(PlatformApiClient.Json, ct))!;
@@ -55,7 +64,7 @@ public sealed class WebSignIn(IOptions<PlatformApiOptions> options, ILogger<WebS
             ], CookieAuthenticationDefaults.AuthenticationScheme);
             if (me.IsAdmin) identity.AddClaim(new Claim(ClaimTypes.Role, "admin"));
             await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity),
-                new AuthenticationProperties { IsPersistent = false });
+                new AuthenticationProperties { IsPersistent = false, ExpiresUtc = key.ExpiresAt, AllowRefresh = false });
             return new(true, null);
         }
         catch (HttpRequestException ex)
