@@ -87,6 +87,31 @@ public class WorkerPartsTests
     }
 
     [Fact]
+    public async Task AChildGetsNoDatabaseCredentialsNorPlatformSettings()
+    {
+        // Variables of the names a worker is configured by, set in this process for the child to (not) inherit; the
+        // suffix keeps them from meaning anything to other tests' processes that inherit them too.
+        string[] secrets = ["ConnectionStrings__ChildEnvProbe", "Platform__ChildEnvProbe", "PLATFORM_DB_CHILD_ENV_PROBE", "PGPASSWORD_CHILD_ENV_PROBE"];
+        foreach (var name in secrets) Environment.SetEnvironmentVariable(name, "secret");
+        Environment.SetEnvironmentVariable("DISCO_CHILD_ENV_PROBE", "kept");
+        try
+        {
+            var echo = string.Join(' ', secrets.Select(n => $"{n}=${{{n}-unset}}")) + " DISCO=${DISCO_CHILD_ENV_PROBE-unset} PATH=${PATH:+set} EXPLICIT=${EXPLICIT-unset}";
+            using var child = ChildProcess.Start("sh", ["-c", "echo " + echo], environment: new Dictionary<string, string> { ["EXPLICIT"] = "given" });
+            Assert.Equal(0, await child.Exited.WaitAsync(TimeSpan.FromSeconds(30)));
+            var line = Assert.Single(child.StdoutTail);
+            foreach (var name in secrets) Assert.Contains($"{name}=unset", line);
+            Assert.Contains("DISCO=kept", line);
+            Assert.Contains("PATH=set", line);
+            Assert.Contains("EXPLICIT=given", line);
+        }
+        finally
+        {
+            foreach (var name in secrets.Append("DISCO_CHILD_ENV_PROBE")) Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
     public async Task TerminateSendsSigterm()
     {
         using var child = ChildProcess.Start("sh", ["-c", "trap 'echo got-term >&2; exit 130' TERM; while true; do sleep 0.1; done"]);

@@ -13,6 +13,12 @@ namespace Platform.Workers.Jobs;
 /// Without setpriv (not Linux, or util-linux missing) the child is started directly and would outlive a
 /// killed worker; <see cref="DiesWithParent"/> says which.
 /// </para>
+/// <para>
+/// The child gets only the parent's environment variables that <see cref="PassesOn"/> allows (paths, locale, the
+/// .NET runtime's and the maths libraries' settings, DISCO_*), plus those the caller names: never the database's
+/// connection string, PostgreSQL's variables or the platform's settings. A trainer reads hostile inputs (uploaded
+/// meta-networks, user hyperparameters); should one ever subvert it, it holds no credentials to the database.
+/// </para>
 /// </summary>
 public sealed partial class ChildProcess : IDisposable
 {
@@ -89,10 +95,18 @@ public sealed partial class ChildProcess : IDisposable
             psi.ArgumentList.Add(fileName);
         }
         foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var name in psi.Environment.Keys.Where(k => !PassesOn(k)).ToList()) psi.Environment.Remove(name);
         if (environment is not null)
             foreach (var (k, v) in environment) psi.Environment[k] = v;
         return new ChildProcess(psi, setpriv is not null);
     }
+
+    private static readonly string[] PassedOnNames = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "LD_LIBRARY_PATH"];
+    private static readonly string[] PassedOnPrefixes = ["LC_", "DOTNET_", "COMPlus_", "OMP_", "MKL_", "KMP_", "OPENBLAS_", "CUDA_", "NVIDIA_", "DISCO_"];
+
+    /// <summary>Whether a variable of the parent's environment reaches the child: an allow-list, so a new secret is kept back by default.</summary>
+    public static bool PassesOn(string name) =>
+        PassedOnNames.Contains(name, StringComparer.Ordinal) || PassedOnPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)

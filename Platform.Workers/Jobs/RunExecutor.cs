@@ -42,7 +42,20 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
                 throw new RunLockedException(runId);
             return;
         }
+        try
+        {
+            await ExecuteLockedAsync(runId, conn, db, ct);
+        }
+        finally
+        {
+            // The connection goes back to Npgsql's pool, session and lock alive: unlock now, or a takeover by another worker
+            // would find the lock held until the pool reuses or prunes the connection. (A dead worker's session ends with it.)
+            await UnlockAsync(conn, runId);
+        }
+    }
 
+    private async Task ExecuteLockedAsync(Guid runId, NpgsqlConnection conn, PlatformDbContext db, CancellationToken ct)
+    {
         var transitions = new RunTransitions(db);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
         if (run is null) { logger.LogWarning("Run {RunId} does not exist", runId); return; }
@@ -178,7 +191,25 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
     private static async Task<bool> TryLockAsync(NpgsqlConnection conn, Guid runId, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", conn);
-        cmd.Parameters.AddWithValue("key", "run:" + runId);
+        cmd.Parameters.AddWithValue("key", LockKey(runId));
         return await cmd.ExecuteScalarAsync(ct) is true;
     }
+
+    private async Task UnlockAsync(NpgsqlConnection conn, Guid runId)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", conn);
+            cmd.Parameters.AddWithValue("key", LockKey(runId));
+            await cmd.ExecuteScalarAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection is not returned to the pool: its session, and the lock, end with it.
+            logger.LogWarning(ex, "Run {RunId}: could not release its lock explicitly", runId);
+        }
+    }
+
+    /// <summary>The advisory lock's key (hashed by PostgreSQL's hashtextextended).</summary>
+    public static string LockKey(Guid runId) => "run:" + runId;
 }
