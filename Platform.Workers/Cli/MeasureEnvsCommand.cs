@@ -7,9 +7,10 @@ using Spectre.Console.Cli;
 namespace Platform.Workers.Cli;
 
 /// <summary>
-/// <c>measure-envs</c>: normalisation constants. Mean return of the uniform random policy and (ProcGen) of the
-/// solver over the first N completed episodes (training levels, default options); one line per environment:
-/// <c>ID random=R best=B episodes=N</c>.
+/// <c>measure-envs</c>: normalisation constants. Mean return of the uniform random policy (N episodes, a share fixed in
+/// advance per parallel environment: <see cref="EpisodeQuota"/>) and (ProcGen) of the solver over N consecutive
+/// episodes (training levels, default options); one line per environment:
+/// <c>ID random=R±SE best=B±SE episodes=N</c> (SE: the standard error of the mean).
 /// </summary>
 public sealed class MeasureEnvsCommand : Command<MeasureEnvsCommand.Settings>
 {
@@ -33,40 +34,44 @@ public sealed class MeasureEnvsCommand : Command<MeasureEnvsCommand.Settings>
         if (settings.Episodes < 1) throw new CliUsageException("--episodes must be at least 1");
         foreach (var spec in EnvOption.Resolve(settings.Env))
         {
-            double random = RandomReturn(spec.Id, settings.Episodes, settings.Seed);
-            string best = spec.Suite == "procgen"
-                ? SolverReturn(spec.Id, settings.Episodes, settings.Seed).ToString("0.###", CultureInfo.InvariantCulture)
-                : "—";
-            Console.WriteLine($"{spec.Id} random={random.ToString("0.###", CultureInfo.InvariantCulture)} best={best} episodes={settings.Episodes}");
+            var random = RandomReturn(spec.Id, settings.Episodes, settings.Seed);
+            var best = spec.Suite == "procgen" ? SolverReturn(spec.Id, settings.Episodes, settings.Seed).ToString() : "—";
+            Console.WriteLine($"{spec.Id} random={random} best={best} episodes={settings.Episodes}");
         }
         return 0;
     }
 
-    /// <summary>Mean return of the first <paramref name="episodes"/> episodes completed by a batch of 64 random-acting environments.</summary>
-    public static double RandomReturn(string id, int episodes, ulong seed)
+    /// <summary>A mean over episodes and its standard error (sample standard deviation / √n), printed "mean±se".</summary>
+    public readonly record struct Measured(double Mean, double StandardError)
     {
-        const int batch = 64;
-        var env = EnvironmentRegistry.Create(id, batch, seed);
-        var obs = new float[batch * env.Spec.ObservationSize];
-        var actions = new int[batch];
-        var rewards = new float[batch];
-        var terminals = new bool[batch];
-        var rng = Rng.Create(seed, 0xBEEF);
-        env.Reset(obs);
-        double sum = 0;
-        int done = 0;
-        while (done < episodes)
+        public static Measured Of(IReadOnlyList<float> returns)
         {
-            for (int i = 0; i < batch; i++) actions[i] = rng.Next(env.Spec.ActionCount);
-            env.Step(actions, obs, rewards, terminals);
-            for (int i = 0; i < batch && done < episodes; i++)
-                if (terminals[i]) { sum += env.GetEpisodeStats(i).LastReturn; done++; }
+            double mean = returns.Average(r => (double)r);
+            double variance = returns.Count > 1 ? returns.Sum(r => (r - mean) * (r - mean)) / (returns.Count - 1) : 0;
+            return new(mean, Math.Sqrt(variance / returns.Count));
         }
-        return sum / episodes;
+
+        public override string ToString() =>
+            Mean.ToString("0.###", CultureInfo.InvariantCulture) + "±" + StandardError.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Mean return of <paramref name="episodes"/> episodes of uniformly random play on a batch of 64 environments, each
+    /// contributing a share fixed in advance (<see cref="EpisodeQuota"/>: no bias towards short episodes).
+    /// </summary>
+    public static Measured RandomReturn(string id, int episodes, ulong seed)
+    {
+        var env = EnvironmentRegistry.Create(id, Math.Min(64, episodes), seed);
+        var rng = Rng.Create(seed, 0xBEEF);
+        var returns = EpisodeQuota.Collect(env, episodes, (_, actions) =>
+        {
+            for (int i = 0; i < actions.Length; i++) actions[i] = rng.Next(env.Spec.ActionCount);
+        });
+        return Measured.Of(returns);
     }
 
     /// <summary>Mean return of the ProcGen solver over <paramref name="episodes"/> consecutive episodes.</summary>
-    public static double SolverReturn(string id, int episodes, ulong seed)
+    public static Measured SolverReturn(string id, int episodes, ulong seed)
     {
         var env = (BatchedEnvironment)EnvironmentRegistry.Create(id, 1, seed);
         var game = (ProcGenGame)env.GameAt(0);
@@ -75,13 +80,13 @@ public sealed class MeasureEnvsCommand : Command<MeasureEnvsCommand.Settings>
         float[] reward = [0];
         bool[] terminal = [false];
         env.Reset(obs);
-        double sum = 0;
-        for (int done = 0; done < episodes;)
+        var returns = new List<float>(episodes);
+        while (returns.Count < episodes)
         {
             action[0] = game.SolverAction();
             env.Step(action, obs, reward, terminal);
-            if (terminal[0]) { sum += env.GetEpisodeStats(0).LastReturn; done++; }
+            if (terminal[0]) returns.Add(env.GetEpisodeStats(0).LastReturn);
         }
-        return sum / episodes;
+        return Measured.Of(returns);
     }
 }

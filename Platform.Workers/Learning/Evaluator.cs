@@ -43,9 +43,9 @@ public sealed class Policy
 public static class Evaluator
 {
     /// <summary>
-    /// The returns of the first <paramref name="episodes"/> episodes to finish (in completion order, ties by
-    /// environment index) on min(episodes, 16) environments seeded by <paramref name="seed"/>; actions are sampled
-    /// from the policy, or its argmax when <paramref name="greedy"/>.
+    /// The returns of <paramref name="episodes"/> episodes on min(episodes, 16) environments seeded by
+    /// <paramref name="seed"/>, each environment contributing a share fixed in advance (<see cref="EpisodeQuota"/>:
+    /// no bias towards short episodes); actions are sampled from the policy, or its argmax when <paramref name="greedy"/>.
     /// </summary>
     public static List<float> Run(Policy policy, string envId, int episodes, bool greedy, ulong seed)
     {
@@ -55,34 +55,22 @@ public static class Evaluator
             throw new ArgumentException($"{envId}: observation or action shape differs from the trained environment {policy.Config.Env}");
         int n = Math.Min(episodes, 16);
         var env = EnvironmentRegistry.Create(envId, n, seed);
-        var obs = new float[n * spec.ObservationSize];
-        var rewards = new float[n];
-        var terminals = new bool[n];
-        var actions = new int[n];
         var logits = new float[n * spec.ActionCount];
         var rng = new LearnerRng(seed * 0x9E3779B97F4A7C15UL + 1);
-        var returns = new List<float>();
-        env.Reset(obs);
         var device = policy.Parameters[0].device;
-        long steps = 0;
-        while (returns.Count < episodes)
+        return EpisodeQuota.Collect(env, episodes, (obs, actions) =>
         {
             using (no_grad())
             using (var scope = NewDisposeScope())
             {
-                var o = tensor(obs, [n, spec.Height, spec.Width, spec.Channels]).to(device);
-                policy.Network.Logits(policy.Parameters, o).cpu().data<float>().CopyTo(logits);
+                var o = tensor(obs, [n, spec.Height, spec.Width, spec.Channels]).to(device);   // [B, H, W, C]
+                policy.Network.Logits(policy.Parameters, o).cpu().data<float>().CopyTo(logits); // [B, A]
             }
             for (int i = 0; i < n; i++)
             {
                 var l = logits.AsSpan(i * spec.ActionCount, spec.ActionCount);
                 actions[i] = greedy ? LearnerRng.Argmax(l) : rng.SampleSoftmax(l);
             }
-            env.Step(actions, obs, rewards, terminals);
-            for (int i = 0; i < n && returns.Count < episodes; i++)
-                if (terminals[i]) returns.Add(env.GetEpisodeStats(i).LastReturn);
-            if (++steps > 100_000_000) throw new InvalidOperationException("evaluation did not finish");
-        }
-        return returns;
+        });
     }
 }
