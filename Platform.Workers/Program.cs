@@ -1,6 +1,10 @@
+using Platform.Workers;
 using Platform.Workers.Cli;
 using Platform.Workers.Jobs;
 using Spectre.Console.Cli;
+
+// A trainer child started by the worker confines its writes to its run folder before anything else runs.
+if (WriteConfinement.ApplyRequested() is { } notConfined) Console.Error.WriteLine("warning: " + notConfined);
 
 // The worker CLI: each verb lives in Cli/<Verb>Command.cs.
 var app = new CommandApp();
