@@ -226,10 +226,32 @@ public class MinAtarRuleTests
         float r = g.Act(MinAtarGame.Up, out bool done);
         Assert.False(done);
         Assert.Equal(5, r); // 100 · 10 / 200
-        Assert.Equal(0, g.DiverCount);
+        Assert.Equal(-1, g.DiverCount); // emptied, then one diver spent, as the reference counts
         Assert.Equal(200, g.Oxygen);
         Assert.Equal(1, g.RampIndex);
         Assert.Equal(19, g.SpawnSpeed);
+    }
+
+    [Fact]
+    public void SeaquestAfterSixDiversTheSubSurfacesAgainWithoutDiversAsTheReferenceDoes()
+    {
+        var g = Make(o => new Seaquest(o));
+        g.SubY = 1; g.Surfaced = false; g.DiverCount = 6; g.Oxygen = 100; g.SpawnTimer = 99; g.DiverTimer = 99;
+        g.Act(MinAtarGame.Up, out bool done);
+        Assert.False(done);
+        // No diver aboard (the gauge is empty), yet surfacing again neither ends the episode nor scores: the count goes on down.
+        var obs = new float[10 * 10 * 10];
+        g.WriteObservation(obs);
+        Assert.All(Enumerable.Range(0, 10), x => Assert.Equal(0f, obs[(9 * 10 + x) * 10 + 8]));
+        g.SubY = 1; g.Surfaced = false; g.Oxygen = 10; g.SpawnTimer = 99; g.DiverTimer = 99;
+        Assert.Equal(0, g.Act(MinAtarGame.Up, out done));
+        Assert.False(done);
+        Assert.Equal(-2, g.DiverCount);
+        Assert.Equal(200, g.Oxygen);
+        // Picking up divers brings the count back; at 0, surfacing ends the episode again.
+        g.DiverCount = 0; g.SubY = 1; g.Surfaced = false;
+        g.Act(MinAtarGame.Up, out done);
+        Assert.True(done);
     }
 
     [Fact]

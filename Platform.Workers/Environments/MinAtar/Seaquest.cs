@@ -11,10 +11,11 @@ namespace Platform.Workers.Environments.MinAtar;
 /// removes both (+1). Touching a fish, an enemy submarine or an enemy bullet ends the episode. Touching a diver picks it
 /// up (at most 6). Oxygen (200) drops by 1 each step below the surface; at 0 the episode ends. Arriving at the surface
 /// ends the episode with no divers aboard; otherwise it refills oxygen and costs one diver, or with 6 divers aboard
-/// gives oxygen·10/200 (integer) and empties the sub. Each surfacing ramps (on by default) the enemy spawn interval
-/// down by 1 (to 1) and, every second time, the move interval (to 2).
-/// Deviation from the reference implementation: after surfacing with 6 divers the diver count is 0 (the reference
-/// leaves it at −1, which lets the sub surface again for free).
+/// gives oxygen·10/200 (integer) and empties the sub, then costs one diver as well: the count goes to −1, as in the
+/// reference MinAtar, so the sub may surface again (and again, the count going further below 0) without ending the
+/// episode until the divers it picks up bring the count back to 0. Published MinAtar scores come from this behaviour.
+/// The diver gauge shows nothing while the count is below 1. Each surfacing ramps (on by default) the enemy spawn
+/// interval down by 1 (to 1) and, every second time, the move interval (to 2).
 /// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class Seaquest(EnvironmentOptions options) : MinAtarGame(options)
@@ -210,7 +211,7 @@ internal sealed class Seaquest(EnvironmentOptions options) : MinAtarGame(options
             reward = Oxygen * 10 / MaxOxygen;
             DiverCount = 0;
         }
-        else DiverCount--;
+        DiverCount--; // also after six: −1, the reference's count (see the summary)
         Oxygen = MaxOxygen;
         if (Ramping && (SpawnSpeed > 1 || MoveSpeed > 2))
         {
