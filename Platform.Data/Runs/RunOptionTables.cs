@@ -91,9 +91,14 @@ public static class TrainOptions
         "Checkpoint every N environment steps (0: only at the end).", null, 0, MaxSteps, "platform", defaultText: "steps / 10");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
         "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
+    /// <summary>The most training levels a run may ask for: level seeds above it belong to the test range.</summary>
+    public const int MaxTrainLevels = 1 << 30;
+    public static readonly RunOption TrainLevels = RunOptionTables.Int("train-levels", "Training levels (ProcGen)",
+        "ProcGen: training draws its levels from this many level seeds; evaluation on test levels uses others only.", 200, 1, MaxTrainLevels,
+        "ProcGen's easy-mode protocol (Cobbe et al. 2020): 200 training levels");
 
     public static readonly IReadOnlyList<RunOption> All =
-        [Steps, Seed, LearningRate, EntropyCost, Rollout, Batch, ReplayRatio, ReplayCapacity, Network, LogEvery, CheckpointEvery, Threads];
+        [Steps, Seed, LearningRate, EntropyCost, Rollout, Batch, ReplayRatio, ReplayCapacity, Network, LogEvery, CheckpointEvery, Threads, TrainLevels];
 
     /// <summary>The replay ratio when not given: 32, or the batch when that is smaller.</summary>
     public static int DefaultReplayRatio(int batch) => Math.Min(32, batch);
@@ -185,5 +190,14 @@ public static class EvaluateOptions
     };
     public static readonly RunOption Seed = RunOptionTables.Seed(CliDefaultSeed);
 
+    /// <summary>Which levels a ProcGen evaluation plays: the agent's training levels, or test levels it never saw.</summary>
+    public static readonly RunOption Levels = RunOptionTables.Choice("levels", "Levels (ProcGen)",
+        "ProcGen: 'train' plays the agent's training levels, 'test' only levels outside them (generalisation).",
+        [TrainLevelSet, TestLevelSet], TrainLevelSet, "ProcGen's protocol: train on a fixed set of levels, report on unseen ones");
+    public const string TrainLevelSet = "train", TestLevelSet = "test";
+
     public static readonly IReadOnlyList<RunOption> All = [Episodes, Greedy, Seed];
+
+    /// <summary>Options of the evaluate command line that the API does not take yet (the issue on ProcGen generalisation).</summary>
+    public static readonly IReadOnlyList<RunOption> CommandLineOnly = [Levels];
 }

@@ -93,6 +93,36 @@ public class ProcGenTests
     }
 
     [Fact]
+    public void ARunsTrainingUsesOnlyItsTrainLevelsAndItsTestEvaluationNoneOfThem()
+    {
+        // The options the trainer's actors and `evaluate --levels train|test` build from a run's configuration.
+        var config = new Platform.Workers.Learning.TrainConfig { Env = "procgen/maze", TrainLevels = 5 };
+        var trainSeeds = Enumerable.Range(0, 5).Select(LevelSeeds.Train).ToHashSet();
+        HashSet<ulong> Seen(EnvironmentOptions options)
+        {
+            var env = (BatchedEnvironment)EnvironmentRegistry.Create("procgen/maze", 8, 3, options);
+            var obs = new float[8 * env.Spec.ObservationSize];
+            var (r, t, actions) = (new float[8], new bool[8], new int[8]);
+            var rng = Rng.Create(5);
+            env.Reset(obs);
+            var seen = new HashSet<ulong>();
+            for (int k = 0; k < 4000; k++)
+            {
+                for (int i = 0; i < 8; i++) { seen.Add(((ProcGenGame)env.GameAt(i)).LevelSeed); actions[i] = rng.Next(15); }
+                env.Step(actions, obs, r, t);
+            }
+            return seen;
+        }
+
+        var training = Seen(config.EnvironmentOptions());
+        Assert.Subset(trainSeeds, training);
+        Assert.Equal(5, training.Count);
+        var test = Seen(config.EnvironmentOptions(testLevels: true));
+        Assert.True(test.Count > 8, $"only {test.Count} test levels seen");
+        Assert.Empty(test.Intersect(Enumerable.Range(0, 1000).Select(LevelSeeds.Train)));
+    }
+
+    [Fact]
     public void TrainLevelsOptionLimitsTheLevelSet()
     {
         var env = (BatchedEnvironment)EnvironmentRegistry.Create("procgen/maze", 4, 1, new EnvironmentOptions { TrainLevels = 3 });

@@ -36,6 +36,25 @@ public sealed class TrainCliTests : IDisposable
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 
     [Fact]
+    public void A_ProcGen_run_records_its_training_levels_and_evaluates_on_train_or_test_levels()
+    {
+        var dir = Path.Combine(_root, "maze");
+        var (code, stdout, err) = Cli("train", "--env", "procgen/maze", "--rule", "actor-critic", "--steps", "300", "--out", dir,
+            "--net", "small", "--batch", "8", "--replay-ratio", "4", "--rollout", "10", "--train-levels", "2");
+        Assert.True(code == 0, err);
+        Assert.Equal(2, Platform.Workers.Learning.Trainer.ReadConfig(dir).TrainLevels);
+
+        foreach (var levels in new[] { "train", "test" })
+        {
+            (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", "4", "--levels", levels);
+            Assert.True(code == 0, err);
+            Assert.Contains($"levels={levels} train_levels=2", stdout);
+            Assert.Matches(@"^mean_return=-?[0-9.]+(E-?[0-9]+)? episodes=4$", stdout.Trim().Split('\n')[^1]);
+        }
+        WorkerCli.AssertUsageError(["evaluate", "--checkpoint", dir, "--levels", "unseen"]);
+    }
+
+    [Fact]
     public void Train_then_evaluate_prints_mean_return_last()
     {
         var dir = Path.Combine(_root, "run");

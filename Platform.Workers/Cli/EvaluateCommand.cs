@@ -20,6 +20,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public int? Episodes { get; init; }
         [CommandOption("--greedy")] [RunOptionHelp(RunOptionTables.Evaluate, "greedy")]
         public bool Greedy { get; init; }
+        [CommandOption("--levels <SET>")] [RunOptionHelp(RunOptionTables.Evaluate, "levels")]
+        public string? Levels { get; init; }
         [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.Evaluate, "seed")]
         public ulong Seed { get; init; } = EvaluateOptions.CliDefaultSeed;
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
@@ -33,15 +35,19 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         if (EvaluateOptions.Episodes.CheckRange(episodes) is not null)
             throw new CliUsageException($"--episodes must be {EvaluateOptions.Episodes.RangeDescription}, not {episodes}");
         if (s.Env is not null && !EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}'");
+        var levels = s.Levels ?? EvaluateOptions.Levels.StringDefaultFor(null);
+        if (!EvaluateOptions.Levels.Choices!.Contains(levels))
+            throw new CliUsageException($"--levels must be one of {string.Join(", ", EvaluateOptions.Levels.Choices!)}, not '{levels}'");
         var device = DeviceOption.Parse(s.Device);
         Policy policy;
         try { policy = Policy.Load(s.Checkpoint, device); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         var env = s.Env ?? policy.Config.Env;
         List<float> returns;
-        try { returns = Evaluator.Run(policy, env, episodes, s.Greedy, s.Seed); }
+        try { returns = Evaluator.Run(policy, env, episodes, s.Greedy, s.Seed, testLevels: levels == EvaluateOptions.TestLevelSet); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
-        Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}");
+        Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}" +
+                          (EnvironmentRegistry.Get(env).Suite == "procgen" ? $" levels={levels} train_levels={policy.Config.TrainLevels}" : ""));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min={returns.Min()} max={returns.Max()}"));
         Console.WriteLine(RunFolderLayout.EvaluateResultLine(returns.Average(), returns.Count));
         return 0;

@@ -49,6 +49,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public long? CheckpointEvery { get; init; }
         [CommandOption("--threads <N>")] [RunOptionHelp(RunOptionTables.Train, "threads")]
         public int? Threads { get; init; }
+        [CommandOption("--train-levels <N>")] [RunOptionHelp(RunOptionTables.Train, "train-levels")]
+        public int? TrainLevels { get; init; }
     }
 
     public static AgentNetworkConfig ParseNet(string net)
@@ -95,6 +97,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     Network = ParseNet(s.Net ?? TrainOptions.Network.StringDefaultFor(spec.Suite)),
                     LogEvery = s.LogEvery ?? TrainOptions.LogEvery.IntDefault,
                     CheckpointEvery = s.CheckpointEvery ?? TrainOptions.DefaultCheckpointEvery(steps),
+                    TrainLevels = s.TrainLevels ?? TrainOptions.TrainLevels.IntDefault,
                 };
                 try { config.Validate(); }
                 catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }

@@ -22,12 +22,12 @@ public sealed class ActorPool
     private readonly List<float> _returns = [];
     private readonly List<int> _lengths = [];
 
-    public ActorPool(string envId, int count, ulong seed)
+    public ActorPool(string envId, int count, ulong seed, EnvironmentOptions? options = null)
     {
         if (count < 1) throw new ArgumentException("an actor pool needs at least one environment");
         Spec = EnvironmentRegistry.Get(envId);
         Count = count;
-        _env = EnvironmentRegistry.Create(envId, count, seed);
+        _env = EnvironmentRegistry.Create(envId, count, seed, options);
         _obs = new float[count * Spec.ObservationSize];
         _rewards = new float[count];
         _terminals = new bool[count];

@@ -46,15 +46,17 @@ public static class Evaluator
     /// The returns of <paramref name="episodes"/> episodes on min(episodes, 16) environments seeded by
     /// <paramref name="seed"/>, each environment contributing a share fixed in advance (<see cref="EpisodeQuota"/>:
     /// no bias towards short episodes); actions are sampled from the policy, or its argmax when <paramref name="greedy"/>.
+    /// ProcGen levels: the agent's training levels, or with <paramref name="testLevels"/> only levels outside them.
     /// </summary>
-    public static List<float> Run(Policy policy, string envId, int episodes, bool greedy, ulong seed)
+    public static List<float> Run(Policy policy, string envId, int episodes, bool greedy, ulong seed, bool testLevels = false)
     {
         var spec = EnvironmentRegistry.Get(envId);
         if (!spec.ObservationShape.SequenceEqual(EnvironmentRegistry.Get(policy.Config.Env).ObservationShape) ||
             spec.ActionCount != EnvironmentRegistry.Get(policy.Config.Env).ActionCount)
             throw new ArgumentException($"{envId}: observation or action shape differs from the trained environment {policy.Config.Env}");
+        if (testLevels && spec.Suite != "procgen") throw new ArgumentException($"{envId}: only ProcGen environments have test levels");
         int n = Math.Min(episodes, 16);
-        var env = EnvironmentRegistry.Create(envId, n, seed);
+        var env = EnvironmentRegistry.Create(envId, n, seed, policy.Config.EnvironmentOptions(testLevels));
         var logits = new float[n * spec.ActionCount];
         var rng = new LearnerRng(seed * 0x9E3779B97F4A7C15UL + 1);
         var device = policy.Parameters[0].device;

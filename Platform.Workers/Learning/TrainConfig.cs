@@ -36,6 +36,12 @@ public sealed record TrainConfig
     /// <summary>Write a checkpoint every this many environment steps (0: only at the end).</summary>
     public long CheckpointEvery { get; init; }
     public int KeepCheckpoints { get; init; } = 3;
+    /// <summary>ProcGen: the level seeds training draws from (run.json of runs from before it existed: the default, 200).</summary>
+    public int TrainLevels { get; init; } = TrainOptions.TrainLevels.IntDefault;
+
+    /// <summary>The environments' options for this run: training (its levels), or evaluation on the test levels.</summary>
+    public Environments.EnvironmentOptions EnvironmentOptions(bool testLevels = false) =>
+        new() { TrainLevels = TrainLevels, UseTestLevels = testLevels };
 
     public void Validate()
     {
@@ -53,6 +59,7 @@ public sealed record TrainConfig
         TrainOptions.LogEvery.Require(LogEvery);
         TrainOptions.CheckpointEvery.Require(CheckpointEvery);
         if (KeepCheckpoints < 1) throw new ArgumentException("--keep-checkpoints must be ≥ 1");
+        TrainOptions.TrainLevels.Require(TrainLevels);
         Network.Validate();
         LearnerRules.CheckSpec(Rule);
     }

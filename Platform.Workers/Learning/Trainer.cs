@@ -54,7 +54,7 @@ public sealed class Trainer
         Spec = EnvironmentRegistry.Get(config.Env);
         Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
-        _actors = new ActorPool(config.Env, _numEnvs, (ulong)config.Seed);
+        _actors = new ActorPool(config.Env, _numEnvs, (ulong)config.Seed, config.EnvironmentOptions());
         if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.RolloutLength, Spec.ObservationSize, Spec.ActionCount);
 
         var network = new AgentNetwork(config.Network, Rule.Heads(Spec.ActionCount), Spec.ObservationShape.ToArray());

@@ -9,7 +9,7 @@ namespace Platform.Workers.Environments.ProcGen;
 /// </summary>
 public static class LevelSeeds
 {
-    public const int MaxTrainLevels = 1 << 30;
+    public const int MaxTrainLevels = Platform.Data.Runs.TrainOptions.MaxTrainLevels;
     public const ulong TestIndexStart = 1UL << 32;
     private const ulong Domain = 0x70726F6367656E00UL; // "procgen\0"
 
