@@ -24,6 +24,8 @@ public sealed class SubmitRunRequest
     public int? Episodes { get; set; }
     /// <summary>Evaluate: take the policy's most likely action instead of sampling (default false).</summary>
     public bool? Greedy { get; set; }
+    /// <summary>Evaluate, ProcGen only: train (the agent's training levels, default) | test (only levels outside them).</summary>
+    public string? Levels { get; set; }
     /// <summary>Random seed (0..2147483647); chosen and recorded when omitted.</summary>
     public long? Seed { get; set; }
     /// <summary>cpu | gpu (default cpu).</summary>

@@ -68,7 +68,8 @@ public static partial class RunSpecValidator
     private static async Task<RunSpec?> ValidateTrainAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors, CancellationToken ct)
     {
         NotFor("train", errors, ("envs", request.Envs is not null), ("init", request.Init is not null),
-            ("agentCheckpointId", request.AgentCheckpointId is not null), ("episodes", request.Episodes is not null), ("greedy", request.Greedy is not null));
+            ("agentCheckpointId", request.AgentCheckpointId is not null), ("episodes", request.Episodes is not null), ("greedy", request.Greedy is not null),
+            ("levels", request.Levels is not null));
 
         await ValidateEnvAsync(request.Env, "env", db, errors, ct);
 
@@ -97,7 +98,7 @@ public static partial class RunSpecValidator
     private static async Task<RunSpec?> ValidateMetaTrainAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors, CancellationToken ct)
     {
         NotFor("meta-train", errors, ("agentCheckpointId", request.AgentCheckpointId is not null), ("episodes", request.Episodes is not null),
-            ("greedy", request.Greedy is not null));
+            ("greedy", request.Greedy is not null), ("levels", request.Levels is not null));
         if (request.Rule is not null)
             errors.Add("rule", "Not used by meta-train runs: the rule being meta-trained starts from init.");
 
@@ -148,6 +149,8 @@ public static partial class RunSpecValidator
             ("hyperparameters", request.Hyperparameters is { Count: > 0 }));
 
         errors.Check(EvaluateOptions.Episodes, request.Episodes);
+        if (request.Levels is { } levels && !EvaluateOptions.Levels.Choices!.Contains(levels))
+            errors.Add(EvaluateOptions.Levels.FieldPath, $"Must be one of {EvaluateOptions.Levels.RangeDescription}.");
 
         Checkpoint? agent = null;
         if (request.AgentCheckpointId is not { } agentId) errors.Add("agentCheckpointId", "Required: the agent checkpoint to evaluate.");
@@ -168,6 +171,8 @@ public static partial class RunSpecValidator
             if (to.ActionCount != from.ActionCount || !to.ObservationShape.SequenceEqual(from.ObservationShape))
                 errors.Add("env", $"The agent was trained on {source.EnvironmentId}, whose observations or actions differ from {env}'s.");
         }
+        if (request.Levels == EvaluateOptions.TestLevelSet && env is not null && EnvironmentCatalog.Contains(env) && EnvironmentCatalog.Get(env).Suite != "procgen")
+            errors.Add(EvaluateOptions.Levels.FieldPath, $"Only ProcGen environments have test levels; {env} has none.");
         if (errors.Count > 0) return null;
 
         var episodes = request.Episodes ?? EvaluateOptions.Episodes.IntDefault;
@@ -175,6 +180,7 @@ public static partial class RunSpecValidator
         return new EvaluateRunSpec
         {
             Env = env!, Steps = episodes, Episodes = episodes, Greedy = request.Greedy ?? false, AgentCheckpointId = agent.Id, Rule = rule,
+            Levels = request.Levels ?? EvaluateOptions.TrainLevelSet,
             MetaNetworkCheckpointId = agent.Run.MetaNetworkCheckpointId,
         };
     }

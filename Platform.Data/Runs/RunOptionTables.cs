@@ -193,11 +193,8 @@ public static class EvaluateOptions
     /// <summary>Which levels a ProcGen evaluation plays: the agent's training levels, or test levels it never saw.</summary>
     public static readonly RunOption Levels = RunOptionTables.Choice("levels", "Levels (ProcGen)",
         "ProcGen: 'train' plays the agent's training levels, 'test' only levels outside them (generalisation).",
-        [TrainLevelSet, TestLevelSet], TrainLevelSet, "ProcGen's protocol: train on a fixed set of levels, report on unseen ones");
+        [TrainLevelSet, TestLevelSet], TrainLevelSet, "ProcGen's protocol: train on a fixed set of levels, report on unseen ones") with { Field = "levels" };
     public const string TrainLevelSet = "train", TestLevelSet = "test";
 
-    public static readonly IReadOnlyList<RunOption> All = [Episodes, Greedy, Seed];
-
-    /// <summary>Options of the evaluate command line that the API does not take yet (the issue on ProcGen generalisation).</summary>
-    public static readonly IReadOnlyList<RunOption> CommandLineOnly = [Levels];
+    public static readonly IReadOnlyList<RunOption> All = [Episodes, Greedy, Levels, Seed];
 }

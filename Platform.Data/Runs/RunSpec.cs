@@ -70,6 +70,8 @@ public sealed record EvaluateRunSpec : RunSpec
     public required Guid AgentCheckpointId { get; init; }
     public required int Episodes { get; init; }
     public bool Greedy { get; init; }
+    /// <summary>ProcGen: "train" (the agent's training levels) or "test" (only others); <see cref="EvaluateOptions.Levels"/>.</summary>
+    public string Levels { get; init; } = EvaluateOptions.TrainLevelSet;
     /// <summary>The rule that trained the agent (what the evaluation is listed under).</summary>
     public required RuleReference Rule { get; init; }
     [JsonIgnore] public override string ListedRule => Rule.ToString();

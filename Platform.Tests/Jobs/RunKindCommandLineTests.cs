@@ -93,6 +93,10 @@ public class RunKindCommandLineTests
         var sampled = spec with { Greedy = false, Episodes = 5 };
         Assert.DoesNotContain("--greedy", ChildCommandLines.Evaluate(sampled, "/c", "cuda"));
         Assert.Throws<FormatException>(() => ChildCommandLines.Evaluate(spec with { Episodes = 0 }, "/c", "cpu"));
+        Assert.Equal(["--levels", "test"], ChildCommandLines.Evaluate(spec with { Env = "procgen/maze", Levels = "test" }, "/c", "cpu")
+            .SkipWhile(a => a != "--levels").Take(2));
+        Assert.DoesNotContain("--levels", ChildCommandLines.Evaluate(spec with { Levels = "train" }, "/c", "cpu"));
+        Assert.Throws<FormatException>(() => ChildCommandLines.Evaluate(spec with { Levels = "--out=/tmp" }, "/c", "cpu"));
         Assert.ThrowsAny<JsonException>(() => RunSpecJson.Deserialize("""{"kind":"evaluate","env":"catch/8x8","rule":"ppo","steps":5,"seed":1,"episodes":5}"""));
     }
 

@@ -93,6 +93,7 @@ public sealed class SubmitRunBody
     public Guid? AgentCheckpointId { get; set; }
     public int? Episodes { get; set; }
     public bool? Greedy { get; set; }
+    public string? Levels { get; set; }
 }
 
 /// <summary>Body of POST /api/checkpoints/{id}/evaluate and its answer.</summary>

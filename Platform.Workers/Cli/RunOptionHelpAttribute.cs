@@ -12,8 +12,7 @@ namespace Platform.Workers.Cli;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class RunOptionHelpAttribute(string kind, string name) : DescriptionAttribute
 {
-    public RunOption Option => RunOptionTables.All[kind].Concat(kind == RunOptionTables.Evaluate ? EvaluateOptions.CommandLineOnly : [])
-            .FirstOrDefault(o => o.Name == name)
+    public RunOption Option => RunOptionTables.All[kind].FirstOrDefault(o => o.Name == name)
         ?? throw new InvalidOperationException($"'{name}' is not in the {kind} option table");
 
     public override string Description => Option.HelpLine;

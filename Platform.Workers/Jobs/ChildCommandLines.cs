@@ -34,12 +34,15 @@ public static class ChildCommandLines
             "--envs", string.Join(',', spec.Envs), "--meta-steps", steps, "--init", init, "--seed", Number(spec.Seed), "--out", outDir, "--device", device];
     }
 
-    /// <summary><c>evaluate --checkpoint DIR --env ID --episodes K [--greedy] --seed S --device D</c>.</summary>
+    /// <summary><c>evaluate --checkpoint DIR --env ID --episodes K [--greedy] [--levels test] --seed S --device D</c>.</summary>
     public static IReadOnlyList<string> Evaluate(EvaluateRunSpec spec, string checkpointDir, string device)
     {
         if (EvaluateOptions.Episodes.CheckRange(spec.Episodes) is { } problem) throw new FormatException($"episodes: {problem}");
+        if (!EvaluateOptions.Levels.Choices!.Contains(spec.Levels)) throw new FormatException($"levels: '{spec.Levels}' is not one of {EvaluateOptions.Levels.RangeDescription}");
         return ["evaluate", "--checkpoint", checkpointDir, "--env", spec.Env, "--episodes", Number(spec.Episodes),
-            .. spec.Greedy ? new[] { "--greedy" } : [], "--seed", Number(spec.Seed), "--device", device];
+            .. spec.Greedy ? new[] { "--greedy" } : [],
+            .. spec.Levels == EvaluateOptions.TestLevelSet ? new[] { "--levels", EvaluateOptions.TestLevelSet } : [],
+            "--seed", Number(spec.Seed), "--device", device];
     }
 
     private static IEnumerable<string> Options(IReadOnlyList<RunOption> table, IReadOnlyDictionary<string, JsonElement> given)

@@ -1,0 +1,27 @@
+using System.Reflection;
+using Platform.Api.Auth;
+using Platform.Data;
+using Platform.Tests.EndToEnd;
+
+namespace Platform.Tests.Security;
+
+/// <summary>The web app's choices for a new key (it has no reference to the API) are the API's scope names and within its lifetime limit.</summary>
+public class ApiKeyChoicesTests
+{
+    [Fact]
+    public void TheSettingsPageOffersTheApisScopesAndLifetimesItAccepts()
+    {
+        // Platform.Web.dll of the same build, read by reflection: only its ApiKeyChoices class is touched.
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var webDll = Path.Combine(WebFixture.RepoRoot(), "Platform.Web", "bin", testBin.Parent!.Name, testBin.Name, "Platform.Web.dll");
+        var choices = Assembly.LoadFrom(webDll).GetType("Platform.Web.Services.ApiKeyChoices", throwOnError: true)!;
+        T Read<T>(string name) => (T)(choices.GetField(name, BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
+            ?? throw new InvalidOperationException($"ApiKeyChoices.{name} is missing"));
+
+        Assert.Equal(WireNames.All<ApiKeyScope>(), Read<IReadOnlyList<string>>("Scopes"));
+        Assert.Equal(WireNames.ToWire(Platform.Api.Endpoints.AuthEndpoints.DefaultScope), Read<string>("DefaultScope"));
+        var limits = new ApiKeyOptions();
+        Assert.All(Read<IReadOnlyList<int>>("LifetimeDays"), days => Assert.InRange(days * 24, 1, limits.MaxLifetimeHours));
+        Assert.Equal(limits.DefaultLifetimeHours, Read<int>("DefaultLifetimeDays") * 24);
+    }
+}
