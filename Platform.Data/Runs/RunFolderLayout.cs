@@ -35,6 +35,12 @@ public static class RunFolderLayout
     public const string MetricEpisodeReturn = "episode_return", MetricInnerReturn = "inner_return",
         MetricStepsPerSecond = "steps_per_second", MetricMeanReturn = "mean_return";
 
+    /// <summary>
+    /// A ProcGen train run's final policy evaluated on its training levels and on test levels it never saw: both a
+    /// summary.json key and a metric (one point at the final step).
+    /// </summary>
+    public const string FinalReturnTrainLevels = "final_return_train_levels", FinalReturnTestLevels = "final_return_test_levels";
+
     /// <summary>checkpoints/step-000000012000 for 12,000 environment steps.</summary>
     public static string AgentCheckpointName(long envSteps) => AgentCheckpointPrefix + envSteps.ToString("D12", CultureInfo.InvariantCulture);
 

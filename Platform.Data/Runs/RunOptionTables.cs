@@ -91,6 +91,9 @@ public static class TrainOptions
         "Checkpoint every N environment steps (0: only at the end).", null, 0, MaxSteps, "platform", defaultText: "steps / 10");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
         "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
+    /// <summary>Episodes of each end-of-run ProcGen evaluation (training levels, test levels), sampled from the policy.</summary>
+    public const int GeneralisationEpisodes = 100;
+
     /// <summary>The most training levels a run may ask for: level seeds above it belong to the test range.</summary>
     public const int MaxTrainLevels = 1 << 30;
     public static readonly RunOption TrainLevels = RunOptionTables.Int("train-levels", "Training levels (ProcGen)",

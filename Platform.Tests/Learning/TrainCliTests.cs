@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 
 namespace Platform.Tests.Learning;
 
@@ -43,6 +44,13 @@ public sealed class TrainCliTests : IDisposable
             "--net", "small", "--batch", "8", "--replay-ratio", "4", "--rollout", "10", "--train-levels", "2");
         Assert.True(code == 0, err);
         Assert.Equal(2, Platform.Workers.Learning.Trainer.ReadConfig(dir).TrainLevels);
+        // ProcGen's protocol at the end of the run: the final policy on its training levels and on unseen ones.
+        var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, RunFolderLayout.SummaryFile))).RootElement;
+        foreach (var key in new[] { RunFolderLayout.FinalReturnTrainLevels, RunFolderLayout.FinalReturnTestLevels })
+        {
+            Assert.True(double.IsFinite(summary.GetProperty(key).GetDouble()), key);
+            Assert.Contains($"\"{key}\"", File.ReadLines(Path.Combine(dir, RunFolderLayout.MetricsFile)).Last());
+        }
 
         foreach (var levels in new[] { "train", "test" })
         {
@@ -62,6 +70,7 @@ public sealed class TrainCliTests : IDisposable
             "--net", "small", "--batch", "8", "--replay-ratio", "4", "--rollout", "10");
         Assert.True(code == 0, err);
         Assert.Contains("done steps=600", stdout);
+        Assert.DoesNotContain(RunFolderLayout.FinalReturnTestLevels, File.ReadAllText(Path.Combine(dir, RunFolderLayout.SummaryFile))); // not ProcGen
         (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", "20", "--greedy");
         Assert.True(code == 0, err);
         var last = stdout.Trim().Split('\n')[^1];

@@ -189,9 +189,31 @@ public sealed class Trainer
         {
             SaveCheckpoint();
             var summary = new JsonObject { [RunFolderLayout.SummarySteps] = EnvSteps, [RunFolderLayout.SummaryFinalReturn] = Finite(RecentReturn()), ["episodes"] = _actors.EpisodeReturns.Count, ["learner_steps"] = LearnerSteps };
+            if (_actors.Spec.Suite == "procgen")
+            {
+                var (train, test) = EvaluateGeneralisation();
+                summary[RunFolderLayout.FinalReturnTrainLevels] = Finite(train);
+                summary[RunFolderLayout.FinalReturnTestLevels] = Finite(test);
+                RunFolder.AppendMetrics(OutDir, EnvSteps, new Dictionary<string, double>
+                {
+                    [RunFolderLayout.FinalReturnTrainLevels] = train, [RunFolderLayout.FinalReturnTestLevels] = test,
+                });
+            }
             File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
         }
         return Result(false);
+    }
+
+    /// <summary>
+    /// ProcGen's protocol: the final policy (the checkpoint just written) on its training levels and on test levels it
+    /// never saw, <see cref="TrainOptions.GeneralisationEpisodes"/> sampled episodes each, with evaluate's default seed.
+    /// </summary>
+    private (double Train, double Test) EvaluateGeneralisation()
+    {
+        var policy = Policy.Load(OutDir!, Core.Device);
+        double Mean(bool test) => Evaluator.Run(policy, Config.Env, TrainOptions.GeneralisationEpisodes, greedy: false,
+            (ulong)EvaluateOptions.CliDefaultSeed, testLevels: test).Average(r => (double)r);
+        return (Mean(false), Mean(true));
     }
 
     private TrainResult Result(bool interrupted) => new(EnvSteps, LearnerSteps, _actors.EpisodeReturns.Count, RecentReturn(), interrupted);
