@@ -305,6 +305,14 @@ namespace Platform.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<double?>("FinalReturnTestLevels")
+                        .HasColumnType("double precision")
+                        .HasColumnName("final_return_test_levels");
+
+                    b.Property<double?>("FinalReturnTrainLevels")
+                        .HasColumnType("double precision")
+                        .HasColumnName("final_return_train_levels");
+
                     b.Property<double?>("FinalScore")
                         .HasColumnType("double precision")
                         .HasColumnName("final_score");

@@ -45,6 +45,10 @@ public class Run
     /// <summary>Mean return of the last 100 training episodes (the trainer's summary.json); set when the run succeeds.</summary>
     public double? FinalScore { get; set; }
 
+    /// <summary>ProcGen train runs: the final policy's mean return on its training levels and on unseen test levels.</summary>
+    public double? FinalReturnTrainLevels { get; set; }
+    public double? FinalReturnTestLevels { get; set; }
+
     /// <summary>Lineage: the meta-network (update rule) checkpoint this run used, if any.</summary>
     public Guid? MetaNetworkCheckpointId { get; set; }
     public Checkpoint? MetaNetworkCheckpoint { get; set; }

@@ -53,6 +53,25 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
     }
 
     [TrainerFact]
+    public async Task AProcGenRunReportsItsReturnsOnTrainingAndOnUnseenLevels()
+    {
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var runId = await WorkerFixture.SubmitAsync(client, new
+        {
+            env = "procgen/maze", rule = "actor-critic", steps = 400, seed = 3,
+            hyperparameters = new Dictionary<string, object> { ["net"] = "small", ["batch"] = 8, ["replay-ratio"] = 8, ["train-levels"] = 3 },
+        });
+        using var worker = fx.StartWorker("w-procgen");
+        var run = await fx.WaitForRunAsync(runId, r => r.Status is RunStatus.Failed or RunStatus.Succeeded, TimeSpan.FromMinutes(3), worker);
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error + "\n" + worker.Log);
+        Assert.NotNull(run.FinalReturnTrainLevels);
+        Assert.NotNull(run.FinalReturnTestLevels);
+        var dto = await HttpAssertions.ReadJsonAsync(await client.GetAsync($"/api/runs/{runId}"));
+        Assert.Equal(run.FinalReturnTestLevels!.Value, dto.GetProperty("finalReturnTestLevels").GetDouble(), 9);
+        Assert.Equal(run.FinalReturnTrainLevels!.Value, dto.GetProperty("finalReturnTrainLevels").GetDouble(), 9);
+    }
+
+    [TrainerFact]
     public async Task AnUploadedMetaNetworkTrainsARunWhenApiAndWorkerRunInDifferentFolders()
     {
         using var client = fx.Client(fx.TeamA.ApiKey);

@@ -50,7 +50,8 @@ public sealed record RunDto(
     Guid Id, string Kind, string Status, string Queue, string Env, string Rule, long Seed,
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt)
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
+    double? FinalReturnTrainLevels = null, double? FinalReturnTestLevels = null)
 {
     public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
     public bool IsActive => Status is "queued" or "running";

@@ -7,7 +7,8 @@ using Platform.Data.Runs;
 namespace Platform.Workers.Jobs;
 
 /// <summary>How a run ended, as far as its kind can tell: its final score and step, or why it failed.</summary>
-public sealed record RunOutcome(double? FinalScore, long CurrentStep, string? Error = null);
+/// <summary>What a finished child leaves: the final score, the step reached, an error; ProcGen train runs also their train- and test-level returns.</summary>
+public sealed record RunOutcome(double? FinalScore, long CurrentStep, string? Error = null, double? TrainLevelsReturn = null, double? TestLevelsReturn = null);
 
 /// <summary>What a plan needs to know about the run it plans.</summary>
 public sealed record RunContext(Run Run, string OutDir, string Device, ArtifactRegistrar Artifacts, ILogger Logger);
@@ -45,12 +46,20 @@ public abstract class RunPlan
     /// <summary>A number summary.json holds, or null.</summary>
     protected static async Task<(double? Score, long? Steps)> ReadSummaryAsync(string outDir, string scoreKey, string stepsKey)
     {
-        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, RunFolderLayout.SummaryFile), CancellationToken.None));
-        var root = summary.RootElement;
-        double? score = root.TryGetProperty(scoreKey, out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble() : null;
+        var root = await ReadSummaryAsync(outDir);
         long? steps = root.TryGetProperty(stepsKey, out var n) && n.TryGetInt64(out var x) ? x : null;
-        return (score, steps);
+        return (Number(root, scoreKey), steps);
     }
+
+    protected static async Task<JsonElement> ReadSummaryAsync(string outDir)
+    {
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, RunFolderLayout.SummaryFile), CancellationToken.None));
+        return summary.RootElement.Clone();
+    }
+
+    /// <summary>summary.json's number under <paramref name="key"/>; null when absent or not a number (a NaN is written as null).</summary>
+    protected static double? Number(JsonElement summary, string key) =>
+        summary.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     protected static bool HasCheckpoint(string outDir) => Learning.RunFolder.LatestCheckpointName(outDir) is not null;
 }

@@ -3,7 +3,7 @@ using Platform.Data.Runs;
 
 namespace Platform.Workers.Jobs;
 
-/// <summary><c>train</c>: final score from summary.json's final_return; the newest checkpoint is zipped and registered.</summary>
+/// <summary><c>train</c>: final score from summary.json's final_return (and ProcGen's train- and test-level returns); the newest checkpoint is zipped and registered.</summary>
 public sealed class TrainPlan : RunPlan
 {
     private RunContext _context = null!;
@@ -25,7 +25,9 @@ public sealed class TrainPlan : RunPlan
     public override async Task<RunOutcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep)
     {
         var (score, steps) = await ReadSummaryAsync(_context.OutDir, RunFolderLayout.SummaryFinalReturn, RunFolderLayout.SummarySteps);
+        var summary = await ReadSummaryAsync(_context.OutDir);
         await _context.Artifacts.RegisterAgentCheckpointAsync(db, _context.Run, _context.OutDir);
-        return new RunOutcome(score, Math.Max(currentStep, steps ?? 0));
+        return new RunOutcome(score, Math.Max(currentStep, steps ?? 0),
+            TrainLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTrainLevels), TestLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTestLevels));
     }
 }
