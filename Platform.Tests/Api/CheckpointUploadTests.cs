@@ -87,62 +87,6 @@ public class CheckpointUploadTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
-    [Fact]
-    public async Task UploadsBeyondTheConcurrencyLimitAre429UntilOneFinishes()
-    {
-        // Platform:MaxConcurrentUploads uploads whose bodies stall hold every permit (each is inside the endpoint, reading
-        // its form); a further upload is refused at once with 429 and Retry-After. Kestrel drops a body slower than its
-        // minimum data rate after a 5 s grace, so the stalled bodies are released well before that.
-        var permits = new Platform.Api.PlatformOptions().MaxConcurrentUploads;
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stalled = Enumerable.Range(0, permits).Select(_ => A.PostAsync("/api/checkpoints", Form(new StalledContent(release.Task)))).ToList();
-        try
-        {
-            HttpResponseMessage? refused = null;
-            for (var deadline = DateTime.UtcNow.AddSeconds(3); refused is null && DateTime.UtcNow < deadline;)
-            {
-                // Until every stalled upload holds its permit, an upload may get through: a junk file is 400 and stores nothing.
-                var response = await A.PostAsync("/api/checkpoints", Form("junk"u8.ToArray()));
-                if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
-                else await AssertFieldProblemAsync(response, HttpStatusCode.BadRequest, "file");
-            }
-            Assert.NotNull(refused);
-            await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
-            Assert.True(refused.Headers.RetryAfter is not null, "no Retry-After");
-        }
-        finally
-        {
-            release.SetResult();
-        }
-        foreach (var response in await Task.WhenAll(stalled))
-            await AssertFieldProblemAsync(response, HttpStatusCode.BadRequest, "file");
-        // The permits came back.
-        await AssertFieldProblemAsync(await A.PostAsync("/api/checkpoints", Form("junk"u8.ToArray())), HttpStatusCode.BadRequest, "file");
-    }
-
-    private static MultipartFormDataContent Form(HttpContent file)
-    {
-        var form = new MultipartFormDataContent();
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        form.Add(file, "file", "rule.npz");
-        form.Add(new StringContent("stalled"), "name");
-        return form;
-    }
-
-    /// <summary>A file part that sends a few bytes, then waits for <paramref name="release"/> before the rest.</summary>
-    private sealed class StalledContent(Task release) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            await stream.WriteAsync("PK"u8.ToArray());
-            await stream.FlushAsync();
-            await release;
-            await stream.WriteAsync("not really a zip"u8.ToArray());
-        }
-
-        protected override bool TryComputeLength(out long length) { length = 0; return false; }
-    }
-
     private static byte[] Write(Dictionary<string, NpyArray> arrays, Action<Dictionary<string, NpyArray>> mutate)
     {
         var copy = new Dictionary<string, NpyArray>(arrays);
