@@ -28,11 +28,13 @@ public static class CookieAntiforgery
         o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
     });
 
+    /// <summary>
+    /// A cookie-authenticated request that may change something (the same rule as the scopes': the hub's negotiation
+    /// changes nothing, and SignalR clients cannot add the header to it everywhere).
+    /// </summary>
     public static bool NeedsToken(HttpContext http) =>
         http.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieAuthenticationDefaults.AuthenticationScheme }
-        && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method))
-        // The hub's negotiation is a POST that changes nothing; SignalR clients cannot add the header to it everywhere.
-        && !http.Request.Path.StartsWithSegments(ApiKeyAuthenticationHandler.HubPathPrefix);
+        && !ScopeAuthorization.IsRead(http.Request);
 
     /// <summary>After authentication: refuses a cookie-authenticated unsafe request without a valid token (400, nothing done).</summary>
     public static IApplicationBuilder UseCookieAntiforgery(this IApplicationBuilder app) => app.Use(async (http, next) =>

@@ -20,14 +20,14 @@ public static class ScopeAuthorization
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiKeyScope scope) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredScope(scope));
 
-    public static ApiKeyScope Needed(HttpContext http)
-    {
-        if (http.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>() is { } required) return required.Scope;
-        var method = http.Request.Method;
-        var reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
-                    || http.Request.Path.StartsWithSegments(ApiKeyAuthenticationHandler.HubPathPrefix);
-        return reads ? ApiKeyScope.Read : ApiKeyScope.Submit;
-    }
+    public static ApiKeyScope Needed(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>() is { } required ? required.Scope
+        : IsRead(http.Request) ? ApiKeyScope.Read : ApiKeyScope.Submit;
+
+    /// <summary>A request that changes nothing: GET, HEAD, OPTIONS, or the progress hub (its negotiation is a POST).</summary>
+    public static bool IsRead(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+        || request.Path.StartsWithSegments(ApiKeyAuthenticationHandler.HubPathPrefix);
 
     public sealed class Requirement : IAuthorizationRequirement;
 

@@ -149,8 +149,8 @@ public static partial class RunSpecValidator
             ("hyperparameters", request.Hyperparameters is { Count: > 0 }));
 
         errors.Check(EvaluateOptions.Episodes, request.Episodes);
-        if (request.Levels is { } levels && !EvaluateOptions.Levels.Choices!.Contains(levels))
-            errors.Add(EvaluateOptions.Levels.FieldPath, $"Must be one of {EvaluateOptions.Levels.RangeDescription}.");
+        if (request.Levels is { } levels && EvaluateOptions.Levels.Check(RunOption.Value(levels)) is { } levelsProblem)
+            errors.Add(EvaluateOptions.Levels.FieldPath, levelsProblem);
 
         Checkpoint? agent = null;
         if (request.AgentCheckpointId is not { } agentId) errors.Add("agentCheckpointId", "Required: the agent checkpoint to evaluate.");
@@ -171,7 +171,7 @@ public static partial class RunSpecValidator
             if (to.ActionCount != from.ActionCount || !to.ObservationShape.SequenceEqual(from.ObservationShape))
                 errors.Add("env", $"The agent was trained on {source.EnvironmentId}, whose observations or actions differ from {env}'s.");
         }
-        if (request.Levels == EvaluateOptions.TestLevelSet && env is not null && EnvironmentCatalog.Contains(env) && EnvironmentCatalog.Get(env).Suite != "procgen")
+        if (request.Levels == EvaluateOptions.TestLevelSet && env is not null && EnvironmentCatalog.Contains(env) && !EnvironmentCatalog.Get(env).HasTestLevels)
             errors.Add(EvaluateOptions.Levels.FieldPath, $"Only ProcGen environments have test levels; {env} has none.");
         if (errors.Count > 0) return null;
 

@@ -25,6 +25,9 @@ public sealed record EnvironmentSpec(
     double ReferenceReturn,
     string NormalisationNote)
 {
+    /// <summary>ProcGen environments have separate training and test levels (the generalisation protocol); the others one kind.</summary>
+    public bool HasTestLevels => Suite == "procgen";
+
     /// <summary>The id without its suite (<c>breakout</c>): the environments table's name.</summary>
     public string Name => Id[(Id.IndexOf('/', StringComparison.Ordinal) + 1)..];
 

@@ -36,8 +36,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             throw new CliUsageException($"--episodes must be {EvaluateOptions.Episodes.RangeDescription}, not {episodes}");
         if (s.Env is not null && !EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}'");
         var levels = s.Levels ?? EvaluateOptions.Levels.StringDefaultFor(null);
-        if (!EvaluateOptions.Levels.Choices!.Contains(levels))
-            throw new CliUsageException($"--levels must be one of {string.Join(", ", EvaluateOptions.Levels.Choices!)}, not '{levels}'");
+        if (EvaluateOptions.Levels.Check(RunOption.Value(levels)) is { } levelsProblem) throw new CliUsageException($"--levels {levels}: {levelsProblem}");
         var device = DeviceOption.Parse(s.Device);
         Policy policy;
         try { policy = Policy.Load(s.Checkpoint, device); }
@@ -47,7 +46,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         try { returns = Evaluator.Run(policy, env, episodes, s.Greedy, s.Seed, testLevels: levels == EvaluateOptions.TestLevelSet); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}" +
-                          (EnvironmentRegistry.Get(env).Suite == "procgen" ? $" levels={levels} train_levels={policy.Config.TrainLevels}" : ""));
+                          (EnvironmentRegistry.Get(env).HasTestLevels ? $" levels={levels} train_levels={policy.Config.TrainLevels}" : ""));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min={returns.Min()} max={returns.Max()}"));
         Console.WriteLine(RunFolderLayout.EvaluateResultLine(returns.Average(), returns.Count));
         return 0;

@@ -38,7 +38,7 @@ public static class ChildCommandLines
     public static IReadOnlyList<string> Evaluate(EvaluateRunSpec spec, string checkpointDir, string device)
     {
         if (EvaluateOptions.Episodes.CheckRange(spec.Episodes) is { } problem) throw new FormatException($"episodes: {problem}");
-        if (!EvaluateOptions.Levels.Choices!.Contains(spec.Levels)) throw new FormatException($"levels: '{spec.Levels}' is not one of {EvaluateOptions.Levels.RangeDescription}");
+        if (EvaluateOptions.Levels.Check(RunOption.Value(spec.Levels)) is { } levelsProblem) throw new FormatException($"levels: {levelsProblem}");
         return ["evaluate", "--checkpoint", checkpointDir, "--env", spec.Env, "--episodes", Number(spec.Episodes),
             .. spec.Greedy ? new[] { "--greedy" } : [],
             .. spec.Levels == EvaluateOptions.TestLevelSet ? new[] { "--levels", EvaluateOptions.TestLevelSet } : [],

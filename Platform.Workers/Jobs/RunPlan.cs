@@ -44,12 +44,11 @@ public abstract class RunPlan
         };
 
     /// <summary>A number summary.json holds, or null.</summary>
-    protected static async Task<(double? Score, long? Steps)> ReadSummaryAsync(string outDir, string scoreKey, string stepsKey)
-    {
-        var root = await ReadSummaryAsync(outDir);
-        long? steps = root.TryGetProperty(stepsKey, out var n) && n.TryGetInt64(out var x) ? x : null;
-        return (Number(root, scoreKey), steps);
-    }
+    protected static async Task<(double? Score, long? Steps)> ReadSummaryAsync(string outDir, string scoreKey, string stepsKey) =>
+        ScoreAndSteps(await ReadSummaryAsync(outDir), scoreKey, stepsKey);
+
+    protected static (double? Score, long? Steps) ScoreAndSteps(JsonElement summary, string scoreKey, string stepsKey) =>
+        (Number(summary, scoreKey), summary.TryGetProperty(stepsKey, out var n) && n.TryGetInt64(out var x) ? x : null);
 
     protected static async Task<JsonElement> ReadSummaryAsync(string outDir)
     {

@@ -24,8 +24,8 @@ public sealed class TrainPlan : RunPlan
 
     public override async Task<RunOutcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep)
     {
-        var (score, steps) = await ReadSummaryAsync(_context.OutDir, RunFolderLayout.SummaryFinalReturn, RunFolderLayout.SummarySteps);
         var summary = await ReadSummaryAsync(_context.OutDir);
+        var (score, steps) = ScoreAndSteps(summary, RunFolderLayout.SummaryFinalReturn, RunFolderLayout.SummarySteps);
         await _context.Artifacts.RegisterAgentCheckpointAsync(db, _context.Run, _context.OutDir);
         return new RunOutcome(score, Math.Max(currentStep, steps ?? 0),
             TrainLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTrainLevels), TestLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTestLevels));

@@ -54,7 +54,7 @@ public static class Evaluator
         if (!spec.ObservationShape.SequenceEqual(EnvironmentRegistry.Get(policy.Config.Env).ObservationShape) ||
             spec.ActionCount != EnvironmentRegistry.Get(policy.Config.Env).ActionCount)
             throw new ArgumentException($"{envId}: observation or action shape differs from the trained environment {policy.Config.Env}");
-        if (testLevels && spec.Suite != "procgen") throw new ArgumentException($"{envId}: only ProcGen environments have test levels");
+        if (testLevels && !spec.HasTestLevels) throw new ArgumentException($"{envId}: only ProcGen environments have test levels");
         int n = Math.Min(episodes, 16);
         var env = EnvironmentRegistry.Create(envId, n, seed, policy.Config.EnvironmentOptions(testLevels));
         var logits = new float[n * spec.ActionCount];

@@ -189,7 +189,7 @@ public sealed class Trainer
         {
             SaveCheckpoint();
             var summary = new JsonObject { [RunFolderLayout.SummarySteps] = EnvSteps, [RunFolderLayout.SummaryFinalReturn] = Finite(RecentReturn()), ["episodes"] = _actors.EpisodeReturns.Count, ["learner_steps"] = LearnerSteps };
-            if (_actors.Spec.Suite == "procgen")
+            if (_actors.Spec.HasTestLevels)
             {
                 var (train, test) = EvaluateGeneralisation();
                 summary[RunFolderLayout.FinalReturnTrainLevels] = Finite(train);
