@@ -87,6 +87,87 @@ public class CheckpointUploadTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    /// <summary>
+    /// While <c>Platform:MaxConcurrentUploads</c> (4) uploads are in progress, a further one is refused with 429 and
+    /// Retry-After before its body is read; once they end, uploads are served again. Five uploads are started on raw
+    /// sockets that send their headers and then trickle the body (64 bytes each 100 ms, above Kestrel's minimum data rate,
+    /// so Kestrel does not abort them): four hold a permit in the endpoint, waiting for the rest of their body, and the
+    /// fifth, whichever it is, is answered 429. With nothing else in flight, the four then hold every permit, so a fresh
+    /// upload is refused too; after the sockets close, a fresh (broken) upload is read and refused as 400.
+    /// </summary>
+    [Fact]
+    public async Task UploadsBeyondTheConcurrencyLimitAre429UntilThoseInProgressEnd()
+    {
+        const int limit = 4; // PlatformOptions.MaxConcurrentUploads's default, which the fixture keeps
+        Assert.Equal(limit, new Platform.Api.PlatformOptions().MaxConcurrentUploads);
+        using var stop = new CancellationTokenSource();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        var trickles = new List<Task>();
+        try
+        {
+            for (int i = 0; i <= limit; i++)
+            {
+                var socket = new System.Net.Sockets.TcpClient();
+                await socket.ConnectAsync(api.BaseAddress.Host, api.BaseAddress.Port);
+                held.Add(socket);
+                trickles.Add(TrickleUploadAsync(socket.GetStream(), stop.Token));
+            }
+
+            // Exactly one of the five is answered (429); the others wait for their bodies and are answered nothing.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            System.Net.Sockets.TcpClient? answered;
+            while ((answered = held.FirstOrDefault(h => h.Client.Available > 0)) is null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "none of five concurrent uploads was refused within 60 s");
+                await Task.Delay(100);
+            }
+            await Task.Delay(200); // the rest of its response
+            var buffer = new byte[8192];
+            var response = System.Text.Encoding.ASCII.GetString(buffer, 0, answered.Client.Receive(buffer));
+            Assert.StartsWith("HTTP/1.1 429", response);
+            Assert.Contains("Retry-After:", response);
+            Assert.Contains("application/problem+json", response);
+            Assert.DoesNotContain(held, h => !ReferenceEquals(h, answered) && h.Client.Available > 0);
+
+            var refused = await A.PostAsync("/api/checkpoints", Form([1, 2, 3]));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(trickles);
+            foreach (var socket in held) socket.Dispose();
+        }
+        // The held uploads' connections are gone and their permits returned (once Kestrel notices): served again.
+        var deadlineServed = DateTime.UtcNow.AddSeconds(60);
+        HttpResponseMessage served;
+        while ((served = await A.PostAsync("/api/checkpoints", Form([1, 2, 3]))).StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            Assert.True(DateTime.UtcNow < deadlineServed, "uploads still refused 60 s after those in progress ended");
+            await Task.Delay(200);
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, served.StatusCode);
+    }
+
+    /// <summary>Sends an upload's headers and the start of its body, then 64 bytes each 100 ms until stopped or refused.</summary>
+    private async Task TrickleUploadAsync(Stream stream, CancellationToken stop)
+    {
+        const string boundary = "held-upload";
+        var head = $"POST /api/checkpoints HTTP/1.1\r\nHost: {api.BaseAddress.Authority}\r\n" +
+                   $"Authorization: Bearer {api.TeamA.ApiKey}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n" +
+                   "Content-Length: 1000000\r\n\r\n" +
+                   $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rule.npz\"\r\n" +
+                   "Content-Type: application/octet-stream\r\n\r\nPK";
+        var chunk = new byte[64];
+        try
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), stop);
+            while (!stop.IsCancellationRequested) { await stream.WriteAsync(chunk, stop); await Task.Delay(100, stop); }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { } // stopped, or refused and closed
+    }
+
     private static byte[] Write(Dictionary<string, NpyArray> arrays, Action<Dictionary<string, NpyArray>> mutate)
     {
         var copy = new Dictionary<string, NpyArray>(arrays);
