@@ -14,12 +14,12 @@ CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}
 META_SEED=${META_SEED:-6}
 RUN=runs/meta/catch5-random-s$META_SEED
 
-# Population: 4 agents × 16 Catch environments, K = 2 inner steps of 16-step rollouts, agent lr 1e-2, agents
+# Population: 4 agents (small network; the meta-train default is the colab's larger one) × 16 Catch environments, K = 2 inner steps of 16-step rollouts, agent lr 1e-2, agents
 # replaced every 400 inner steps (staggered), meta Adam lr 3e-3 on per-agent meta-gradients scaled to norm 1e-4,
 # no target-policy KL (the other meta-loss regularisers at the reference's weights).
 if [ ! -f "$RUN/summary.json" ]; then
   $CLI meta-train --envs catch/5x5 --init random --seed "$META_SEED" --meta-steps "$META_STEPS" \
-      --agents 4 --batch 16 --inner-lr 0.01 --meta-lr 0.003 --meta-grad-clip 1e-4 --lifetime 400 --target-kl-cost 0 \
+      --agents 4 --net small --batch 16 --inner-lr 0.01 --meta-lr 0.003 --meta-grad-clip 1e-4 --lifetime 400 --target-kl-cost 0 \
       --checkpoint-every 100 --threads 1 --out "$RUN"
 fi
 ckpt() { printf '%s/checkpoints/meta-step-%012d/meta_network.npz' "$RUN" "$1"; }

@@ -83,7 +83,8 @@ public static partial class RunSpecValidator
 
         errors.Check(TrainOptions.Steps, request.Steps, required: true);
         var hyperparameters = CheckHyperparameters(request.Hyperparameters, TrainOptions.All, "train", errors);
-        var (batch, replayRatio, replayCapacity) = TrainOptions.Replay(hyperparameters);
+        var suite = request.Env is not null && EnvironmentCatalog.Contains(request.Env) ? EnvironmentCatalog.Get(request.Env).Suite : null;
+        var (batch, replayRatio, replayCapacity) = TrainOptions.Replay(suite, rule?.ToString(), hyperparameters);
         if (!errors.ContainsKey("hyperparameters.batch"))
             foreach (var (option, problem) in TrainOptions.CheckTogether(batch, replayRatio, replayCapacity))
                 errors.Add(option.FieldPath, problem);

@@ -107,6 +107,12 @@ public static class RuleCatalog
         [.. Named, new(RuleReference.MetaNetworkPrefix + "ID", "A meta-network checkpoint of your team (uploaded or meta-trained), frozen.", true)];
 
     public static bool IsNamed(string name) => Named.Any(r => r.Id == name);
+
+    /// <summary>
+    /// Whose defaults a rule takes (learning rate, batch…): a baseline its own; disco103, a team's meta-network and an npz
+    /// file those of disco103, since every meta-network has the Disco103 architecture and reads the same agent outputs.
+    /// </summary>
+    public static string DefaultsFamily(string rule) => rule is ActorCritic or Ppo ? rule : Disco103;
     public static RuleInfo? Find(string name) => Named.FirstOrDefault(r => r.Id == name);
 
     /// <summary>The accepted spellings, for messages and help.</summary>

@@ -18,9 +18,21 @@ public enum RunOptionType
 }
 
 /// <summary>
-/// A default that holds for runs on one suite only (e.g. the agent network: demo on Catch, small-conv elsewhere).
+/// A default that holds for runs on one suite, with one rule, or both (e.g. the learning rate: 1e-2 for Disco rules on
+/// Catch, their published 3e-4 elsewhere), with where it comes from. <see cref="Rule"/> is a rule's defaults family
+/// (<see cref="RuleCatalog.DefaultsFamily"/>): a team's meta-network takes the defaults of disco103.
 /// </summary>
-public sealed record SuiteDefault(string Suite, JsonElement Value);
+public sealed record ScopedDefault(string? Suite, string? Rule, JsonElement Value, string Source)
+{
+    /// <summary>"catch", "ppo" or "ppo on catch".</summary>
+    [JsonIgnore] public string Scope => (Suite, Rule) switch
+    {
+        ({ } s, { } r) => $"{r} on {s}",
+        ({ } s, null) => s,
+        (null, { } r) => r,
+        _ => "all",
+    };
+}
 
 /// <summary>
 /// One option of a run kind, declared once (<see cref="RunOptionTables"/>): the CLI binds and documents its
@@ -40,8 +52,8 @@ public sealed record RunOption
     public required string Help { get; init; }
     /// <summary>The default when the run does not say; null when it is derived (see <see cref="DefaultText"/>).</summary>
     public JsonElement? Default { get; init; }
-    /// <summary>Suite-specific defaults that replace <see cref="Default"/> for runs on that suite.</summary>
-    public IReadOnlyList<SuiteDefault> SuiteDefaults { get; init; } = [];
+    /// <summary>Defaults for runs on one suite and/or with one rule; they replace <see cref="Default"/> there (see <see cref="DefaultFor"/>).</summary>
+    public IReadOnlyList<ScopedDefault> ScopedDefaults { get; init; } = [];
     /// <summary>The default in words when it is derived from other values (e.g. "steps / 10").</summary>
     public string? DefaultText { get; init; }
     /// <summary>Where the default comes from (the paper, the reference implementation, this platform).</summary>
@@ -57,9 +69,21 @@ public sealed record RunOption
     /// <summary>Where the API reads it and reports problems with it: <c>steps</c> or <c>hyperparameters.rollout</c>.</summary>
     public string FieldPath => Field ?? "hyperparameters." + Name;
 
-    /// <summary>The default for a run on <paramref name="suite"/> (null: derived or none).</summary>
-    public JsonElement? DefaultFor(string? suite) =>
-        SuiteDefaults.FirstOrDefault(d => d.Suite == suite) is { } s ? s.Value : Default;
+    /// <summary>
+    /// The default for a run on <paramref name="suite"/> with <paramref name="rule"/> (any rule reference; null: not
+    /// known yet), or null when it is derived or there is none. The most specific scope wins: suite and rule, then the
+    /// rule alone, then the suite alone, then <see cref="Default"/>.
+    /// </summary>
+    public JsonElement? DefaultFor(string? suite, string? rule = null) => ScopedDefaultFor(suite, rule)?.Value ?? Default;
+
+    /// <summary>The scoped default that applies (null: <see cref="Default"/> applies).</summary>
+    public ScopedDefault? ScopedDefaultFor(string? suite, string? rule)
+    {
+        var family = rule is null ? null : RuleCatalog.DefaultsFamily(rule);
+        return ScopedDefaults.FirstOrDefault(d => d.Suite is not null && d.Rule is not null && d.Suite == suite && d.Rule == family)
+               ?? ScopedDefaults.FirstOrDefault(d => d.Suite is null && d.Rule is not null && d.Rule == family)
+               ?? ScopedDefaults.FirstOrDefault(d => d.Suite is not null && d.Rule is null && d.Suite == suite);
+    }
 
     /// <summary>"29", "demo (catch), small-conv (other suites)", or the derived default in words.</summary>
     public string DefaultDescription
@@ -67,12 +91,17 @@ public sealed record RunOption
         get
         {
             if (DefaultText is not null) return DefaultText;
-            if (SuiteDefaults.Count == 0) return Default is { } d ? Format(d) : "none";
-            var parts = SuiteDefaults.Select(s => $"{Format(s.Value)} ({s.Suite})").ToList();
-            if (Default is { } other) parts.Add($"{Format(other)} (other suites)");
+            if (ScopedDefaults.Count == 0) return Default is { } d ? Format(d) : "none";
+            var parts = ScopedDefaults.Select(s => $"{Format(s.Value)} ({s.Scope})").ToList();
+            if (Default is { } other) parts.Add($"{Format(other)} (otherwise)");
             return string.Join(", ", parts);
         }
     }
+
+    /// <summary>The default for one suite and rule in words, with its source ("1e-2 (the reference's Catch setting)").</summary>
+    public string DefaultDescriptionFor(string? suite, string? rule) =>
+        ScopedDefaultFor(suite, rule) is { } scoped ? $"{Format(scoped.Value)} ({scoped.Source})"
+        : Default is { } d ? $"{Format(d)} ({Source})" : DefaultText ?? "none";
 
     /// <summary>The accepted values in words: "2 to 1000", "greater than 0 and at most 1", "demo, small or small-conv".</summary>
     public string RangeDescription => Type switch
@@ -128,7 +157,9 @@ public sealed record RunOption
     [JsonIgnore] public int IntDefault => checked((int)LongDefault);
     [JsonIgnore] public long LongDefault => Default is { ValueKind: JsonValueKind.Number } d ? d.GetInt64() : throw new InvalidOperationException($"{Name} has no numeric default");
     [JsonIgnore] public double DoubleDefault => Default is { ValueKind: JsonValueKind.Number } d ? d.GetDouble() : throw new InvalidOperationException($"{Name} has no numeric default");
-    public string StringDefaultFor(string? suite) => DefaultFor(suite) is { ValueKind: JsonValueKind.String } d ? d.GetString()! : throw new InvalidOperationException($"{Name} has no text default");
+    public long LongDefaultFor(string? suite, string? rule) => DefaultFor(suite, rule) is { ValueKind: JsonValueKind.Number } d ? d.GetInt64() : throw new InvalidOperationException($"{Name} has no numeric default");
+    public double? DoubleDefaultFor(string? suite, string? rule) => DefaultFor(suite, rule) is { ValueKind: JsonValueKind.Number } d ? d.GetDouble() : null;
+    public string StringDefaultFor(string? suite, string? rule = null) => DefaultFor(suite, rule) is { ValueKind: JsonValueKind.String } d ? d.GetString()! : throw new InvalidOperationException($"{Name} has no text default");
 
     private static string Format(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
     private static string Num(double x) => x.ToString("G", CultureInfo.InvariantCulture);

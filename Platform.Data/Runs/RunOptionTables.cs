@@ -47,15 +47,20 @@ public static class RunOptionTables
         Source = source, Default = @default is { } d ? RunOption.Value(d) : null, DefaultText = defaultText,
     };
 
-    internal static RunOption Choice(string name, string label, string help, string[] choices, string @default, string source,
-        params (string Suite, string Value)[] suiteDefaults) => new()
+    internal static RunOption Choice(string name, string label, string help, string[] choices, string @default, string source) => new()
     {
         Name = name, Label = label, Type = RunOptionType.Choice, Help = help, Choices = choices, Default = RunOption.Value(@default), Source = source,
-        SuiteDefaults = suiteDefaults.Select(s => new SuiteDefault(s.Suite, RunOption.Value(s.Value))).ToList(),
     };
 
+    /// <summary>A default for runs on <paramref name="suite"/> and/or with <paramref name="rule"/> (a defaults family), with its source.</summary>
+    internal static ScopedDefault On<T>(string? suite, string? rule, T value, string source) => new(suite, rule, RunOption.Value(value), source);
+
     /// <summary>The agent network choices (Platform.Workers AgentNetworkConfig): same names for training and meta-training.</summary>
-    internal static string[] Networks => ["demo", "small", "small-conv"];
+    internal static string[] Networks => ["demo", "small", "small-conv", "colab"];
+
+    /// <summary>The networks' help text, shared by train and meta-train.</summary>
+    internal const string NetworksHelp = "demo: MLP 512-512 + LSTM 128 (the reference demo); small: MLP 64-64 + LSTM 64; " +
+                                         "small-conv: 3×3 conv 16 + MLP 128-128 + LSTM 64; colab: MLP 512-512 + LSTM 256 (the reference meta-training colab).";
 }
 
 /// <summary><c>train</c>: an agent trained with a rule on one environment.</summary>
@@ -64,27 +69,61 @@ public static class TrainOptions
     /// <summary>The largest step budget a run may ask for (10¹⁰ environment steps).</summary>
     public const long MaxSteps = 10_000_000_000;
 
+    // Where the Catch defaults come from: the three rules learn Catch 8×8 with them (docs/LEARNING.md, "Catch 8×8";
+    // CatchLearningTests trains Disco103 from these defaults alone). Elsewhere each rule keeps its published settings.
+    private const string Catch = "catch", CatchMeasured = "measured on Catch 8×8, docs/LEARNING.md";
+    private const string Disco = RuleCatalog.Disco103, Ac = RuleCatalog.ActorCritic, Ppo = RuleCatalog.Ppo;
+
     public static readonly RunOption Steps = RunOptionTables.Int("steps", "Step budget (environment steps)",
-        "Environment steps in total.", 100_000, 1, MaxSteps, "platform", field: "steps");
+        "Environment steps in total.", 100_000, 1, MaxSteps, "platform", field: "steps") with
+    {
+        ScopedDefaults = [RunOptionTables.On(Catch, null, 60_000, "enough for each rule to learn Catch 8×8, docs/LEARNING.md")],
+    };
     public static readonly RunOption Seed = RunOptionTables.Seed(0);
     public static readonly RunOption LearningRate = RunOptionTables.Real("lr", "Learning rate",
-        "Adam learning rate of the agent.", null, 0, 10, "the rule's", minExclusive: true,
-        defaultText: "the rule's published one (disco103 3e-4, actor-critic 5e-4, ppo 2.5e-4)");
+        "Adam learning rate of the agent.", null, 0, 10, "the rule's", minExclusive: true) with
+    {
+        ScopedDefaults =
+        [
+            RunOptionTables.On(Catch, Disco, 1e-2, "the reference's Catch setting"),
+            RunOptionTables.On(Catch, Ac, 2e-3, CatchMeasured),
+            RunOptionTables.On(Catch, Ppo, 2.5e-3, CatchMeasured),
+            RunOptionTables.On(null, Disco, 3e-4, "reference get_settings_disco"),
+            RunOptionTables.On(null, Ac, 5e-4, "reference get_settings_actor_critic"),
+            RunOptionTables.On(null, Ppo, 2.5e-4, "CleanRL ppo_atari"),
+        ],
+    };
     public static readonly RunOption EntropyCost = RunOptionTables.Real("entropy-cost", "Entropy bonus (baselines)",
-        "Entropy bonus of actor-critic and PPO (Disco103's targets need none).", null, 0, 10, "the rule's",
-        defaultText: "the rule's published one (actor-critic 0.2, ppo 0.01)");
+        "Entropy bonus of actor-critic and PPO (Disco103's targets need none).", null, 0, 10, "the rule's") with
+    {
+        ScopedDefaults =
+        [
+            RunOptionTables.On(Catch, Ac, 0.1, CatchMeasured + ": the published 0.2 holds the policy near uniform on ±1 rewards"),
+            RunOptionTables.On(null, Ac, 0.2, "reference get_settings_actor_critic"),
+            RunOptionTables.On(null, Ppo, 0.01, "CleanRL ppo_atari"),
+        ],
+    };
     public static readonly RunOption Rollout = RunOptionTables.Int("rollout", "Rollout length",
         "Steps per trajectory the learner sees (T).", 29, 2, 1000, "reference harness (disco_rl: T = 29)");
     public static readonly RunOption Batch = RunOptionTables.Int("batch", "Batch (trajectories per learner step)",
-        "Trajectories per learner step (B).", 64, 1, 4096, "reference harness (disco_rl: B = 64)");
+        "Trajectories per learner step (B).", 64, 1, 4096, "reference harness (disco_rl: B = 64)") with
+    {
+        ScopedDefaults = [RunOptionTables.On(Catch, Disco, 32, CatchMeasured), RunOptionTables.On(Catch, Ac, 32, CatchMeasured), RunOptionTables.On(Catch, Ppo, 16, CatchMeasured)],
+    };
     public static readonly RunOption ReplayRatio = RunOptionTables.Int("replay-ratio", "Replay ratio",
         "Replay rules (Disco, actor-critic) run batch / R actor environments; at most the batch.", null, 1, 4096,
-        "reference harness (disco_rl: 32)", defaultText: "min(32, batch)");
+        "reference harness (disco_rl: 32)", defaultText: "min(32, batch)") with
+    {
+        ScopedDefaults = [RunOptionTables.On(Catch, Disco, 16, CatchMeasured), RunOptionTables.On(Catch, Ac, 16, CatchMeasured)],
+    };
     public static readonly RunOption ReplayCapacity = RunOptionTables.Int("replay-capacity", "Replay capacity (trajectories)",
-        "Trajectories the replay FIFO holds; at least the batch.", 1024, 1, 1_000_000, "reference harness (disco_rl: 1024)");
+        "Trajectories the replay FIFO holds; at least the batch.", 1024, 1, 1_000_000, "reference harness (disco_rl: 1024)",
+        defaultText: "1024, or the batch when larger");
     public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
-        "demo: MLP 512-512 + LSTM 128; small: MLP 64-64 + LSTM 64; small-conv: 3×3 conv 16 + MLP 128-128 + LSTM 64.",
-        RunOptionTables.Networks, "small-conv", "reference demo network on Catch; platform elsewhere", ("catch", "demo"));
+        RunOptionTables.NetworksHelp, RunOptionTables.Networks, "small-conv", "platform") with
+    {
+        ScopedDefaults = [RunOptionTables.On(Catch, null, "small", CatchMeasured)],
+    };
     public static readonly RunOption LogEvery = RunOptionTables.Int("log-every", "Log metrics every K learner steps",
         "Metrics line every K learner iterations.", 10, 1, 1_000_000, "platform");
     public static readonly RunOption CheckpointEvery = RunOptionTables.Int("checkpoint-every", "Checkpoint every N steps",
@@ -116,12 +155,25 @@ public static class TrainOptions
         if (replayCapacity < batch) yield return (ReplayCapacity, $"Must be at least the batch ({batch}).");
     }
 
-    /// <summary>The batch, replay ratio and capacity a submission's hyperparameters come to (defaults filled in).</summary>
-    public static (int Batch, int ReplayRatio, int ReplayCapacity) Replay(IReadOnlyDictionary<string, JsonElement> given)
+    /// <summary>The replay capacity when not given: 1024, or the batch when that is larger.</summary>
+    public static int DefaultReplayCapacity(int batch) => Math.Max(ReplayCapacity.IntDefault, batch);
+
+    /// <summary>
+    /// The batch, replay ratio and capacity a run on <paramref name="suite"/> with <paramref name="rule"/> comes to, from
+    /// the values given (null: the default there, or derived from the batch).
+    /// </summary>
+    public static (int Batch, int ReplayRatio, int ReplayCapacity) Replay(string? suite, string? rule, int? batch, int? replayRatio, int? replayCapacity)
     {
-        int Get(RunOption o, int fallback) => given.TryGetValue(o.Name, out var v) && v.TryGetInt32(out var x) ? x : fallback;
-        var batch = Get(Batch, Batch.IntDefault);
-        return (batch, Get(ReplayRatio, DefaultReplayRatio(batch)), Get(ReplayCapacity, ReplayCapacity.IntDefault));
+        var b = batch ?? checked((int)Batch.LongDefaultFor(suite, rule));
+        var r = replayRatio ?? (ReplayRatio.DefaultFor(suite, rule) is { } d ? d.GetInt32() : DefaultReplayRatio(b));
+        return (b, r, replayCapacity ?? DefaultReplayCapacity(b));
+    }
+
+    /// <summary>The same, from a submission's hyperparameters.</summary>
+    public static (int Batch, int ReplayRatio, int ReplayCapacity) Replay(string? suite, string? rule, IReadOnlyDictionary<string, JsonElement> given)
+    {
+        int? Get(RunOption o) => given.TryGetValue(o.Name, out var v) && v.TryGetInt32(out var x) ? x : null;
+        return Replay(suite, rule, Get(Batch), Get(ReplayRatio), Get(ReplayCapacity));
     }
 }
 
@@ -162,8 +214,7 @@ public static class MetaTrainOptions
     public static readonly RunOption Lifetime = RunOptionTables.Int("lifetime", "Agent lifetime (inner steps)",
         "Inner steps before an agent is replaced by a fresh one (0: never).", 0, 0, 1e12, "platform");
     public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
-        "demo: MLP 512-512 + LSTM 128; small: MLP 64-64 + LSTM 64; small-conv: 3×3 conv 16 + MLP 128-128 + LSTM 64.",
-        RunOptionTables.Networks, "small", Colab);
+        RunOptionTables.NetworksHelp, RunOptionTables.Networks, "colab", Colab);
     public static readonly RunOption CheckpointEvery = RunOptionTables.Int("checkpoint-every", "Checkpoint every M meta-steps",
         "Meta-steps between checkpoints (each a meta-network in the Disco103 layout).", 50, 1, MaxMetaSteps, "platform");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",

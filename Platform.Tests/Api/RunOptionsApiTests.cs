@@ -59,4 +59,89 @@ public class RunOptionsApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         await AssertFieldProblemAsync(await client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json")), System.Net.HttpStatusCode.BadRequest, "hyperparameters." + name);
         Assert.Equal(before, await api.CountRunsAsync());
     }
+
+    private static Dictionary<string, JsonElement> Options(JsonElement defaults) =>
+        defaults.GetProperty("options").EnumerateArray().ToDictionary(o => o.GetProperty("name").GetString()!, o => o);
+
+    [Theory]
+    [InlineData("catch/8x8", "disco103")]
+    [InlineData("catch/8x8", "actor-critic")]
+    [InlineData("catch/5x5", "ppo")]
+    [InlineData("minatar/breakout", "disco103")]
+    [InlineData("procgen/maze", "ppo")]
+    public async Task TrainDefaultsAreTheTablesForTheSuiteAndRuleWithTheirSources(string env, string rule)
+    {
+        using var client = api.Client(api.TeamB.ApiKey);
+        var served = await ReadJsonAsync(await client.GetAsync($"/api/run-options/train/defaults?env={env}&rule={rule}"));
+        var suite = Platform.Data.Environments.EnvironmentCatalog.Get(env).Suite;
+        Assert.Equal(suite, served.GetProperty("suite").GetString());
+        var options = Options(served);
+        Assert.Equal(TrainOptions.All.Where(o => o.Name != "seed").Select(o => o.Name), options.Keys);
+        foreach (var option in TrainOptions.All.Where(o => o.Name != "seed"))
+        {
+            var json = options[option.Name];
+            Assert.Equal(option.DefaultFor(suite, rule)?.GetRawText() ?? "null", json.GetProperty("value").GetRawText());
+            Assert.Equal(option.DefaultDescriptionFor(suite, rule), json.GetProperty("description").GetString());
+            if (option.ScopedDefaultFor(suite, rule) is { } scoped) Assert.Contains(scoped.Source, json.GetProperty("description").GetString());
+        }
+        // With no finished run of the team's, the cpu estimate is the measured figure (BENCHMARKS.md), when there is one.
+        var throughput = served.GetProperty("throughput");
+        if (MeasuredThroughput.ForCpu(suite, rule) is { } figure)
+        {
+            Assert.Equal(figure.StepsPerSecond, throughput.GetProperty("stepsPerSecond").GetDouble());
+            Assert.Contains("BENCHMARKS.md", throughput.GetProperty("basis").GetString());
+        }
+        else Assert.Equal(JsonValueKind.Null, throughput.ValueKind);
+    }
+
+    [Fact]
+    public async Task AMetaNetworkTakesDisco103sDefaults()
+    {
+        using var client = api.Client(api.TeamB.ApiKey);
+        var served = await ReadJsonAsync(await client.GetAsync($"/api/run-options/train/defaults?env=catch/8x8&rule=meta-network:{Guid.NewGuid()}"));
+        Assert.Equal(1e-2, Options(served)["lr"].GetProperty("value").GetDouble());
+        Assert.Equal(32, Options(served)["batch"].GetProperty("value").GetInt32());
+    }
+
+    [Fact]
+    public async Task TheThroughputEstimateIsTheMedianOfTheTeamsOwnFinishedRunsAndOnlyTheirs()
+    {
+        // Team A: three finished disco103 runs on catch/5x5 (cpu) at 500, 600 and 2,000 steps/s; a failed one and a PPO
+        // one, which do not count. Team B has none of its own.
+        await using (var db = api.Db())
+        {
+            var end = DateTimeOffset.UtcNow;
+            Platform.Data.Entities.Run Finished(double stepsPerSecond, string rule = "disco103",
+                Platform.Data.Entities.RunStatus status = Platform.Data.Entities.RunStatus.Succeeded) => new()
+            {
+                Id = Guid.NewGuid(), TeamId = api.TeamA.TeamId, Kind = Platform.Data.Entities.RunKind.Train, Status = status,
+                Queue = Platform.Data.Entities.RunQueue.Cpu, Spec = "{}", EnvironmentId = "catch/5x5", Rule = rule, TotalSteps = 60_000,
+                CreatedAt = end.AddHours(-1), StartedAt = end.AddSeconds(-60_000 / stepsPerSecond), FinishedAt = end,
+            };
+            db.Runs.AddRange(Finished(500), Finished(600), Finished(2_000), Finished(10, status: Platform.Data.Entities.RunStatus.Failed), Finished(9_000, "ppo"));
+            await db.SaveChangesAsync();
+        }
+        using var a = api.Client(api.TeamA.ApiKey);
+        var mine = (await ReadJsonAsync(await a.GetAsync("/api/run-options/train/defaults?env=catch/5x5&rule=disco103&queue=cpu"))).GetProperty("throughput");
+        Assert.Equal(600, mine.GetProperty("stepsPerSecond").GetDouble(), 1e-6);
+        Assert.Contains("last 3 finished", mine.GetProperty("basis").GetString());
+        var gpu = (await ReadJsonAsync(await a.GetAsync("/api/run-options/train/defaults?env=catch/5x5&rule=disco103&queue=gpu"))).GetProperty("throughput");
+        Assert.Equal(JsonValueKind.Null, gpu.ValueKind); // no gpu run finished, and no gpu figure measured
+
+        using var b = api.Client(api.TeamB.ApiKey);
+        var theirs = (await ReadJsonAsync(await b.GetAsync("/api/run-options/train/defaults?env=catch/5x5&rule=disco103"))).GetProperty("throughput");
+        Assert.DoesNotContain("your team", theirs.ValueKind == JsonValueKind.Null ? "" : theirs.GetProperty("basis").GetString());
+    }
+
+    [Theory]
+    [InlineData("env=nope/1&rule=ppo", "env")]
+    [InlineData("rule=ppo", "env")]
+    [InlineData("env=catch/8x8&rule=npz:/etc/passwd.npz", "rule")]
+    [InlineData("env=catch/8x8&rule=gae", "rule")]
+    [InlineData("env=catch/8x8&rule=ppo&queue=tpu", "queue")]
+    public async Task TrainDefaultsRefuseBadQueriesNamingTheField(string query, string field)
+    {
+        using var client = api.Client(api.TeamA.ApiKey);
+        await AssertFieldProblemAsync(await client.GetAsync("/api/run-options/train/defaults?" + query), System.Net.HttpStatusCode.BadRequest, field);
+    }
 }

@@ -109,7 +109,7 @@ public class RunOptionTableTests
         {
             if (option.Name == "net")
                 foreach (var choice in option.Choices!) AgentNetworkConfig.Named(choice).Validate();
-            foreach (var value in option.SuiteDefaults.Select(d => d.Value).Append(option.Default ?? default).Where(v => v.ValueKind != JsonValueKind.Undefined))
+            foreach (var value in option.ScopedDefaults.Select(d => d.Value).Append(option.Default ?? default).Where(v => v.ValueKind != JsonValueKind.Undefined))
                 Assert.True(option.Check(value) is null, $"{option.Name}: default {value} is outside its own range ({option.RangeDescription})");
         }
         Assert.Throws<ArgumentException>(() => AgentNetworkConfig.Named("huge"));
@@ -118,33 +118,79 @@ public class RunOptionTableTests
     [Fact]
     public void TheRulesPublishedDefaultsAreTheOnesTheTableNames()
     {
-        // lr and entropy-cost default to each rule's published value; the table says which, and must say it right.
-        static string G(double x) => x.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
-        static string E(double x) => x.ToString("0.##e0", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Contains($"disco103 {E(new DiscoLearnerRule(null!, "disco103").DefaultLearningRate)}", TrainOptions.LearningRate.DefaultDescription);
-        Assert.Contains($"actor-critic {E(new Platform.Workers.UpdateRules.ActorCritic.ActorCriticHyperParameters().LearningRate)}", TrainOptions.LearningRate.DefaultDescription);
-        Assert.Contains($"ppo {E(new Platform.Workers.UpdateRules.Ppo.PpoHyperParameters().LearningRate)}", TrainOptions.LearningRate.DefaultDescription);
-        Assert.Contains($"actor-critic {G(new Platform.Workers.UpdateRules.ActorCritic.ActorCriticHyperParameters().EntropyCost)}", TrainOptions.EntropyCost.DefaultDescription);
-        Assert.Contains($"ppo {G(new Platform.Workers.UpdateRules.Ppo.PpoHyperParameters().EntropyCost)}", TrainOptions.EntropyCost.DefaultDescription);
+        // Away from Catch, lr and entropy-cost default to each rule's published value, which its rule record also holds.
+        var ac = new Platform.Workers.UpdateRules.ActorCritic.ActorCriticHyperParameters();
+        var ppo = new Platform.Workers.UpdateRules.Ppo.PpoHyperParameters();
+        foreach (var suite in new[] { "minatar", "procgen" })
+        {
+            Assert.Equal(new DiscoLearnerRule(null!, "disco103").DefaultLearningRate, TrainOptions.LearningRate.DoubleDefaultFor(suite, "disco103"));
+            Assert.Equal(ac.LearningRate, TrainOptions.LearningRate.DoubleDefaultFor(suite, "actor-critic"));
+            Assert.Equal(ppo.LearningRate, TrainOptions.LearningRate.DoubleDefaultFor(suite, "ppo"));
+            Assert.Equal(ac.EntropyCost, TrainOptions.EntropyCost.DoubleDefaultFor(suite, "actor-critic"));
+            Assert.Equal(ppo.EntropyCost, TrainOptions.EntropyCost.DoubleDefaultFor(suite, "ppo"));
+            Assert.Null(TrainOptions.EntropyCost.DoubleDefaultFor(suite, "disco103"));
+        }
+        // A team's meta-network (or an npz file) takes disco103's defaults.
+        Assert.Equal(1e-2, TrainOptions.LearningRate.DoubleDefaultFor("catch", $"meta-network:{Guid.NewGuid()}"));
+        Assert.Equal(3e-4, TrainOptions.LearningRate.DoubleDefaultFor("minatar", "npz:/x.npz"));
     }
 
     [Fact]
-    public void TheCliBindsTheTablesSuiteDefaults()
+    public void EveryScopedDefaultNamesAKnownSuiteAndRuleFamilyAndItsSourceOnce()
     {
-        // catch: demo; elsewhere small-conv — read back from run.json of a 1-step run's folder.
-        foreach (var (env, expected) in new[] { ("catch/5x5", "demo"), ("minatar/breakout", "small-conv") })
+        var suites = Platform.Data.Environments.EnvironmentCatalog.Suites.Select(s => s.Id).ToHashSet();
+        foreach (var option in RunOptionTables.All.Values.SelectMany(t => t))
         {
-            var dir = Path.Combine(Path.GetTempPath(), "opt-" + Guid.NewGuid().ToString("N"));
-            try
+            foreach (var d in option.ScopedDefaults)
             {
-                var (code, _, err) = WorkerCli.Run("train", "--env", env, "--rule", "ppo", "--steps", "1", "--batch", "2", "--rollout", "2", "--out", dir);
-                Assert.True(code == 0, err);
-                var config = RunFolder.ReadConfig<TrainConfig>(dir);
-                Assert.Equal(Json(AgentNetworkConfig.Named(TrainOptions.Network.StringDefaultFor(Platform.Data.Environments.EnvironmentCatalog.Get(env).Suite))), Json(config.Network));
-                Assert.Equal(Json(AgentNetworkConfig.Named(expected)), Json(config.Network));
-                Assert.Equal(TrainOptions.DefaultCheckpointEvery(1), config.CheckpointEvery);
+                Assert.True(d.Suite is null || suites.Contains(d.Suite), $"{option.Name}: unknown suite {d.Suite}");
+                Assert.True(d.Rule is null || RuleCatalog.DefaultsFamily(d.Rule) == d.Rule && RuleCatalog.IsNamed(d.Rule), $"{option.Name}: {d.Rule} is not a defaults family");
+                Assert.False(string.IsNullOrWhiteSpace(d.Source), $"{option.Name} ({d.Scope}): no source");
             }
-            finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+            Assert.Equal(option.ScopedDefaults.Count, option.ScopedDefaults.Select(d => (d.Suite, d.Rule)).Distinct().Count());
         }
+    }
+
+    /// <summary>
+    /// A run from <c>--env --rule --steps --seed</c> alone takes the table's defaults for its suite and rule: read back
+    /// from run.json of a 1-step run per case, against the table (and, for Catch, the values the learning report used).
+    /// </summary>
+    [Theory]
+    [InlineData("catch/5x5", "disco103", 1e-2, 32, 16, "small")]
+    [InlineData("catch/8x8", "actor-critic", 2e-3, 32, 16, "small")]
+    [InlineData("catch/8x8", "ppo", 2.5e-3, 16, 16, "small")]
+    [InlineData("minatar/breakout", "disco103", 3e-4, 64, 32, "small-conv")]
+    [InlineData("minatar/breakout", "ppo", 2.5e-4, 64, 32, "small-conv")]
+    public void TheCliBindsTheTablesDefaultsForTheSuiteAndRule(string env, string rule, double lr, int batch, int replayRatio, string net)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "opt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, _, err) = WorkerCli.Run("train", "--env", env, "--rule", rule, "--steps", "1", "--seed", "3", "--out", dir);
+            Assert.True(code == 0, err);
+            var config = RunFolder.ReadConfig<TrainConfig>(dir);
+            var suite = Platform.Data.Environments.EnvironmentCatalog.Get(env).Suite;
+            Assert.Equal(Json(TrainConfig.FromOptions(env, rule, steps: 1, seed: 3)), Json(config));
+            Assert.Equal(TrainOptions.LearningRate.DoubleDefaultFor(suite, rule), config.LearningRate);
+            Assert.Equal(TrainOptions.EntropyCost.DoubleDefaultFor(suite, rule), config.EntropyCost);
+            Assert.Equal((lr, batch, replayRatio), (config.LearningRate!.Value, config.BatchSize, config.ReplayRatio));
+            Assert.Equal(Json(AgentNetworkConfig.Named(net)), Json(config.Network));
+            Assert.Equal(TrainOptions.DefaultCheckpointEvery(1), config.CheckpointEvery);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    private static string Json(TrainConfig config) => JsonSerializer.Serialize(config);
+
+    [Fact]
+    public void MetaTrainsDefaultAgentIsTheReferenceColabs()
+    {
+        // The reference meta-training colab's agent: mlp dense (512, 512), LSTM model with lstm_size 256 and
+        // head_mlp_hiddens (256,), head_w_init_std 1e-2.
+        var colab = AgentNetworkConfig.Named(MetaTrainOptions.Network.StringDefaultFor(null));
+        Assert.Equal(("mlp", 256, 1e-2), (colab.Torso, colab.ModelLstm, colab.HeadInitStd));
+        Assert.Equal([512, 512], colab.Dense);
+        Assert.Equal([256], colab.ModelHeadHidden);
+        Assert.Equal(Json(colab), Json(new MetaTrainConfig().Network));
     }
 }

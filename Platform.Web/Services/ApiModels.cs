@@ -46,6 +46,29 @@ public sealed record RunOptionDto(string Name, string? Field, string Label, stri
     public string DefaultValue => Default is { } d ? d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText() : "";
 }
 
+/// <summary>The train defaults for one environment and rule (GET /api/run-options/train/defaults) and the throughput to expect.</summary>
+public sealed record TrainDefaultsDto(string Env, string Suite, string Rule, List<OptionDefaultDto> Options, ThroughputDto? Throughput)
+{
+    public OptionDefaultDto? Option(string name) => Options.FirstOrDefault(o => o.Name == name);
+}
+public sealed record OptionDefaultDto(string Name, JsonElement? Value, string Description)
+{
+    /// <summary>The value as a form field holds it ("" when derived).</summary>
+    public string Text => Value is { } d ? d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText() : "";
+}
+public sealed record ThroughputDto(string Queue, double StepsPerSecond, string Basis)
+{
+    /// <summary>"about 3 min", "about 2 h 10 min" for a budget of <paramref name="steps"/>.</summary>
+    public string About(long steps)
+    {
+        var t = TimeSpan.FromSeconds(steps / Math.Max(1e-9, StepsPerSecond));
+        return t.TotalMinutes < 1 ? $"about {Math.Max(1, (int)Math.Round(t.TotalSeconds))} s"
+            : t.TotalHours < 1 ? $"about {(int)Math.Round(t.TotalMinutes)} min"
+            : t.TotalDays < 2 ? $"about {(int)t.TotalHours} h {t.Minutes} min"
+            : $"about {t.TotalDays:F0} days";
+    }
+}
+
 public sealed record RunDto(
     Guid Id, string Kind, string Status, string Queue, string Env, string Rule, long Seed,
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,

@@ -51,6 +51,9 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<List<SuiteDto>>(HttpMethod.Get, "api/suites", ct: ct);
     public Task<ApiResult<Dictionary<string, List<RunOptionDto>>>> RunOptionsAsync(CancellationToken ct = default) =>
         SendAsync<Dictionary<string, List<RunOptionDto>>>(HttpMethod.Get, "api/run-options", ct: ct);
+    public Task<ApiResult<TrainDefaultsDto>> TrainDefaultsAsync(string env, string rule, string queue, CancellationToken ct = default) =>
+        SendAsync<TrainDefaultsDto>(HttpMethod.Get,
+            $"api/run-options/train/defaults?env={Uri.EscapeDataString(env)}&rule={Uri.EscapeDataString(rule)}&queue={Uri.EscapeDataString(queue)}", ct: ct);
     public Task<ApiResult<List<RuleInfo>>> RulesAsync(CancellationToken ct = default) =>
         SendAsync<List<RuleInfo>>(HttpMethod.Get, "api/rules", ct: ct);
 

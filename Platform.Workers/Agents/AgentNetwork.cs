@@ -21,6 +21,8 @@ public sealed record AgentNetworkConfig
     public static AgentNetworkConfig Demo => new();
     public static AgentNetworkConfig Small => new() { Dense = [64, 64], ModelLstm = 64, ModelHeadHidden = [64] };
     public static AgentNetworkConfig SmallConv => new() { Torso = "conv", Conv = [16], Dense = [128, 128], ModelLstm = 64, ModelHeadHidden = [64] };
+    /// <summary>The reference meta-training colab's agent: mlp 512-512, model LSTM 256, model heads 256.</summary>
+    public static AgentNetworkConfig Colab => new() { ModelLstm = 256, ModelHeadHidden = [256] };
 
     /// <summary>The network a run option names (the choices of the <c>net</c> option in Platform.Data's run-option tables).</summary>
     public static AgentNetworkConfig Named(string name) => name switch
@@ -28,7 +30,8 @@ public sealed record AgentNetworkConfig
         "demo" => Demo,
         "small" => Small,
         "small-conv" => SmallConv,
-        _ => throw new ArgumentException($"--net must be demo, small or small-conv, not '{name}'"),
+        "colab" => Colab,
+        _ => throw new ArgumentException($"--net must be demo, small, small-conv or colab, not '{name}'"),
     };
 
     public void Validate()

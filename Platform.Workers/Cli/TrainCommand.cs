@@ -78,27 +78,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 if (string.IsNullOrEmpty(s.Env)) throw new CliUsageException("--env is required");
                 if (!EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}' (see the envs verb)");
                 if (string.IsNullOrEmpty(s.Out)) throw new CliUsageException("--out is required");
-                var steps = s.Steps ?? TrainOptions.Steps.LongDefault;
-                var batch = s.Batch ?? TrainOptions.Batch.IntDefault;
-                var spec = EnvironmentRegistry.Get(s.Env);
-                var config = new TrainConfig
-                {
-                    Env = s.Env,
-                    Rule = s.Rule ?? RuleCatalog.Disco103,
-                    Steps = steps,
-                    Seed = s.Seed ?? 0,
-                    Device = s.Device ?? "cpu",
-                    RolloutLength = s.Rollout ?? TrainOptions.Rollout.IntDefault,
-                    BatchSize = batch,
-                    ReplayRatio = s.ReplayRatio ?? TrainOptions.DefaultReplayRatio(batch),
-                    ReplayCapacity = s.ReplayCapacity ?? Math.Max(1024, s.Batch ?? 64),
-                    LearningRate = s.LearningRate,
-                    EntropyCost = s.EntropyCost,
-                    Network = ParseNet(s.Net ?? TrainOptions.Network.StringDefaultFor(spec.Suite)),
-                    LogEvery = s.LogEvery ?? TrainOptions.LogEvery.IntDefault,
-                    CheckpointEvery = s.CheckpointEvery ?? TrainOptions.DefaultCheckpointEvery(steps),
-                    TrainLevels = s.TrainLevels ?? TrainOptions.TrainLevels.IntDefault,
-                };
+                var config = TrainConfig.FromOptions(s.Env, s.Rule, s.Steps, s.Seed, s.Device, s.Rollout, s.Batch, s.ReplayRatio, s.ReplayCapacity,
+                    s.LearningRate, s.EntropyCost, s.Net, s.LogEvery, s.CheckpointEvery, s.TrainLevels);
                 try { config.Validate(); }
                 catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
                 if (s.Device is not null) DeviceOption.Parse(s.Device);

@@ -25,10 +25,10 @@ public sealed record TrainConfig
     public int BatchSize { get; init; } = TrainOptions.Batch.IntDefault;
     public int ReplayRatio { get; init; } = TrainOptions.DefaultReplayRatio(TrainOptions.Batch.IntDefault);
     public int ReplayCapacity { get; init; } = TrainOptions.ReplayCapacity.IntDefault;
-    /// <summary>Null: the rule's published default.</summary>
+    /// <summary>Null (run.json from before the option table held it): the rule's published default.</summary>
     public double? LearningRate { get; init; }
     public double MaxAbsUpdate { get; init; } = 1.0;
-    /// <summary>Entropy bonus of the baselines (actor-critic, PPO); null: the rule's published default.</summary>
+    /// <summary>Entropy bonus of the baselines (actor-critic, PPO); null: the rule's published default (none for Disco rules).</summary>
     public double? EntropyCost { get; init; }
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Demo;
     /// <summary>Log a metrics line every this many learner iterations.</summary>
@@ -38,6 +38,40 @@ public sealed record TrainConfig
     public int KeepCheckpoints { get; init; } = 3;
     /// <summary>ProcGen: the level seeds training draws from (run.json of runs from before it existed: the default, 200).</summary>
     public int TrainLevels { get; init; } = TrainOptions.TrainLevels.IntDefault;
+
+    /// <summary>
+    /// A run's configuration from the options given (null: not given). What is not given takes the train option table's
+    /// default for the environment's suite and the rule (<see cref="RunOption.DefaultFor"/>), or is derived from the
+    /// values given (replay ratio and capacity from the batch, the checkpoint interval from the budget). The CLI builds
+    /// every run with it, so a run from <c>--env --rule --steps --seed</c> alone has the defaults the API and the form show.
+    /// </summary>
+    public static TrainConfig FromOptions(string env, string? rule = null, long? steps = null, long? seed = null, string? device = null,
+        int? rollout = null, int? batch = null, int? replayRatio = null, int? replayCapacity = null, double? learningRate = null,
+        double? entropyCost = null, string? net = null, int? logEvery = null, long? checkpointEvery = null, int? trainLevels = null)
+    {
+        var suite = Environments.EnvironmentRegistry.Get(env).Suite;
+        rule ??= RuleCatalog.Disco103;
+        var budget = steps ?? TrainOptions.Steps.LongDefaultFor(suite, rule);
+        var (b, r, capacity) = TrainOptions.Replay(suite, rule, batch, replayRatio, replayCapacity);
+        return new TrainConfig
+        {
+            Env = env,
+            Rule = rule,
+            Steps = budget,
+            Seed = seed ?? 0,
+            Device = device ?? "cpu",
+            RolloutLength = rollout ?? TrainOptions.Rollout.IntDefault,
+            BatchSize = b,
+            ReplayRatio = r,
+            ReplayCapacity = capacity,
+            LearningRate = learningRate ?? TrainOptions.LearningRate.DoubleDefaultFor(suite, rule),
+            EntropyCost = entropyCost ?? TrainOptions.EntropyCost.DoubleDefaultFor(suite, rule),
+            Network = AgentNetworkConfig.Named(net ?? TrainOptions.Network.StringDefaultFor(suite, rule)),
+            LogEvery = logEvery ?? TrainOptions.LogEvery.IntDefault,
+            CheckpointEvery = checkpointEvery ?? TrainOptions.DefaultCheckpointEvery(budget),
+            TrainLevels = trainLevels ?? TrainOptions.TrainLevels.IntDefault,
+        };
+    }
 
     /// <summary>The environments' options for this run: training (its levels), or evaluation on the test levels.</summary>
     public Environments.EnvironmentOptions EnvironmentOptions(bool testLevels = false) =>

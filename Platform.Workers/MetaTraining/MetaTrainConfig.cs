@@ -34,7 +34,7 @@ public sealed record MetaTrainConfig
     public double MetaGradClip { get; init; }
     /// <summary>Inner learner steps after which an agent is replaced by a fresh one (0: agents live for the whole run).</summary>
     public long Lifetime { get; init; }
-    public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Small;
+    public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Colab;
     public MetaValueSettings Value { get; init; } = new();
     public MetaLossSettings Loss { get; init; } = new();
     public string Device { get; init; } = "cpu";
