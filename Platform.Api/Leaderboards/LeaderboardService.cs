@@ -7,20 +7,27 @@ using Platform.Data.Runs;
 
 namespace Platform.Api.Leaderboards;
 
-public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised);
+/// <summary>One seed's score (ProcGen: its return on unseen test levels), normalised; ProcGen also its returns on training and test levels.</summary>
+public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised, double? TrainLevels = null, double? TestLevels = null);
 
 /// <summary>How an entry's scores were normalised: (score − random) / (reference − random), or why they were not.</summary>
 public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, IReadOnlyList<Guid> ReferenceRunIds);
 
+/// <summary>
+/// One rule on one environment at one step budget. ProcGen: mean returns of the final policy on its training levels and
+/// on unseen test levels, and the generalisation gap (train − test).
+/// </summary>
 public sealed record LeaderboardEntryDto(string Env, string Rule, long Steps, IReadOnlyList<SeedScoreDto> Seeds,
-    double MeanScore, double? MeanNormalised, NormalisationDto Normalisation);
+    double MeanScore, double? MeanNormalised, NormalisationDto Normalisation,
+    double? MeanTrainLevels = null, double? MeanTestLevels = null, double? GeneralisationGap = null);
 
 /// <summary>IQM of the normalised scores of one rule (at one step budget) across environments and seeds, with its 95% CI.</summary>
 public sealed record LeaderboardAggregateDto(string Rule, long Steps, double? Iqm, double? CiLow, double? CiHigh,
     int Environments, int Scores, IReadOnlyList<Guid> RunIds, string? Note);
 
+/// <summary>A suite's leaderboard; ScoreBasis says what a score is, LeftOut how many succeeded runs could not be scored that way.</summary>
 public sealed record LeaderboardDto(string Suite, string DisplayName, IReadOnlyList<LeaderboardAggregateDto> Aggregates,
-    IReadOnlyList<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed);
+    IReadOnlyList<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed, string ScoreBasis, int LeftOut = 0);
 
 /// <summary>
 /// What a rule was meta-trained on. Kind: meta-learned (Suites/Environments say on what), hand-designed (a baseline), or
@@ -42,7 +49,9 @@ public sealed record GeneralisationDto(IReadOnlyList<GeneralisationSuiteDto> Sui
 
 /// <summary>
 /// Leaderboards per suite from the team's succeeded training runs. A run's score is its final score (mean
-/// return of its last 100 episodes); for a repeated (env, rule, steps, seed) the newest run counts.
+/// return of its last 100 episodes) — on ProcGen, the suite of held-out levels, its final policy's mean return on
+/// unseen test levels (ProcGen's protocol: train on a fixed set of levels, report on others), with its return on its
+/// training levels and the gap beside it; for a repeated (env, rule, steps, seed) the newest run counts.
 /// Normalisation: Catch — random policy → 0 (exactly 2/columns − 1: the ball's column is uniform and
 /// independent of the paddle), every ball caught (1) → 1; MinAtar — the environments table's random score → 0 and
 /// the mean final score of the team's own PPO runs on the same environment at the same step budget → 1 (so above 1
@@ -57,7 +66,14 @@ public sealed class LeaderboardService(PlatformDbContext db)
     /// <summary>The platform's suites and their titles, from the catalogue.</summary>
     public static readonly IReadOnlyDictionary<string, string> Suites = EnvironmentCatalog.Suites.ToDictionary(s => s.Id, s => s.Title);
 
-    private sealed record Score(Guid RunId, string Env, string Rule, long Steps, long Seed, double Value);
+    private sealed record Score(Guid RunId, string Env, string Rule, long Steps, long Seed, double Value, double? TrainLevels, double? TestLevels);
+
+    public const string TrainingEpisodesBasis = "final return: mean of the run's last 100 training episodes";
+    public static readonly string TestLevelsBasis =
+        $"final policy's mean return on unseen test levels ({TrainOptions.GeneralisationEpisodes} episodes); training levels and the gap beside it";
+
+    /// <summary>Whether a suite's scores are on held-out test levels (its environments have them).</summary>
+    public static bool ScoresOnTestLevels(string suite) => EnvironmentCatalog.All.Any(e => e.Suite == suite && e.HasTestLevels);
 
     public async Task<LeaderboardDto?> BuildAsync(string suite, Guid teamId, long? steps, CancellationToken ct)
     {
@@ -67,9 +83,18 @@ public sealed class LeaderboardService(PlatformDbContext db)
         var query = db.Runs.AsNoTracking().Where(r => r.TeamId == teamId && r.Kind == RunKind.Train
             && r.Status == RunStatus.Succeeded && r.FinalScore != null && r.Environment!.SuiteId == suite);
         if (steps is not null) query = query.Where(r => r.TotalSteps == steps);
+        var testLevels = ScoresOnTestLevels(suite);
+        var leftOut = 0;
+        if (testLevels)
+        {
+            // Runs from before the end-of-run test-level evaluation existed have no such score: left out, and counted.
+            leftOut = await query.CountAsync(r => r.FinalReturnTestLevels == null, ct);
+            query = query.Where(r => r.FinalReturnTestLevels != null);
+        }
         // A run's rule is what trained it: meta-network:ID for a run trained with a meta-network checkpoint.
         var rows = await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
-            .Select(r => new Score(r.Id, r.EnvironmentId, r.Rule, r.TotalSteps, r.Seed, r.FinalScore!.Value))
+            .Select(r => new Score(r.Id, r.EnvironmentId, r.Rule, r.TotalSteps, r.Seed, testLevels ? r.FinalReturnTestLevels!.Value : r.FinalScore!.Value,
+                r.FinalReturnTrainLevels, r.FinalReturnTestLevels))
             .ToListAsync(ct);
         // Newest run per (env, rule, steps, seed).
         var scores = rows.GroupBy(r => (r.Env, r.Rule, r.Steps, r.Seed)).Select(g => g.First()).ToList();
@@ -80,9 +105,13 @@ public sealed class LeaderboardService(PlatformDbContext db)
             var (env, rule, budget) = group.Key;
             var normalisation = Normalisation(suite, environments.GetValueOrDefault(env), env, budget, scores);
             var seeds = group.OrderBy(s => s.Seed).Select(s => new SeedScoreDto(s.Seed, s.RunId, s.Value,
-                normalisation.Random is { } lo && normalisation.Reference is { } hi ? (s.Value - lo) / (hi - lo) : null)).ToList();
+                normalisation.Random is { } lo && normalisation.Reference is { } hi ? (s.Value - lo) / (hi - lo) : null,
+                s.TrainLevels, s.TestLevels)).ToList();
+            double? meanTrain = testLevels && seeds.All(s => s.TrainLevels is not null) ? seeds.Average(s => s.TrainLevels!.Value) : null;
+            double? meanTest = testLevels ? seeds.Average(s => s.TestLevels!.Value) : null;
             entries.Add(new LeaderboardEntryDto(env, rule, budget, seeds, seeds.Average(s => s.FinalScore),
-                seeds.All(s => s.Normalised is not null) ? seeds.Average(s => s.Normalised!.Value) : null, normalisation));
+                seeds.All(s => s.Normalised is not null) ? seeds.Average(s => s.Normalised!.Value) : null, normalisation,
+                meanTrain, meanTest, meanTrain - meanTest));
         }
 
         var aggregates = new List<LeaderboardAggregateDto>();
@@ -102,7 +131,8 @@ public sealed class LeaderboardService(PlatformDbContext db)
             aggregates.Add(new LeaderboardAggregateDto(group.Key.Rule, group.Key.Steps, iqm, low, high, usable.Count,
                 strata.Sum(s => s.Count), usable.SelectMany(e => e.Seeds.Select(s => s.RunId)).ToList(), note));
         }
-        return new LeaderboardDto(suite, displayName, aggregates, entries, Resamples, BootstrapSeed);
+        return new LeaderboardDto(suite, displayName, aggregates, entries, Resamples, BootstrapSeed,
+            testLevels ? TestLevelsBasis : TrainingEpisodesBasis, leftOut);
     }
 
     /// <summary>Display names of suites a rule may have been meta-trained on, the platform's and the paper's.</summary>

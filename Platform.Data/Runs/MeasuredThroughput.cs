@@ -15,7 +15,10 @@ public static class MeasuredThroughput
 
     public static readonly IReadOnlyList<ThroughputFigure> Cpu =
     [
-        // Filled from scripts/experiments/throughput.sh (20,000 steps each).
+        // scripts/experiments/throughput.sh 20000, 2026-12-07: catch/8x8, minatar/breakout, procgen/maze.
+        new("catch", RuleCatalog.Disco103, 359), new("catch", RuleCatalog.ActorCritic, 1376), new("catch", RuleCatalog.Ppo, 5232),
+        new("minatar", RuleCatalog.Disco103, 141), new("minatar", RuleCatalog.ActorCritic, 531), new("minatar", RuleCatalog.Ppo, 3862),
+        new("procgen", RuleCatalog.Disco103, 66), new("procgen", RuleCatalog.ActorCritic, 322), new("procgen", RuleCatalog.Ppo, 2096),
     ];
 
     /// <summary>The figure for a run on <paramref name="suite"/> with <paramref name="rule"/> (any reference) on the cpu queue.</summary>

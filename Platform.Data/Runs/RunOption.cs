@@ -142,6 +142,12 @@ public sealed record RunOption
         return null;
     }
 
+    /// <summary>Checks a choice the CLI parsed; throws <see cref="ArgumentException"/> naming the flag.</summary>
+    public void RequireChoice(string value)
+    {
+        if (!(Choices ?? []).Contains(value)) throw new ArgumentException($"{Flag} must be one of {RangeDescription}, not '{value}'");
+    }
+
     /// <summary>Checks a value the CLI parsed; throws <see cref="ArgumentException"/> naming the flag.</summary>
     public void Require(double x)
     {

@@ -110,6 +110,18 @@ public static class TrainOptions
     {
         ScopedDefaults = [RunOptionTables.On(Catch, Disco, 32, CatchMeasured), RunOptionTables.On(Catch, Ac, 32, CatchMeasured), RunOptionTables.On(Catch, Ppo, 16, CatchMeasured)],
     };
+    /// <summary>How rollouts are cut: as the reference (a rollout of T states holds T − 1 transitions; rollouts share no state) or overlapping.</summary>
+    public static readonly RunOption Segments = RunOptionTables.Choice("segments", "Rollout segmentation",
+        "reference: a rollout of T states holds T − 1 transitions and the next starts at the following state; overlapping: T transitions, consecutive rollouts share a state.",
+        [ReferenceSegments, OverlappingSegments], ReferenceSegments, "reference disco_rl: a 29-step rollout holds 28 transitions");
+    public const string ReferenceSegments = "reference", OverlappingSegments = "overlapping";
+
+    /// <summary>Which steps' losses count: all but episode starts (the reference agent's mask) or every step.</summary>
+    public static readonly RunOption LossMask = RunOptionTables.Choice("loss-mask", "Loss mask (Disco, actor-critic)",
+        "episode-starts: the loss at the first state of each new episode is left out, as the reference agent's discounts[:-1] > 0 mask; none: every step counts. PPO counts every step.",
+        [MaskEpisodeStarts, MaskNone], MaskEpisodeStarts, "reference disco_rl agent (Agent._loss)");
+    public const string MaskEpisodeStarts = "episode-starts", MaskNone = "none";
+
     public static readonly RunOption ReplayRatio = RunOptionTables.Int("replay-ratio", "Replay ratio",
         "Replay rules (Disco, actor-critic) run batch / R actor environments; at most the batch.", null, 1, 4096,
         "reference harness (disco_rl: 32)", defaultText: "min(32, batch)") with
@@ -140,7 +152,7 @@ public static class TrainOptions
         "ProcGen's easy-mode protocol (Cobbe et al. 2020): 200 training levels");
 
     public static readonly IReadOnlyList<RunOption> All =
-        [Steps, Seed, LearningRate, EntropyCost, Rollout, Batch, ReplayRatio, ReplayCapacity, Network, LogEvery, CheckpointEvery, Threads, TrainLevels];
+        [Steps, Seed, LearningRate, EntropyCost, Rollout, Segments, LossMask, Batch, ReplayRatio, ReplayCapacity, Network, LogEvery, CheckpointEvery, Threads, TrainLevels];
 
     /// <summary>The replay ratio when not given: 32, or the batch when that is smaller.</summary>
     public static int DefaultReplayRatio(int batch) => Math.Min(32, batch);

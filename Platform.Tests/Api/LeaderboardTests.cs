@@ -10,7 +10,7 @@ namespace Platform.Tests.Api;
 public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
 {
     private async Task<Guid> FinishedRunAsync(Guid teamId, string env, string rule, long steps, long seed, double score,
-        RunStatus status = RunStatus.Succeeded, Guid? metaNetwork = null)
+        RunStatus status = RunStatus.Succeeded, Guid? metaNetwork = null, double? trainLevels = null, double? testLevels = null)
     {
         await using var db = fx.Db();
         var run = new Run
@@ -18,6 +18,7 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
             Id = Guid.CreateVersion7(), TeamId = teamId, Kind = RunKind.Train, Status = status, Queue = RunQueue.Cpu,
             Spec = "{}", EnvironmentId = env, Rule = rule, Seed = seed, TotalSteps = steps, CurrentStep = steps,
             FinalScore = score, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, MetaNetworkCheckpointId = metaNetwork,
+            FinalReturnTrainLevels = trainLevels, FinalReturnTestLevels = testLevels,
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync();
@@ -196,9 +197,10 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         var c1 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 1, 0.2, metaNetwork: onCatch);
         var c2 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 2, 1.0, metaNetwork: onCatch);
         var c3 = await FinishedRunAsync(team, "catch/5x5", "meta-network:" + onCatch, 1000, 3, 0.6, metaNetwork: onCatch);
-        var cProcgen = await FinishedRunAsync(team, "procgen/heist", "meta-network:" + onCatch, 1000, 1, 3.0, metaNetwork: onCatch);
+        // ProcGen runs count by their return on unseen test levels (3.0, 6.0), not their training episodes (9.0).
+        var cProcgen = await FinishedRunAsync(team, "procgen/heist", "meta-network:" + onCatch, 1000, 1, 9.0, metaNetwork: onCatch, trainLevels: 4.0, testLevels: 3.0);
         var d1 = await FinishedRunAsync(team, "catch/5x5", "disco103", 1000, 1, -0.2);
-        var dProcgen = await FinishedRunAsync(team, "procgen/heist", "disco103", 1000, 1, 6.0);
+        var dProcgen = await FinishedRunAsync(team, "procgen/heist", "disco103", 1000, 1, 9.0, trainLevels: 7.0, testLevels: 6.0);
         await FinishedRunAsync(team, "catch/5x5", "ppo", 1000, 1, 0.0);
         await FinishedRunAsync(team, "catch/8x8", "meta-network:" + unrecorded, 1000, 1, 0.0, metaNetwork: unrecorded);
 
@@ -247,5 +249,37 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         using var other = fx.Client(fx.TeamB.ApiKey);
         var theirs = await HttpAssertions.ReadJsonAsync(await other.GetAsync("/api/leaderboards/generalisation"));
         Assert.DoesNotContain(theirs.GetProperty("rows").EnumerateArray(), r => r.GetProperty("rule").GetString()!.Contains(onCatch.ToString()));
+    }
+
+    [Fact]
+    public async Task ProcGenScoresAreOnUnseenTestLevelsWithTrainingLevelsAndTheGapBeside()
+    {
+        var owner = await fx.CreateUserAsync("lb-procgen", "lb@procgen.test", "password");
+        var team = owner.TeamId;
+        await using (var db = fx.Db())
+        {
+            var maze = await db.Environments.FindAsync("procgen/maze");
+            (maze!.RandomScore, maze.ReferenceScore) = (2.0, 10.0);
+            await db.SaveChangesAsync();
+        }
+        var s0 = await FinishedRunAsync(team, "procgen/maze", "ppo", 2000, 0, 9.0, trainLevels: 8.0, testLevels: 6.0);
+        var s1 = await FinishedRunAsync(team, "procgen/maze", "ppo", 2000, 1, 9.5, trainLevels: 9.0, testLevels: 4.0);
+        await FinishedRunAsync(team, "procgen/maze", "ppo", 2000, 2, 10.0); // from before test-level evaluation: left out
+
+        using var client = fx.Client(owner.ApiKey);
+        var board = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/procgen"));
+        Assert.Equal(Platform.Api.Leaderboards.LeaderboardService.TestLevelsBasis, board.GetProperty("scoreBasis").GetString());
+        Assert.Equal(1, board.GetProperty("leftOut").GetInt32());
+        var entry = board.GetProperty("entries").EnumerateArray().Single();
+        Assert.Equal([s0, s1], entry.GetProperty("seeds").EnumerateArray().Select(x => x.GetProperty("runId").GetGuid()));
+        Assert.Equal(5.0, entry.GetProperty("meanScore").GetDouble(), 12);                 // the test-level returns
+        Assert.Equal(((6.0 - 2) / 8 + (4.0 - 2) / 8) / 2, entry.GetProperty("meanNormalised").GetDouble(), 12);
+        Assert.Equal(8.5, entry.GetProperty("meanTrainLevels").GetDouble(), 12);
+        Assert.Equal(5.0, entry.GetProperty("meanTestLevels").GetDouble(), 12);
+        Assert.Equal(3.5, entry.GetProperty("generalisationGap").GetDouble(), 12);
+
+        // Catch has no held-out levels: scored by training episodes, nothing left out.
+        var catchBoard = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/catch"));
+        Assert.Equal(Platform.Api.Leaderboards.LeaderboardService.TrainingEpisodesBasis, catchBoard.GetProperty("scoreBasis").GetString());
     }
 }

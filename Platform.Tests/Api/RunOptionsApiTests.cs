@@ -144,4 +144,14 @@ public class RunOptionsApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         using var client = api.Client(api.TeamA.ApiKey);
         await AssertFieldProblemAsync(await client.GetAsync("/api/run-options/train/defaults?" + query), System.Net.HttpStatusCode.BadRequest, field);
     }
+
+    [Fact]
+    public void TheMeasuredThroughputIsBenchmarksMdsTable()
+    {
+        var benchmarks = File.ReadAllText(Path.Combine(Platform.Tests.EndToEnd.WebFixture.RepoRoot(), "BENCHMARKS.md"));
+        Assert.NotEmpty(MeasuredThroughput.Cpu);
+        foreach (var f in MeasuredThroughput.Cpu)
+            Assert.Contains($"| {f.Suite} | {f.Rule} | {f.StepsPerSecond:0} |", benchmarks);
+        Assert.Equal(MeasuredThroughput.Cpu.Count, MeasuredThroughput.Cpu.Select(f => (f.Suite, f.Rule)).Distinct().Count());
+    }
 }

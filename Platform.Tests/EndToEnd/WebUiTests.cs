@@ -145,6 +145,14 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.GotoAsync("/submit?env=catch/5x5");
         await WebFixture.WaitForCircuitAsync(page);
         await WebFixture.ChooseAsync(page, "rule-select", "actor-critic");
+        // The form takes the defaults for this environment and rule from the option table: the suggested budget fills the
+        // steps field, with a time estimate; the placeholders show this rule's Catch defaults with their sources.
+        var suggestedSteps = Platform.Data.Runs.TrainOptions.Steps.LongDefaultFor("catch", "actor-critic");
+        await Assertions.Expect(page.Locator("[data-test=steps-suggestion]")).ToContainTextAsync($"Suggested for actor-critic on catch/5x5: {suggestedSteps}");
+        await Assertions.Expect(page.Locator("#steps")).ToHaveValueAsync(suggestedSteps.ToString());
+        await Assertions.Expect(page.Locator("[data-test=steps-estimate]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#hp-lr")).ToHaveAttributeAsync("placeholder",
+            Platform.Data.Runs.TrainOptions.LearningRate.DefaultDescriptionFor("catch", "actor-critic"));
         await WebFixture.ChooseAsync(page, "hp-net", "small");
         await page.FillAsync("#steps", "3000");
         await page.FillAsync("#seeds", "3");

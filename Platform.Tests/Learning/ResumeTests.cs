@@ -15,8 +15,11 @@ public sealed class ResumeTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, true);
     }
 
-    private static TrainConfig Config(string rule, long steps) => new()
+    /// <summary>With <paramref name="reference"/>: the reference's segmentation and loss mask (the defaults); else a run.json from before them.</summary>
+    private static TrainConfig Config(string rule, long steps, bool reference) => new()
     {
+        Segments = reference ? Platform.Data.Runs.TrainOptions.ReferenceSegments : null,
+        LossMask = reference ? Platform.Data.Runs.TrainOptions.MaskEpisodeStarts : null,
         Env = "catch/8x8",
         Rule = rule,
         Steps = steps,
@@ -31,21 +34,23 @@ public sealed class ResumeTests : IDisposable
     };
 
     [Theory]
-    [InlineData("disco103")]
-    [InlineData("actor-critic")]
-    [InlineData("ppo")]
-    public void Resume_continues_bit_for_bit(string rule)
+    [InlineData("disco103", true)]
+    [InlineData("actor-critic", true)]
+    [InlineData("ppo", true)]
+    [InlineData("disco103", false)]
+    public void Resume_continues_bit_for_bit(string rule, bool reference)
     {
-        // Replay rules: 2 actors × 9 steps = 18 env steps per iteration; PPO: 8 actors × 9 = 72.
+        // Replay rules: 2 actors × 9 steps = 18 env steps per iteration; PPO: 8 actors × 9 = 72 (the reference's
+        // segmentation keeps 8 transitions of the 9 steps).
         long perIteration = rule == "ppo" ? 72 : 18;
         long n = perIteration * 24, half = perIteration * 12;
 
         var straightDir = Path.Combine(_root, "straight");
-        var straight = Trainer.Create(Config(rule, n), straightDir);
+        var straight = Trainer.Create(Config(rule, n, reference), straightDir);
         straight.Run();
 
         var splitDir = Path.Combine(_root, "split");
-        var first = Trainer.Create(Config(rule, half), splitDir);
+        var first = Trainer.Create(Config(rule, half, reference), splitDir);
         first.Run();
         Assert.Equal(half, first.EnvSteps);
         var second = Trainer.Resume(splitDir, n);
@@ -80,7 +85,7 @@ public sealed class ResumeTests : IDisposable
     public void Checkpoint_layout_matches_the_contract()
     {
         var dir = Path.Combine(_root, "layout");
-        var t = Trainer.Create(Config("disco103", 18 * 6), dir);
+        var t = Trainer.Create(Config("disco103", 18 * 6, reference: true), dir);
         t.Run();
         var latest = File.ReadAllText(Path.Combine(dir, "checkpoints", "latest")).Trim();
         Assert.Equal($"step-{108:D12}", latest);

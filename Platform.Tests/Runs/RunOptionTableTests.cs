@@ -39,7 +39,7 @@ public class RunOptionTableTests
             var help = property!.GetCustomAttribute<RunOptionHelpAttribute>();
             Assert.True(help is not null, $"{kind} --{option.Name}: its help is not taken from the table");
             Assert.Same(option.Name, help!.Option.Name);
-            Assert.Equal(option.HelpLine, help.Description);
+            Assert.Equal(Spectre.Console.Markup.Escape(option.HelpLine), help.Description); // escaped: Spectre reads markup
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             var expected = option.Type switch
             {

@@ -89,14 +89,15 @@ public sealed record RunMetricsDto(Guid RunId, List<MetricSeriesDto> Series);
 public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long Step, long SizeBytes,
     string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null);
 
-public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised);
+public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised, double? TrainLevels = null, double? TestLevels = null);
 public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, List<Guid> ReferenceRunIds);
 public sealed record LeaderboardEntryDto(string Env, string Rule, long Steps, List<SeedScoreDto> Seeds,
-    double MeanScore, double? MeanNormalised, NormalisationDto Normalisation);
+    double MeanScore, double? MeanNormalised, NormalisationDto Normalisation,
+    double? MeanTrainLevels = null, double? MeanTestLevels = null, double? GeneralisationGap = null);
 public sealed record LeaderboardAggregateDto(string Rule, long Steps, double? Iqm, double? CiLow, double? CiHigh,
     int Environments, int Scores, List<Guid> RunIds, string? Note);
 public sealed record LeaderboardDto(string Suite, string DisplayName, List<LeaderboardAggregateDto> Aggregates,
-    List<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed);
+    List<LeaderboardEntryDto> Entries, int BootstrapResamples, int BootstrapSeed, string ScoreBasis = "", int LeftOut = 0);
 
 /// <summary>Body of POST /api/runs.</summary>
 public sealed class SubmitRunBody

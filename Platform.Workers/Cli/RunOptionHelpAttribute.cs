@@ -15,5 +15,6 @@ public sealed class RunOptionHelpAttribute(string kind, string name) : Descripti
     public RunOption Option => RunOptionTables.All[kind].FirstOrDefault(o => o.Name == name)
         ?? throw new InvalidOperationException($"'{name}' is not in the {kind} option table");
 
-    public override string Description => Option.HelpLine;
+    /// <summary>Spectre renders descriptions as markup: brackets in the help (e.g. "discounts[:-1]") are escaped.</summary>
+    public override string Description => Spectre.Console.Markup.Escape(Option.HelpLine);
 }

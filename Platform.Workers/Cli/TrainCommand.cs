@@ -36,6 +36,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--entropy-cost <C>")] [RunOptionHelp(RunOptionTables.Train, "entropy-cost")]
         public double? EntropyCost { get; init; }
         [CommandOption("--rollout <T>")] [RunOptionHelp(RunOptionTables.Train, "rollout")] public int? Rollout { get; init; }
+        [CommandOption("--segments <S>")] [RunOptionHelp(RunOptionTables.Train, "segments")] public string? Segments { get; init; }
+        [CommandOption("--loss-mask <M>")] [RunOptionHelp(RunOptionTables.Train, "loss-mask")] public string? LossMask { get; init; }
         [CommandOption("--batch <B>")] [RunOptionHelp(RunOptionTables.Train, "batch")]
         public int? Batch { get; init; }
         [CommandOption("--replay-ratio <R>")] [RunOptionHelp(RunOptionTables.Train, "replay-ratio")]
@@ -78,7 +80,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 if (string.IsNullOrEmpty(s.Env)) throw new CliUsageException("--env is required");
                 if (!EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}' (see the envs verb)");
                 if (string.IsNullOrEmpty(s.Out)) throw new CliUsageException("--out is required");
-                var config = TrainConfig.FromOptions(s.Env, s.Rule, s.Steps, s.Seed, s.Device, s.Rollout, s.Batch, s.ReplayRatio, s.ReplayCapacity,
+                var config = TrainConfig.FromOptions(s.Env, s.Rule, s.Steps, s.Seed, s.Device, s.Rollout, s.Segments, s.LossMask, s.Batch, s.ReplayRatio, s.ReplayCapacity,
                     s.LearningRate, s.EntropyCost, s.Net, s.LogEvery, s.CheckpointEvery, s.TrainLevels);
                 try { config.Validate(); }
                 catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }

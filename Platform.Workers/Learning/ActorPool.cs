@@ -7,15 +7,19 @@ namespace Platform.Workers.Learning;
 
 /// <summary>
 /// N actor environments of one id stepping in lockstep, with the action each will take next (sampled from the policy
-/// at the last observation, so that a[T] of one rollout is a[0] of the next). Keeps the episode returns and lengths,
-/// and the whole action history: environments are deterministic in (seed, actions), so replaying the history
-/// restores them exactly on resume.
+/// at the last observation). Rollouts either overlap by one state (a[T] of one rollout is a[0] of the next) or, as the
+/// reference's, take one more step after obs[T] that no rollout holds, so the next rollout starts at the next state.
+/// Keeps the episode returns and lengths, whether each environment's current observation starts an episode, and the
+/// whole action history: environments are deterministic in (seed, actions), so replaying the history restores them
+/// exactly on resume.
 /// </summary>
 public sealed class ActorPool
 {
     private readonly IBatchedEnvironment _env;
     private readonly float[] _obs, _rewards, _pendingLogits;
     private readonly bool[] _terminals;
+    /// <summary>Per environment: its current observation is the first of an episode reached by a terminal transition.</summary>
+    private readonly bool[] _episodeStart;
     private readonly int[] _pending;
     private bool _hasPending;
     private readonly List<byte> _actionHistory = [];
@@ -31,6 +35,7 @@ public sealed class ActorPool
         _obs = new float[count * Spec.ObservationSize];
         _rewards = new float[count];
         _terminals = new bool[count];
+        _episodeStart = new bool[count];
         _pending = new int[count];
         _pendingLogits = new float[count * Spec.ActionCount];
         _env.Reset(_obs);
@@ -45,10 +50,12 @@ public sealed class ActorPool
     public double RecentReturn(int n = 100) => _returns.Count == 0 ? double.NaN : _returns.TakeLast(n).Average();
 
     /// <summary>
-    /// Rolls every environment T steps. <paramref name="policyLogits"/> maps the observation buffer [N × obs] to
-    /// logits [N, A] (called without autograd); actions are sampled from softmax(logits) with <paramref name="rng"/>.
+    /// Rolls every environment T steps into a batch of T transitions. <paramref name="policyLogits"/> maps the
+    /// observation buffer [N × obs] to logits [N, A] (called without autograd); actions are sampled from
+    /// softmax(logits) with <paramref name="rng"/>. With <paramref name="stepPastTheEnd"/> (the reference's
+    /// segmentation) the environments then take a[T] too, so the next rollout starts at the state after obs[T].
     /// </summary>
-    public TrajectoryBatch Rollout(int t, Func<float[], Tensor> policyLogits, LearnerRng rng)
+    public TrajectoryBatch Rollout(int t, Func<float[], Tensor> policyLogits, LearnerRng rng, bool stepPastTheEnd = false)
     {
         int n = Count, obsSize = Spec.ObservationSize, actions = Spec.ActionCount;
         var batch = new TrajectoryBatch(t, n, obsSize, actions);
@@ -59,22 +66,36 @@ public sealed class ActorPool
             Array.Copy(_pendingLogits, 0, batch.BehaviourLogits, s * n * actions, _pendingLogits.Length);
             for (int i = 0; i < n; i++) batch.ActionsTaken[s * n + i] = _pending[i];
             if (s == t) break;
-            _env.Step(_pending, _obs, _rewards, _terminals);
-            foreach (var a in _pending) _actionHistory.Add((byte)a);
+            for (int i = 0; i < n; i++) batch.EpisodeStart[s * n + i] = _episodeStart[i] ? 1 : 0;
+            Step();
             for (int i = 0; i < n; i++)
             {
                 batch.Rewards[s * n + i] = _rewards[i];
                 batch.IsTerminal[s * n + i] = _terminals[i] ? 1 : 0;
-                if (_terminals[i])
-                {
-                    var stats = _env.GetEpisodeStats(i);
-                    _returns.Add(stats.LastReturn);
-                    _lengths.Add(stats.LastLength);
-                }
             }
             SampleActions(policyLogits, rng);
         }
+        if (stepPastTheEnd)
+        {
+            Step();
+            SampleActions(policyLogits, rng);
+        }
         return batch;
+    }
+
+    /// <summary>Every environment takes its pending action; episode statistics and starts are recorded.</summary>
+    private void Step()
+    {
+        _env.Step(_pending, _obs, _rewards, _terminals);
+        foreach (var a in _pending) _actionHistory.Add((byte)a);
+        for (int i = 0; i < Count; i++)
+        {
+            _episodeStart[i] = _terminals[i];
+            if (!_terminals[i]) continue;
+            var stats = _env.GetEpisodeStats(i);
+            _returns.Add(stats.LastReturn);
+            _lengths.Add(stats.LastLength);
+        }
     }
 
     private void SampleActions(Func<float[], Tensor> policyLogits, LearnerRng rng)
@@ -114,6 +135,7 @@ public sealed class ActorPool
             for (int i = 0; i < Count; i++) actions[i] = history[k + i];
             _env.Step(actions, _obs, _rewards, _terminals);
         }
+        if (history.Length > 0) Array.Copy(_terminals, _episodeStart, Count);
         _actionHistory.AddRange(history);
         _returns.AddRange(Get<float>("episode_returns"));
         _lengths.AddRange(Get<int>("episode_lengths"));

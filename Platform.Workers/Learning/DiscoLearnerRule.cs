@@ -10,9 +10,9 @@ namespace Platform.Workers.Learning;
 /// <summary>
 /// A meta-network (Disco103 or any file in its layout) driving the learner, as the reference agent does: the agent's
 /// outputs on the batch are computed, the rule is applied to detached copies without gradient (its targets are
-/// constants for agent training), the agent and value losses are recomputed on the live outputs, averaged over all
-/// steps (no terminal observations exist in this project's rollouts, so the mask is 1), and one Adam+clip step is
-/// taken. The target parameters then move toward the online ones (coefficient 0.9); the meta-RNN and EMA state
+/// constants for agent training), the agent and value losses are recomputed on the live outputs, averaged over the
+/// steps the loss mask keeps (the reference's: all but episode starts; <see cref="TrajectoryBatch.LossMask"/>), and
+/// one Adam+clip step is taken. The target parameters then move toward the online ones (coefficient 0.9); the meta-RNN and EMA state
 /// carry across learner steps.
 /// </summary>
 public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearnerRule
@@ -63,7 +63,8 @@ public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearn
         {
             var agentLoss = Rule.AgentLoss(live, outputs, backprop: false);
             var valueLoss = Rule.ValueLoss(live, outputs);
-            var total = (agentLoss.PerStep + valueLoss.PerStep).sum() / (batch.T * batch.B + 1e-8);
+            var mask = batch.LossMask(core.MaskEpisodeStarts, core.Device);                    // [T, B]
+            var total = ((agentLoss.PerStep + valueLoss.PerStep) * mask).sum() / (mask.sum() + 1e-8);
             return (total, agentLoss, valueLoss);
         });
         // As in the reference, the target moves toward the parameters the rule was applied with (before this step).

@@ -20,6 +20,8 @@ public sealed class LearnerCore
     public required Device Device { get; init; }
     public required LearnerRng Rng { get; init; }
     public required IReadOnlyList<int> ObservationShape { get; init; }
+    /// <summary>Leave the loss at episode starts out (the reference agent's mask; <see cref="TrajectoryBatch.LossMask"/>).</summary>
+    public bool MaskEpisodeStarts { get; init; }
 
     private readonly PhaseTimes _times = new("actor", "forward", "rule", "backward");
 

@@ -22,6 +22,18 @@ public sealed record TrainConfig
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";
     public int RolloutLength { get; init; } = TrainOptions.Rollout.IntDefault;
+    /// <summary>reference | overlapping (<see cref="TrainOptions.Segments"/>); null: run.json from before the option, overlapping.</summary>
+    public string? Segments { get; init; }
+    /// <summary>episode-starts | none (<see cref="TrainOptions.LossMask"/>); null: run.json from before the option, none.</summary>
+    public string? LossMask { get; init; }
+
+    /// <summary>Transitions per trajectory: the rollout's states less one under the reference's segmentation.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Transitions => Segments == TrainOptions.ReferenceSegments ? RolloutLength - 1 : RolloutLength;
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool StepsPastRolloutEnd => Segments == TrainOptions.ReferenceSegments;
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool MasksEpisodeStarts => LossMask == TrainOptions.MaskEpisodeStarts;
     public int BatchSize { get; init; } = TrainOptions.Batch.IntDefault;
     public int ReplayRatio { get; init; } = TrainOptions.DefaultReplayRatio(TrainOptions.Batch.IntDefault);
     public int ReplayCapacity { get; init; } = TrainOptions.ReplayCapacity.IntDefault;
@@ -46,7 +58,7 @@ public sealed record TrainConfig
     /// every run with it, so a run from <c>--env --rule --steps --seed</c> alone has the defaults the API and the form show.
     /// </summary>
     public static TrainConfig FromOptions(string env, string? rule = null, long? steps = null, long? seed = null, string? device = null,
-        int? rollout = null, int? batch = null, int? replayRatio = null, int? replayCapacity = null, double? learningRate = null,
+        int? rollout = null, string? segments = null, string? lossMask = null, int? batch = null, int? replayRatio = null, int? replayCapacity = null, double? learningRate = null,
         double? entropyCost = null, string? net = null, int? logEvery = null, long? checkpointEvery = null, int? trainLevels = null)
     {
         var suite = Environments.EnvironmentRegistry.Get(env).Suite;
@@ -61,6 +73,8 @@ public sealed record TrainConfig
             Seed = seed ?? 0,
             Device = device ?? "cpu",
             RolloutLength = rollout ?? TrainOptions.Rollout.IntDefault,
+            Segments = segments ?? TrainOptions.Segments.StringDefaultFor(suite, rule),
+            LossMask = lossMask ?? TrainOptions.LossMask.StringDefaultFor(suite, rule),
             BatchSize = b,
             ReplayRatio = r,
             ReplayCapacity = capacity,
@@ -83,6 +97,8 @@ public sealed record TrainConfig
         Environments.EnvironmentRegistry.Get(Env);
         TrainOptions.Steps.Require(Steps);
         TrainOptions.Rollout.Require(RolloutLength);
+        if (Segments is not null) TrainOptions.Segments.RequireChoice(Segments);
+        if (LossMask is not null) TrainOptions.LossMask.RequireChoice(LossMask);
         TrainOptions.Batch.Require(BatchSize);
         TrainOptions.ReplayRatio.Require(ReplayRatio);
         TrainOptions.ReplayCapacity.Require(ReplayCapacity);

@@ -55,7 +55,7 @@ public sealed class Trainer
         Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
         _actors = new ActorPool(config.Env, _numEnvs, (ulong)config.Seed, config.EnvironmentOptions());
-        if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.RolloutLength, Spec.ObservationSize, Spec.ActionCount);
+        if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.Transitions, Spec.ObservationSize, Spec.ActionCount);
 
         var network = new AgentNetwork(config.Network, Rule.Heads(Spec.ActionCount), Spec.ObservationShape.ToArray());
         var parameters = network.Initialize(config.Seed, device);
@@ -69,6 +69,7 @@ public sealed class Trainer
             Optimizer = AdamState.Zeros(parameters),
             OptimizerSettings = new AdamClipSettings(LearningRate, MaxAbsUpdate: config.MaxAbsUpdate),
             Device = device, Rng = new LearnerRng(Mix((ulong)config.Seed)), ObservationShape = Spec.ObservationShape.ToArray(),
+            MaskEpisodeStarts = config.MasksEpisodeStarts,
         };
         Rule.Initialize(Core);
     }
@@ -115,14 +116,17 @@ public sealed class Trainer
             ["agent_parameters"] = Core.Network.ParameterCount,
             ["device"] = Core.Device.ToString(),
             ["threads"] = get_num_threads(),
-            ["rollout_convention"] = "obs[0..T], actions[0..T], rewards[0..T-1], is_terminal[t]: episode ended after a[t]; auto-reset, no terminal observations",
+            ["rollout_convention"] = "obs[0..T], actions[0..T], rewards[0..T-1], is_terminal[t]: episode ended after a[t], episode_start[t]: obs[t] " +
+                                     "begins an episode; auto-reset, no terminal observations; T = " + Config.Transitions +
+                                     (Config.StepsPastRolloutEnd ? " (rollout − 1; the next rollout starts after obs[T])" : " (rollouts share obs[T])") +
+                                     (Config.MasksEpisodeStarts ? "; loss masked at episode starts" : "; every step's loss counts"),
         };
         return root.ToJsonString(Json);
     }
 
     /// <summary>Rolls every actor environment T steps with the current parameters.</summary>
-    private TrajectoryBatch Rollout() => _actors.Rollout(Config.RolloutLength,
-        obs => Core.Network.Logits(Core.Parameters, Core.ObservationTensor(obs, _numEnvs)), Core.Rng);
+    private TrajectoryBatch Rollout() => _actors.Rollout(Config.Transitions,
+        obs => Core.Network.Logits(Core.Parameters, Core.ObservationTensor(obs, _numEnvs)), Core.Rng, Config.StepsPastRolloutEnd);
 
     /// <summary>One iteration: actors, then (once the buffer holds a batch) one learner step.</summary>
     public void Iterate()

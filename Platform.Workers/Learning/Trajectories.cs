@@ -4,11 +4,13 @@ using static TorchSharp.torch;
 namespace Platform.Workers.Learning;
 
 /// <summary>
-/// A batch of B trajectories of T steps, time-major, on the CPU as flat arrays. Convention of this project
+/// A batch of B trajectories of T transitions, time-major, on the CPU as flat arrays. Convention of this project
 /// (environments auto-reset; there are no terminal observations): observations obs[0..T] (T+1 states), actions
-/// a[0..T] (a[T] is the action the actor took at obs[T], which becomes a[0] of the next rollout), behaviour logits
-/// [T+1, A], rewards r[0..T−1], is_terminal[t] = 1 when the episode ended after a[t] (obs[t+1] is then the first
-/// observation of the next episode). Every step's loss counts.
+/// a[0..T] (a[T] is the action the actor took at obs[T]), behaviour logits [T+1, A], rewards r[0..T−1],
+/// is_terminal[t] = 1 when the episode ended after a[t] (obs[t+1] is then the first observation of the next
+/// episode), and episode_start[t] = 1 when obs[t] is such a first observation (reached by a terminal transition).
+/// The reference's loss mask (<see cref="LossMask"/>) leaves out the steps at episode starts: in its auto-reset
+/// convention those are the timesteps of type LAST, whose discount is 0 (mask = discounts[:-1] &gt; 0).
 /// </summary>
 public sealed class TrajectoryBatch(int t, int b, int obsSize, int actions)
 {
@@ -21,6 +23,15 @@ public sealed class TrajectoryBatch(int t, int b, int obsSize, int actions)
     public float[] BehaviourLogits { get; } = new float[(t + 1) * b * actions];
     public float[] Rewards { get; } = new float[t * b];
     public float[] IsTerminal { get; } = new float[t * b];
+    public float[] EpisodeStart { get; } = new float[t * b];
+
+    /// <summary>
+    /// The loss mask [T, B] on <paramref name="device"/>: 0 at episode starts when <paramref name="maskEpisodeStarts"/>
+    /// (the reference), else 1 everywhere. Losses are averaged over its sum, as the reference's sum(mask·loss) / sum(mask).
+    /// </summary>
+    public Tensor LossMask(bool maskEpisodeStarts, Device device) => maskEpisodeStarts
+        ? (1 - tensor(EpisodeStart, [T, B])).to(device)
+        : ones(T, B).to(device);
 
     /// <summary>Tensors on <paramref name="device"/>: obs [T+1, B, H, W, C], actions [T+1, B], logits [T+1, B, A], rewards and is_terminal [T, B].</summary>
     public (Tensor Obs, Tensor Actions, Tensor Logits, Tensor Rewards, Tensor IsTerminal) ToTensors(IReadOnlyList<int> obsShape, Device device) => (
@@ -38,7 +49,7 @@ public sealed class TrajectoryBatch(int t, int b, int obsSize, int actions)
 public sealed class ReplayBuffer
 {
     private readonly int _t, _obsSize, _actions;
-    private readonly float[] _obs, _logits, _rewards, _terminal;
+    private readonly float[] _obs, _logits, _rewards, _terminal, _start;
     private readonly long[] _act;
 
     public ReplayBuffer(int capacity, int t, int obsSize, int actions)
@@ -50,6 +61,7 @@ public sealed class ReplayBuffer
         _logits = new float[capacity * (t + 1) * actions];
         _rewards = new float[capacity * t];
         _terminal = new float[capacity * t];
+        _start = new float[capacity * t];
     }
 
     public int Capacity { get; }
@@ -71,6 +83,7 @@ public sealed class ReplayBuffer
                 {
                     _rewards[slot * _t + s] = batch.Rewards[s * batch.B + b];
                     _terminal[slot * _t + s] = batch.IsTerminal[s * batch.B + b];
+                    _start[slot * _t + s] = batch.EpisodeStart[s * batch.B + b];
                 }
             }
             Next = (Next + 1) % Capacity;
@@ -95,6 +108,7 @@ public sealed class ReplayBuffer
                 {
                     batch.Rewards[s * batchSize + b] = _rewards[slot * _t + s];
                     batch.IsTerminal[s * batchSize + b] = _terminal[slot * _t + s];
+                    batch.EpisodeStart[s * batchSize + b] = _start[slot * _t + s];
                 }
             }
         }
@@ -108,6 +122,7 @@ public sealed class ReplayBuffer
         ["logits"] = NpyArray.Of(_logits, Capacity, _t + 1, _actions),
         ["rewards"] = NpyArray.Of(_rewards, Capacity, _t),
         ["is_terminal"] = NpyArray.Of(_terminal, Capacity, _t),
+        ["episode_start"] = NpyArray.Of(_start, Capacity, _t),
         ["position"] = NpyArray.Of(new long[] { Count, Next }, 2),
     };
 
@@ -124,6 +139,9 @@ public sealed class ReplayBuffer
         Copy("logits", _logits);
         Copy("rewards", _rewards);
         Copy("is_terminal", _terminal);
+        // replay.npz from before episode starts were kept: all zero, which only runs that count every step's loss read.
+        if (arrays.ContainsKey("episode_start")) Copy("episode_start", _start);
+        else Array.Clear(_start);
         var pos = (long[])arrays["position"].Data;
         (Count, Next) = ((int)pos[0], (int)pos[1]);
     }

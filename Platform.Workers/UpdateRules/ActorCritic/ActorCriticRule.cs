@@ -93,7 +93,8 @@ public sealed class ActorCriticRule(ActorCriticHyperParameters? hyperParameters 
             var vl = -(targets * DropLast(vLogits).log_softmax(-1)).sum(-1);
             var ent = -(logP.exp() * logP).sum(-1);
             var perStep = s.PgCost * pgl + s.ValueCost * vl - s.EntropyCost * ent;
-            return (perStep.sum() / (t * b + 1e-8), pgl, vl, ent);
+            var mask = batch.LossMask(core.MaskEpisodeStarts, core.Device);                  // [T, B]
+            return ((perStep * mask).sum() / (mask.sum() + 1e-8), pgl, vl, ent);
         });
         core.ApplyGradients(loss);
         return new Dictionary<string, double>
