@@ -27,6 +27,39 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
     }
 
     [BrowserFact]
+    public async Task TheProcGenLeaderboardAndTheRunPageShowTrainAndTestLevelReturns()
+    {
+        // A team of its own with two finished ProcGen runs (their final policies on training and on unseen test levels).
+        var user = await fx.CreateUserAsync("team-procgen-web", "procgen@web.test", "a procgen team password");
+        Guid first;
+        await using (var db = fx.Db())
+        {
+            Run Finished(long seed, double train, double test) => new()
+            {
+                Id = Guid.CreateVersion7(), TeamId = user.TeamId, Kind = RunKind.Train, Status = RunStatus.Succeeded, Queue = RunQueue.Cpu,
+                Spec = "{}", EnvironmentId = "procgen/maze", Rule = "ppo", Seed = seed, TotalSteps = 2000, CurrentStep = 2000, FinalScore = 9.9,
+                FinalReturnTrainLevels = train, FinalReturnTestLevels = test, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+            };
+            var runs = new[] { Finished(0, 8.0, 6.0), Finished(1, 9.0, 4.0) };
+            db.Runs.AddRange(runs);
+            await db.SaveChangesAsync();
+            first = runs[0].Id;
+        }
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync("/leaderboards?suite=procgen");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-test=score-basis]")).ToContainTextAsync("unseen test levels");
+        await Assertions.Expect(page.Locator("[data-test=cell][data-env='procgen/maze'][data-rule=ppo] [data-test=cell-levels]"))
+            .ToContainTextAsync("train 8.5 · test 5 · gap 3.5");
+        await WebFixture.ScreenshotAsync(page, "leaderboards-procgen");
+
+        await page.GotoAsync($"/runs/{first}");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-test=run-generalisation]")).ToContainTextAsync("8 / 6 (2)");
+    }
+
+    [BrowserFact]
     public async Task SignInShowsTheEmptyRunsTableAndTheApiKeyOnSettings()
     {
         // A team of its own, so its runs table is empty whatever the other tests submit.

@@ -36,11 +36,15 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("replay", "--out", "X")]
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 
-    [Fact]
-    public void A_ProcGen_run_records_its_training_levels_and_evaluates_on_train_or_test_levels()
+    public static TheoryData<string> ProcGenGames() =>
+        new(Platform.Data.Environments.EnvironmentCatalog.All.Where(e => e.HasTestLevels).Select(e => e.Id));
+
+    [Theory]
+    [MemberData(nameof(ProcGenGames))]
+    public void A_ProcGen_run_records_its_training_levels_and_evaluates_on_train_or_test_levels(string env)
     {
-        var dir = Path.Combine(_root, "maze");
-        var (code, stdout, err) = Cli("train", "--env", "procgen/maze", "--rule", "actor-critic", "--steps", "300", "--out", dir,
+        var dir = Path.Combine(_root, env.Replace('/', '-'));
+        var (code, stdout, err) = Cli("train", "--env", env, "--rule", "actor-critic", "--steps", "300", "--out", dir,
             "--net", "small", "--batch", "8", "--replay-ratio", "4", "--rollout", "10", "--train-levels", "2");
         Assert.True(code == 0, err);
         Assert.Equal(2, Platform.Workers.Learning.Trainer.ReadConfig(dir).TrainLevels);
