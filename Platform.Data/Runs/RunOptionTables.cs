@@ -73,6 +73,7 @@ public static class TrainOptions
     // CatchLearningTests trains Disco103 from these defaults alone). Elsewhere each rule keeps its published settings.
     private const string Catch = "catch", CatchMeasured = "measured on Catch 8×8, docs/LEARNING.md";
     private const string Disco = RuleCatalog.Disco103, Ac = RuleCatalog.ActorCritic, Ppo = RuleCatalog.Ppo;
+    private const int CatchReplayRatio = 16;
 
     public static readonly RunOption Steps = RunOptionTables.Int("steps", "Step budget (environment steps)",
         "Environment steps in total.", 100_000, 1, MaxSteps, "platform", field: "steps") with
@@ -129,9 +130,9 @@ public static class TrainOptions
 
     public static readonly RunOption ReplayRatio = RunOptionTables.Int("replay-ratio", "Replay ratio",
         "Replay rules (Disco, actor-critic) run batch / R actor environments; at most the batch.", null, 1, 4096,
-        "reference harness (disco_rl: 32)", defaultText: "min(32, batch)") with
+        "reference harness (disco_rl: 32)", defaultText: $"min(32, batch); min({CatchReplayRatio}, batch) for Disco rules and actor-critic on catch") with
     {
-        ScopedDefaults = [RunOptionTables.On(Catch, Disco, 16, CatchMeasured), RunOptionTables.On(Catch, Ac, 16, CatchMeasured)],
+        ScopedDefaults = [RunOptionTables.On(Catch, Disco, CatchReplayRatio, CatchMeasured), RunOptionTables.On(Catch, Ac, CatchReplayRatio, CatchMeasured)],
     };
     public static readonly RunOption ReplayCapacity = RunOptionTables.Int("replay-capacity", "Replay capacity (trajectories)",
         "Trajectories the replay FIFO holds; at least the batch.", 1024, 1, 1_000_000, "reference harness (disco_rl: 1024)",
@@ -182,7 +183,8 @@ public static class TrainOptions
     public static (int Batch, int ReplayRatio, int ReplayCapacity) Replay(string? suite, string? rule, int? batch, int? replayRatio, int? replayCapacity)
     {
         var b = batch ?? checked((int)Batch.LongDefaultFor(suite, rule));
-        var r = replayRatio ?? (ReplayRatio.DefaultFor(suite, rule) is { } d ? d.GetInt32() : DefaultReplayRatio(b));
+        // A suite's replay ratio is, like the general 32, a most: never above the batch (a smaller batch gives fewer actors' worth).
+        var r = replayRatio ?? (ReplayRatio.DefaultFor(suite, rule) is { } d ? Math.Min(d.GetInt32(), b) : DefaultReplayRatio(b));
         return (b, r, replayCapacity ?? DefaultReplayCapacity(b));
     }
 

@@ -75,7 +75,13 @@ public sealed class ReferenceLearnerDetailsTests
         Assert.Equal((TrainOptions.Rollout.IntDefault - 1, true, true), (fresh.Transitions, fresh.StepsPastRolloutEnd, fresh.MasksEpisodeStarts));
 
         // run.json written before the options existed has neither: such a run resumes as it began.
-        var old = System.Text.Json.JsonSerializer.Deserialize<TrainConfig>("""{"Env":"catch/8x8","RolloutLength":29}""")!;
-        Assert.Equal((29, false, false), (old.Transitions, old.StepsPastRolloutEnd, old.MasksEpisodeStarts));
+        var dir = Directory.CreateTempSubdirectory("old-run-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, RunFolderLayout.RunFile), """{"config": {"env": "catch/8x8", "rollout_length": 29}}""");
+            var old = RunFolder.ReadConfig<TrainConfig>(dir);
+            Assert.Equal((29, 29, false, false), (old.RolloutLength, old.Transitions, old.StepsPastRolloutEnd, old.MasksEpisodeStarts));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

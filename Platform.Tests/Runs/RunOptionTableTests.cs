@@ -193,4 +193,18 @@ public class RunOptionTableTests
         Assert.Equal([256], colab.ModelHeadHidden);
         Assert.Equal(Json(colab), Json(new MetaTrainConfig().Network));
     }
+
+    [Theory]
+    [InlineData("catch", "disco103", null, 32, 16)]
+    [InlineData("catch", "disco103", 8, 8, 8)]        // a suite's replay ratio is a most, as the general 32: a smaller batch wins
+    [InlineData("catch", "actor-critic", 4, 4, 4)]
+    [InlineData("catch", "ppo", null, 16, 16)]
+    [InlineData("minatar", "disco103", null, 64, 32)]
+    [InlineData("minatar", "disco103", 8, 8, 8)]
+    public void TheDefaultReplayRatioNeverExceedsTheBatch(string suite, string rule, int? batch, int expectedBatch, int expectedRatio)
+    {
+        var (b, r, capacity) = TrainOptions.Replay(suite, rule, batch, null, null);
+        Assert.Equal((expectedBatch, expectedRatio), (b, r));
+        Assert.Empty(TrainOptions.CheckTogether(b, r, capacity));
+    }
 }
