@@ -108,8 +108,9 @@ public sealed class LeaderboardService(PlatformDbContext db)
                 normalisation.Random is { } lo && normalisation.Reference is { } hi ? (s.Value - lo) / (hi - lo) : null,
                 s.TrainLevels, s.TestLevels)).ToList();
             double? meanTrain = testLevels && seeds.All(s => s.TrainLevels is not null) ? seeds.Average(s => s.TrainLevels!.Value) : null;
-            double? meanTest = testLevels ? seeds.Average(s => s.TestLevels!.Value) : null;
-            entries.Add(new LeaderboardEntryDto(env, rule, budget, seeds, seeds.Average(s => s.FinalScore),
+            var meanScore = seeds.Average(s => s.FinalScore);
+            double? meanTest = testLevels ? meanScore : null;                    // a ProcGen score is its test-level return
+            entries.Add(new LeaderboardEntryDto(env, rule, budget, seeds, meanScore,
                 seeds.All(s => s.Normalised is not null) ? seeds.Average(s => s.Normalised!.Value) : null, normalisation,
                 meanTrain, meanTest, meanTrain - meanTest));
         }

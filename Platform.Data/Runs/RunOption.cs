@@ -142,10 +142,10 @@ public sealed record RunOption
         return null;
     }
 
-    /// <summary>Checks a choice the CLI parsed; throws <see cref="ArgumentException"/> naming the flag.</summary>
+    /// <summary>Checks a choice the CLI parsed (by <see cref="Check"/>); throws <see cref="ArgumentException"/> naming the flag.</summary>
     public void RequireChoice(string value)
     {
-        if (!(Choices ?? []).Contains(value)) throw new ArgumentException($"{Flag} must be one of {RangeDescription}, not '{value}'");
+        if (Check(Value(value)) is { } problem) throw new ArgumentException($"{Flag} {value}: {problem}");
     }
 
     /// <summary>Checks a value the CLI parsed; throws <see cref="ArgumentException"/> naming the flag.</summary>

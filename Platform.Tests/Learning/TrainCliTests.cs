@@ -28,6 +28,8 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("train", "--env", "catch/8x8", "--out", "X", "--steps", "many")]
     [InlineData("train", "--env", "catch/8x8", "--out", "X", "--no-such-option", "1")]
     [InlineData("train", "--env", "catch/8x8", "--out", "X", "--lr=--out=/tmp/x")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--segments", "sideways")]
+    [InlineData("train", "--env", "catch/8x8", "--out", "X", "--loss-mask", "all")]
     [InlineData("evaluate", "--episodes", "5")]
     [InlineData("evaluate", "--checkpoint", "/does/not/exist")]
     [InlineData("replay", "--checkpoint", "/does/not/exist", "--out", "X")]

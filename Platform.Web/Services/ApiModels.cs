@@ -43,7 +43,10 @@ public sealed record RunOptionDto(string Name, string? Field, string Label, stri
         !double.IsFinite(x) || Min is { } lo && (MinExclusive ? x <= lo : x < lo) || Max is { } hi && x > hi ? $"Must be {RangeDescription}." : null;
 
     /// <summary>The default as the form pre-fills it ("" when derived).</summary>
-    public string DefaultValue => Default is { } d ? d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText() : "";
+    public string DefaultValue => FormText(Default);
+
+    /// <summary>A JSON value as a form field holds it: a string's text, a number's literal; "" for none.</summary>
+    public static string FormText(JsonElement? value) => value is { } d ? d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText() : "";
 }
 
 /// <summary>The train defaults for one environment and rule (GET /api/run-options/train/defaults) and the throughput to expect.</summary>
@@ -54,7 +57,7 @@ public sealed record TrainDefaultsDto(string Env, string Suite, string Rule, Lis
 public sealed record OptionDefaultDto(string Name, JsonElement? Value, string Description)
 {
     /// <summary>The value as a form field holds it ("" when derived).</summary>
-    public string Text => Value is { } d ? d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText() : "";
+    public string Text => RunOptionDto.FormText(Value);
 }
 public sealed record ThroughputDto(string Queue, double StepsPerSecond, string Basis)
 {
