@@ -143,6 +143,11 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
             ["q_loss"] = Logged(() => crossEntropy.mean()),
             ["td"] = Logged(() => v.QTd.mean()),
             ["normalized_td"] = Logged(() => v.NormalizedQTd.mean()),
+            // How far Q tells actions apart, raw and as the meta-network sees it (normalised by the
+            // advantage EMA): a uniform-policy fixed point shows as spreads near zero (issue #13, item 2).
+            ["q_spread"] = Logged(() => v.QValue.std(-1, unbiased: false).mean()),
+            ["adv_std"] = Logged(() => v.Adv.std(unbiased: false)),
+            ["normalized_qv_adv_spread"] = Logged(() => v.NormalizedQvAdv.std(-1, unbiased: false).mean()),
         };
         return new LossTerms(crossEntropy * HyperParameters.ValueCost, log);
     }
