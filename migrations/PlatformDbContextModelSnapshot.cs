@@ -317,6 +317,10 @@ namespace Platform.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("final_score");
 
+                    b.Property<int?>("FinalScoreEpisodes")
+                        .HasColumnType("integer")
+                        .HasColumnName("final_score_episodes");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");

@@ -68,9 +68,10 @@ public sealed class LeaderboardService(PlatformDbContext db)
 
     private sealed record Score(Guid RunId, string Env, string Rule, long Steps, long Seed, double Value, double? TrainLevels, double? TestLevels);
 
-    public const string TrainingEpisodesBasis = "final return: mean of the run's last 100 training episodes";
+    public static readonly string EvaluationBasis =
+        $"final policy's mean return over {TrainOptions.FinalEvaluationEpisodes} evaluation episodes (a fixed share per parallel environment)";
     public static readonly string TestLevelsBasis =
-        $"final policy's mean return on unseen test levels ({TrainOptions.GeneralisationEpisodes} episodes); training levels and the gap beside it";
+        $"final policy's mean return on unseen test levels ({TrainOptions.FinalEvaluationEpisodes} episodes); training levels and the gap beside it";
 
     /// <summary>Whether a suite's scores are on held-out test levels (its environments have them).</summary>
     public static bool ScoresOnTestLevels(string suite) => EnvironmentCatalog.All.Any(e => e.Suite == suite && e.HasTestLevels);
@@ -85,11 +86,17 @@ public sealed class LeaderboardService(PlatformDbContext db)
         if (steps is not null) query = query.Where(r => r.TotalSteps == steps);
         var testLevels = ScoresOnTestLevels(suite);
         var leftOut = 0;
+        // Runs from before the end-of-run evaluation existed (their final score is the mean of the last training
+        // episodes, biased towards short episodes; ProcGen's have no test-level score): left out, and counted.
         if (testLevels)
         {
-            // Runs from before the end-of-run test-level evaluation existed have no such score: left out, and counted.
             leftOut = await query.CountAsync(r => r.FinalReturnTestLevels == null, ct);
             query = query.Where(r => r.FinalReturnTestLevels != null);
+        }
+        else
+        {
+            leftOut = await query.CountAsync(r => r.FinalScoreEpisodes == null, ct);
+            query = query.Where(r => r.FinalScoreEpisodes != null);
         }
         // A run's rule is what trained it: meta-network:ID for a run trained with a meta-network checkpoint.
         var rows = await query.OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
@@ -133,7 +140,7 @@ public sealed class LeaderboardService(PlatformDbContext db)
                 strata.Sum(s => s.Count), usable.SelectMany(e => e.Seeds.Select(s => s.RunId)).ToList(), note));
         }
         return new LeaderboardDto(suite, displayName, aggregates, entries, Resamples, BootstrapSeed,
-            testLevels ? TestLevelsBasis : TrainingEpisodesBasis, leftOut);
+            testLevels ? TestLevelsBasis : EvaluationBasis, leftOut);
     }
 
     /// <summary>Display names of suites a rule may have been meta-trained on, the platform's and the paper's.</summary>

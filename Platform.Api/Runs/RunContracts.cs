@@ -42,14 +42,14 @@ public sealed record RunDto(
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
-    double? FinalReturnTrainLevels, double? FinalReturnTestLevels)
+    double? FinalReturnTrainLevels, double? FinalReturnTestLevels, int? FinalScoreEpisodes)
 {
     public static RunDto From(Run r) => new(
         r.Id, r.Kind, r.Status, r.Queue, r.EnvironmentId, r.Rule, r.Seed,
         r.CurrentStep, r.TotalSteps, r.TotalSteps > 0 ? Math.Clamp((double)r.CurrentStep / r.TotalSteps, 0, 1) : 0, r.FinalScore,
         r.Tags, JsonDocument.Parse(r.Spec).RootElement.Clone(),
         r.MetaNetworkCheckpointId, r.IdempotencyKey, r.WorkerName, r.Error,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.CancelRequestedAt, r.FinalReturnTrainLevels, r.FinalReturnTestLevels);
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.CancelRequestedAt, r.FinalReturnTrainLevels, r.FinalReturnTestLevels, r.FinalScoreEpisodes);
 }
 
 public sealed record RunPage(IReadOnlyList<RunDto> Items, int Page, int PageSize, int Total);

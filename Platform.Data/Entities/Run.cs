@@ -42,8 +42,15 @@ public class Run
     public long CurrentStep { get; set; }
     public long TotalSteps { get; set; }
 
-    /// <summary>Mean return of the last 100 training episodes (the trainer's summary.json); set when the run succeeds.</summary>
+    /// <summary>
+    /// A train run's final score (the trainer's summary.json), set when the run succeeds: the final policy's mean return
+    /// over <see cref="FinalScoreEpisodes"/> evaluation episodes, or where that is null (runs finished before the
+    /// end-of-run evaluation existed, and meta-train runs) the mean of the last training episodes.
+    /// </summary>
     public double? FinalScore { get; set; }
+
+    /// <summary>Evaluation episodes behind <see cref="FinalScore"/> (each parallel environment's share fixed in advance); null: training episodes.</summary>
+    public int? FinalScoreEpisodes { get; set; }
 
     /// <summary>ProcGen train runs: the final policy's mean return on its training levels and on unseen test levels.</summary>
     public double? FinalReturnTrainLevels { get; set; }

@@ -27,8 +27,15 @@ public static class RunFolderLayout
     public const string MetaNetworksFolder = "meta-networks";
     public const string ReplayFile = "replay.gif";
 
-    /// <summary>summary.json keys.</summary>
-    public const string SummaryFinalReturn = "final_return", SummarySteps = "steps",
+    /// <summary>
+    /// summary.json keys. final_return: mean of the last 100 training episodes (the learning curve's last point);
+    /// final_return_eval: the final policy evaluated over a fixed number of episodes, each parallel environment's share
+    /// fixed in advance (no bias towards short episodes), on the training environment (ProcGen: its training levels),
+    /// over final_eval_episodes episodes. The run's final score is final_return_eval, or final_return for run folders
+    /// written before it existed.
+    /// </summary>
+    public const string SummaryFinalReturn = "final_return", SummaryFinalEvalReturn = "final_return_eval",
+        SummaryFinalEvalEpisodes = "final_eval_episodes", SummarySteps = "steps",
         SummaryFinalInnerReturn = "final_inner_return", SummaryMetaSteps = "meta_steps";
 
     /// <summary>Metric names the platform's pages and leaderboards read.</summary>

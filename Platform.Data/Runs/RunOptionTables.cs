@@ -148,8 +148,11 @@ public static class TrainOptions
         "Checkpoint every N environment steps (0: only at the end).", null, 0, MaxSteps, "platform", defaultText: "steps / 10");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
         "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
-    /// <summary>Episodes of each end-of-run ProcGen evaluation (training levels, test levels), sampled from the policy.</summary>
-    public const int GeneralisationEpisodes = 100;
+    /// <summary>
+    /// Episodes of each end-of-run evaluation of the final policy (actions sampled, a share fixed in advance per
+    /// parallel environment): the run's final score on its environment, and for ProcGen on test levels too.
+    /// </summary>
+    public const int FinalEvaluationEpisodes = 100;
 
     /// <summary>The most training levels a run may ask for: level seeds above it belong to the test range.</summary>
     public const int MaxTrainLevels = 1 << 30;

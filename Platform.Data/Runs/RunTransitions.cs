@@ -65,10 +65,14 @@ public sealed class RunTransitions(PlatformDbContext db)
         db.Runs.AnyAsync(r => r.Id == runId && (r.CancelRequestedAt != null || r.Status == RunStatus.Cancelled), ct);
 
     /// <summary>Progress only moves forward (a resumed trainer re-sends steps since its checkpoint).</summary>
-    /// <summary>A ProcGen train run's final returns on its training levels and on unseen test levels.</summary>
-    public Task<int> RecordGeneralisationAsync(Guid runId, double? trainLevels, double? testLevels) =>
+    /// <summary>
+    /// A train run's end-of-run evaluation: how many episodes its final score rests on, and (ProcGen) the final policy's
+    /// returns on its training levels and on unseen test levels.
+    /// </summary>
+    public Task<int> RecordFinalEvaluationAsync(Guid runId, int? episodes, double? trainLevels, double? testLevels) =>
         db.Runs.Where(r => r.Id == runId)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.FinalReturnTrainLevels, trainLevels).SetProperty(r => r.FinalReturnTestLevels, testLevels),
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.FinalScoreEpisodes, episodes)
+                .SetProperty(r => r.FinalReturnTrainLevels, trainLevels).SetProperty(r => r.FinalReturnTestLevels, testLevels),
                 CancellationToken.None);
 
     public Task<int> RecordProgressAsync(Guid runId, long step) =>

@@ -10,7 +10,8 @@ namespace Platform.Tests.Api;
 public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
 {
     private async Task<Guid> FinishedRunAsync(Guid teamId, string env, string rule, long steps, long seed, double score,
-        RunStatus status = RunStatus.Succeeded, Guid? metaNetwork = null, double? trainLevels = null, double? testLevels = null)
+        RunStatus status = RunStatus.Succeeded, Guid? metaNetwork = null, double? trainLevels = null, double? testLevels = null,
+        int? evaluationEpisodes = 100)
     {
         await using var db = fx.Db();
         var run = new Run
@@ -18,7 +19,7 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
             Id = Guid.CreateVersion7(), TeamId = teamId, Kind = RunKind.Train, Status = status, Queue = RunQueue.Cpu,
             Spec = "{}", EnvironmentId = env, Rule = rule, Seed = seed, TotalSteps = steps, CurrentStep = steps,
             FinalScore = score, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, MetaNetworkCheckpointId = metaNetwork,
-            FinalReturnTrainLevels = trainLevels, FinalReturnTestLevels = testLevels,
+            FinalReturnTrainLevels = trainLevels, FinalReturnTestLevels = testLevels, FinalScoreEpisodes = evaluationEpisodes,
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync();
@@ -278,8 +279,14 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         Assert.Equal(5.0, entry.GetProperty("meanTestLevels").GetDouble(), 12);
         Assert.Equal(3.5, entry.GetProperty("generalisationGap").GetDouble(), 12);
 
-        // Catch has no held-out levels: scored by training episodes, nothing left out.
+        // Catch has no held-out levels: scored by the end-of-run evaluation; a run whose final score is the mean of its
+        // last training episodes (from before that evaluation existed) is left out and counted.
+        var evaluated = await FinishedRunAsync(team, "catch/5x5", "ppo", 2000, 0, 0.5);
+        await FinishedRunAsync(team, "catch/5x5", "ppo", 2000, 1, 0.9, evaluationEpisodes: null);
         var catchBoard = await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/leaderboards/catch"));
-        Assert.Equal(Platform.Api.Leaderboards.LeaderboardService.TrainingEpisodesBasis, catchBoard.GetProperty("scoreBasis").GetString());
+        Assert.Equal(Platform.Api.Leaderboards.LeaderboardService.EvaluationBasis, catchBoard.GetProperty("scoreBasis").GetString());
+        Assert.Equal(1, catchBoard.GetProperty("leftOut").GetInt32());
+        Assert.Equal([evaluated], catchBoard.GetProperty("entries").EnumerateArray().Single()
+            .GetProperty("seeds").EnumerateArray().Select(x => x.GetProperty("runId").GetGuid()));
     }
 }

@@ -37,8 +37,8 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
             Run Finished(long seed, double train, double test) => new()
             {
                 Id = Guid.CreateVersion7(), TeamId = user.TeamId, Kind = RunKind.Train, Status = RunStatus.Succeeded, Queue = RunQueue.Cpu,
-                Spec = "{}", EnvironmentId = "procgen/maze", Rule = "ppo", Seed = seed, TotalSteps = 2000, CurrentStep = 2000, FinalScore = 9.9,
-                FinalReturnTrainLevels = train, FinalReturnTestLevels = test, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+                Spec = "{}", EnvironmentId = "procgen/maze", Rule = "ppo", Seed = seed, TotalSteps = 2000, CurrentStep = 2000, FinalScore = train,
+                FinalScoreEpisodes = 100, FinalReturnTrainLevels = train, FinalReturnTestLevels = test, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
             };
             var runs = new[] { Finished(0, 8.0, 6.0), Finished(1, 9.0, 4.0) };
             db.Runs.AddRange(runs);
@@ -57,6 +57,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.GotoAsync($"/runs/{first}");
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-test=run-generalisation]")).ToContainTextAsync("8 / 6 (2)");
+        await Assertions.Expect(page.Locator("[data-test=run-final-score]")).ToContainTextAsync("8 (100 evaluation episodes)");
     }
 
     [BrowserFact]

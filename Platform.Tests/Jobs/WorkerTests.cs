@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Api.Progress;
 using Platform.Data.Entities;
+using Platform.Data.Runs;
 using Platform.Tests.Api;
 
 namespace Platform.Tests.Jobs;
@@ -69,6 +70,10 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         var dto = await HttpAssertions.ReadJsonAsync(await client.GetAsync($"/api/runs/{runId}"));
         Assert.Equal(run.FinalReturnTestLevels!.Value, dto.GetProperty("finalReturnTestLevels").GetDouble(), 9);
         Assert.Equal(run.FinalReturnTrainLevels!.Value, dto.GetProperty("finalReturnTrainLevels").GetDouble(), 9);
+        // The final score is the end-of-run evaluation on the training levels, and says how many episodes it rests on.
+        Assert.Equal(run.FinalReturnTrainLevels!.Value, run.FinalScore!.Value, 9);
+        Assert.Equal(TrainOptions.FinalEvaluationEpisodes, run.FinalScoreEpisodes);
+        Assert.Equal(TrainOptions.FinalEvaluationEpisodes, dto.GetProperty("finalScoreEpisodes").GetInt32());
     }
 
     [TrainerFact]

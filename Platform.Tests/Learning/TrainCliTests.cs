@@ -77,6 +77,16 @@ public sealed class TrainCliTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("done steps=600", stdout);
         Assert.DoesNotContain(RunFolderLayout.FinalReturnTestLevels, File.ReadAllText(Path.Combine(dir, RunFolderLayout.SummaryFile))); // not ProcGen
+
+        // The run's final score is evaluate's unbiased estimate (a fixed share of episodes per parallel environment) of
+        // the final policy, with evaluate's defaults: the same number `evaluate --episodes N` prints.
+        var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, RunFolderLayout.SummaryFile))).RootElement;
+        Assert.Equal(TrainOptions.FinalEvaluationEpisodes, summary.GetProperty(RunFolderLayout.SummaryFinalEvalEpisodes).GetInt32());
+        (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", TrainOptions.FinalEvaluationEpisodes.ToString());
+        Assert.True(code == 0, err);
+        Assert.Equal(RunFolderLayout.EvaluateResultLine(summary.GetProperty(RunFolderLayout.SummaryFinalEvalReturn).GetDouble(), TrainOptions.FinalEvaluationEpisodes),
+            stdout.Trim().Split('\n')[^1]);
+
         (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", "20", "--greedy");
         Assert.True(code == 0, err);
         var last = stdout.Trim().Split('\n')[^1];

@@ -122,8 +122,8 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
         if (run.Kind == RunKind.Train && await new ReplayRecorder(_options, logger).RecordAsync(runId, outDir, trainer, ct) is { } replay)
             await artifacts.RegisterReplayAsync(db, run, replay);
         await transitions.RecordProgressAsync(runId, outcome.CurrentStep);
-        if (outcome.TrainLevelsReturn is not null || outcome.TestLevelsReturn is not null)
-            await transitions.RecordGeneralisationAsync(runId, outcome.TrainLevelsReturn, outcome.TestLevelsReturn);
+        if (outcome.FinalScoreEpisodes is not null || outcome.TrainLevelsReturn is not null || outcome.TestLevelsReturn is not null)
+            await transitions.RecordFinalEvaluationAsync(runId, outcome.FinalScoreEpisodes, outcome.TrainLevelsReturn, outcome.TestLevelsReturn);
         await FinishAsync(transitions, run, RunStatus.Succeeded, finalScore: outcome.FinalScore);
     }
 

@@ -8,7 +8,8 @@ namespace Platform.Workers.Jobs;
 
 /// <summary>How a run ended, as far as its kind can tell: its final score and step, or why it failed.</summary>
 /// <summary>What a finished child leaves: the final score, the step reached, an error; ProcGen train runs also their train- and test-level returns.</summary>
-public sealed record RunOutcome(double? FinalScore, long CurrentStep, string? Error = null, double? TrainLevelsReturn = null, double? TestLevelsReturn = null);
+public sealed record RunOutcome(double? FinalScore, long CurrentStep, string? Error = null, double? TrainLevelsReturn = null, double? TestLevelsReturn = null,
+    int? FinalScoreEpisodes = null);
 
 /// <summary>What a plan needs to know about the run it plans.</summary>
 public sealed record RunContext(Run Run, string OutDir, string Device, ArtifactRegistrar Artifacts, ILogger Logger);

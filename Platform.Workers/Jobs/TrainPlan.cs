@@ -3,7 +3,10 @@ using Platform.Data.Runs;
 
 namespace Platform.Workers.Jobs;
 
-/// <summary><c>train</c>: final score from summary.json's final_return (and ProcGen's train- and test-level returns); the newest checkpoint is zipped and registered.</summary>
+/// <summary>
+/// <c>train</c>: final score from summary.json's final_return_eval (final_return in folders written before it; and
+/// ProcGen's train- and test-level returns); the newest checkpoint is zipped and registered.
+/// </summary>
 public sealed class TrainPlan : RunPlan
 {
     private RunContext _context = null!;
@@ -25,9 +28,12 @@ public sealed class TrainPlan : RunPlan
     public override async Task<RunOutcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep)
     {
         var summary = await ReadSummaryAsync(_context.OutDir);
-        var (score, steps) = ScoreAndSteps(summary, RunFolderLayout.SummaryFinalReturn, RunFolderLayout.SummarySteps);
+        int? episodes = summary.TryGetProperty(RunFolderLayout.SummaryFinalEvalEpisodes, out var n) && n.TryGetInt32(out var e) ? e : null;
+        var scoreKey = episodes is null ? RunFolderLayout.SummaryFinalReturn : RunFolderLayout.SummaryFinalEvalReturn;
+        var (score, steps) = ScoreAndSteps(summary, scoreKey, RunFolderLayout.SummarySteps);
         await _context.Artifacts.RegisterAgentCheckpointAsync(db, _context.Run, _context.OutDir);
         return new RunOutcome(score, Math.Max(currentStep, steps ?? 0),
-            TrainLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTrainLevels), TestLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTestLevels));
+            TrainLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTrainLevels), TestLevelsReturn: Number(summary, RunFolderLayout.FinalReturnTestLevels),
+            FinalScoreEpisodes: score is null ? null : episodes);
     }
 }

@@ -193,31 +193,34 @@ public sealed class Trainer
         {
             SaveCheckpoint();
             var summary = new JsonObject { [RunFolderLayout.SummarySteps] = EnvSteps, [RunFolderLayout.SummaryFinalReturn] = Finite(RecentReturn()), ["episodes"] = _actors.EpisodeReturns.Count, ["learner_steps"] = LearnerSteps };
-            if (_actors.Spec.HasTestLevels)
+            var (final, test) = EvaluateFinalPolicy();
+            summary[RunFolderLayout.SummaryFinalEvalReturn] = Finite(final);
+            summary[RunFolderLayout.SummaryFinalEvalEpisodes] = TrainOptions.FinalEvaluationEpisodes;
+            var points = new Dictionary<string, double> { [RunFolderLayout.SummaryFinalEvalReturn] = final };
+            if (test is { } t)
             {
-                var (train, test) = EvaluateGeneralisation();
-                summary[RunFolderLayout.FinalReturnTrainLevels] = Finite(train);
-                summary[RunFolderLayout.FinalReturnTestLevels] = Finite(test);
-                RunFolder.AppendMetrics(OutDir, EnvSteps, new Dictionary<string, double>
-                {
-                    [RunFolderLayout.FinalReturnTrainLevels] = train, [RunFolderLayout.FinalReturnTestLevels] = test,
-                });
+                summary[RunFolderLayout.FinalReturnTrainLevels] = Finite(final);
+                summary[RunFolderLayout.FinalReturnTestLevels] = Finite(t);
+                (points[RunFolderLayout.FinalReturnTrainLevels], points[RunFolderLayout.FinalReturnTestLevels]) = (final, t);
             }
+            RunFolder.AppendMetrics(OutDir, EnvSteps, points);
             File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
         }
         return Result(false);
     }
 
     /// <summary>
-    /// ProcGen's protocol: the final policy (the checkpoint just written) on its training levels and on test levels it
-    /// never saw, <see cref="TrainOptions.GeneralisationEpisodes"/> sampled episodes each, with evaluate's default seed.
+    /// The final policy (the checkpoint just written) over <see cref="TrainOptions.FinalEvaluationEpisodes"/> sampled
+    /// episodes, each parallel environment's share fixed in advance, with evaluate's default seed: the run's final score,
+    /// unbiased by episode length where the last training episodes are not. ProcGen's protocol adds test levels the run
+    /// never saw (the first number is then the training levels').
     /// </summary>
-    private (double Train, double Test) EvaluateGeneralisation()
+    private (double Final, double? TestLevels) EvaluateFinalPolicy()
     {
         var policy = Policy.Load(OutDir!, Core.Device);
-        double Mean(bool test) => Evaluator.Run(policy, Config.Env, TrainOptions.GeneralisationEpisodes, greedy: false,
+        double Mean(bool test) => Evaluator.Run(policy, Config.Env, TrainOptions.FinalEvaluationEpisodes, greedy: false,
             (ulong)EvaluateOptions.CliDefaultSeed, testLevels: test).Average(r => (double)r);
-        return (Mean(false), Mean(true));
+        return (Mean(false), _actors.Spec.HasTestLevels ? Mean(true) : null);
     }
 
     private TrainResult Result(bool interrupted) => new(EnvSteps, LearnerSteps, _actors.EpisodeReturns.Count, RecentReturn(), interrupted);
