@@ -216,7 +216,7 @@ public static class MetaTrainOptions
     public static readonly RunOption InnerSteps = RunOptionTables.Int("inner-steps", "Inner agent updates per meta-step",
         "Inner learner steps per meta-gradient (K), each on a fresh rollout; the graph is kept through all K.", 2, 1, 64, Colab);
     public static readonly RunOption Rollout = RunOptionTables.Int("rollout", "Rollout length",
-        "Training rollout length (validation rollouts are twice as long).", 16, 1, 1000, Colab);
+        "States per training rollout (one fewer transitions with the reference's segmentation); validation rollouts are twice as long.", 16, 2, 1000, Colab);
     public static readonly RunOption Batch = RunOptionTables.Int("batch", "Environments per agent",
         "Environments per agent (trajectories per inner step).", 32, 1, 4096, Colab);
     public static readonly RunOption InnerLearningRate = RunOptionTables.Real("inner-lr", "Inner (agent) learning rate",
@@ -241,10 +241,13 @@ public static class MetaTrainOptions
         "Meta-steps between checkpoints (each a meta-network in the Disco103 layout).", 50, 1, MaxMetaSteps, "platform");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
         "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
+    /// <summary>The inner learner cuts its rollouts and masks its loss as train's Disco learner does: the same options.</summary>
+    public static readonly RunOption Segments = TrainOptions.Segments;
+    public static readonly RunOption LossMask = TrainOptions.LossMask;
 
     public static readonly IReadOnlyList<RunOption> All =
     [
-        MetaSteps, Seed, Agents, InnerSteps, Rollout, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
+        MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
         EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, Network, CheckpointEvery, Threads,
     ];
 }

@@ -31,6 +31,8 @@ public sealed class MetaTrainerTests : IDisposable
         Agents = 2,
         InnerSteps = 2,
         RolloutLength = 4,
+        Segments = Platform.Data.Runs.TrainOptions.ReferenceSegments,     // the CLI's defaults (the reference's)
+        LossMask = Platform.Data.Runs.TrainOptions.MaskEpisodeStarts,
         BatchSize = 4,
         Lifetime = lifetime,
         Network = new AgentNetworkConfig { Dense = [8], ModelLstm = 4, ModelHeadHidden = [4] },
@@ -145,6 +147,35 @@ public sealed class MetaTrainerTests : IDisposable
         Assert.True(values["agent_meta_grad_norm"]!.GetValue<double>() > 1e-9, "the unclipped norm is not above the threshold");
         // The mean of two vectors of norm ≤ 1e-9 has norm ≤ 1e-9 (float32 rounding aside).
         Assert.InRange(values["meta_grad_norm"]!.GetValue<double>(), 0, 1.001e-9);
+    }
+
+    [Fact]
+    public void The_inner_learner_cuts_and_masks_rollouts_as_the_reference_and_old_run_folders_keep_theirs()
+    {
+        // The CLI's defaults: 16-state rollouts hold 15 transitions (validation: 32 states, 31), the next starts after
+        // the last state, and the inner loss leaves out episode starts; run.json records both.
+        var dir = Path.Combine(_root, "conventions");
+        var (code, stdout, err) = Cli("meta-train", "--envs", "catch/5x5", "--out", dir, "--meta-steps", "1", "--agents", "1",
+            "--batch", "2", "--net", "small");
+        Assert.True(code == 0, err);
+        Assert.Contains("rollout=16 segments=reference loss_mask=episode-starts", stdout);
+        var config = MetaTrainer.ReadConfig(dir);
+        Assert.Equal((15, 31, true, true), (config.TransitionsOf(config.RolloutLength), config.TransitionsOf(2 * config.RolloutLength),
+            config.StepsPastRolloutEnd, config.MasksEpisodeStarts));
+
+        // A run.json from before the options: overlapping rollouts of T transitions, every step's loss.
+        var old = Path.Combine(_root, "old");
+        Directory.CreateDirectory(old);
+        File.WriteAllText(Path.Combine(old, MetaTrainer.RunFile), """{"config": {"envs": ["catch/5x5"], "rollout_length": 16}}""");
+        var oldConfig = MetaTrainer.ReadConfig(old);
+        Assert.Equal((16, false, false), (oldConfig.TransitionsOf(16), oldConfig.StepsPastRolloutEnd, oldConfig.MasksEpisodeStarts));
+
+        // The masked mean counts only the kept steps: whatever the loss at a masked step, it does not move the mean.
+        using var perStep = TorchSharp.torch.tensor(new float[] { 1, 1000, 3, 5 }, [2, 2]);                         // [T, B]
+        using var mask = TorchSharp.torch.tensor(new float[] { 1, 0, 1, 1 }, [2, 2]);
+        var r = new RolloutTensors(TorchSharp.torch.zeros(3, 2), TorchSharp.torch.zeros(3, 2), TorchSharp.torch.zeros(3, 2, 1), TorchSharp.torch.zeros(2, 2), TorchSharp.torch.zeros(2, 2), mask);
+        Assert.Equal(3.0, r.MaskedMean(perStep).item<float>(), 5);
+        Assert.Equal(252.25, (r with { LossMask = null }).MaskedMean(perStep).item<float>(), 3);
     }
 
     private static (int Code, string Out, string Err) Cli(params string[] args) => WorkerCli.Run(args);

@@ -32,6 +32,10 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public int? InnerSteps { get; init; }
         [CommandOption("--rollout <T>")] [RunOptionHelp(RunOptionTables.MetaTrain, "rollout")]
         public int? Rollout { get; init; }
+        [CommandOption("--segments <S>")] [RunOptionHelp(RunOptionTables.MetaTrain, "segments")]
+        public string? Segments { get; init; }
+        [CommandOption("--loss-mask <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "loss-mask")]
+        public string? LossMask { get; init; }
         [CommandOption("--batch <B>")] [RunOptionHelp(RunOptionTables.MetaTrain, "batch")]
         public int? Batch { get; init; }
         [CommandOption("--inner-lr <LR>")] [RunOptionHelp(RunOptionTables.MetaTrain, "inner-lr")]
@@ -89,6 +93,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     Agents = s.Agents ?? MetaTrainOptions.Agents.IntDefault,
                     InnerSteps = s.InnerSteps ?? MetaTrainOptions.InnerSteps.IntDefault,
                     RolloutLength = s.Rollout ?? MetaTrainOptions.Rollout.IntDefault,
+                    Segments = s.Segments ?? MetaTrainOptions.Segments.StringDefaultFor(null),
+                    LossMask = s.LossMask ?? MetaTrainOptions.LossMask.StringDefaultFor(null),
                     BatchSize = s.Batch ?? MetaTrainOptions.Batch.IntDefault,
                     InnerLearningRate = s.InnerLr ?? MetaTrainOptions.InnerLearningRate.DoubleDefault,
                     MetaLearningRate = s.MetaLr ?? MetaTrainOptions.MetaLearningRate.DoubleDefault,
@@ -111,7 +117,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
 
         var c = trainer.Config;
         Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +
-                          $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
+                          $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} segments={c.Segments ?? TrainOptions.OverlappingSegments} loss_mask={c.LossMask ?? TrainOptions.MaskNone} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
                           $"meta_grad_clip={c.MetaGradClip} loss={c.Loss} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");
         var result = LoopRunner.Run<MetaTrainProgress, MetaTrainResult>(cancellationToken, "meta-train", trainer.MetaStep, c.MetaSteps, trainer.Run, p => p.MetaStep,
             (p, eta) => $"meta_step={p.MetaStep}/{p.TotalMetaSteps} meta_loss={p.MetaLoss:F4} inner_return={p.InnerReturn:F3} meta_steps_per_s={p.MetaStepsPerSecond:F2} eta={eta:hh\\:mm\\:ss}",

@@ -39,17 +39,24 @@ public sealed record InnerState(IReadOnlyList<Tensor> Parameters, IReadOnlyList<
 /// <paramref name="PiHatEntropy"/> (no graph) says how far the rule's policy target is from uniform: ln A means it cannot move a policy.
 public sealed record InnerUnroll(InnerState Final, Tensor OutputMeanPenalty, Tensor TargetKl, Tensor PiHatEntropy);
 
-/// <summary>A rollout as tensors: obs [T+1, B, H, W, C], actions [T+1, B], behaviour logits [T+1, B, A], rewards and is_terminal [T, B].</summary>
-public sealed record RolloutTensors(Tensor Observations, Tensor Actions, Tensor BehaviourLogits, Tensor Rewards, Tensor IsTerminal)
+/// <summary>
+/// A rollout as tensors: obs [T+1, B, H, W, C], actions [T+1, B], behaviour logits [T+1, B, A], rewards and is_terminal
+/// [T, B], and the inner loss's mask [T, B] (0 at episode starts under the reference's mask; null: every step counts).
+/// </summary>
+public sealed record RolloutTensors(Tensor Observations, Tensor Actions, Tensor BehaviourLogits, Tensor Rewards, Tensor IsTerminal, Tensor? LossMask = null)
 {
     public long T => Rewards.shape[0];
     public long B => Rewards.shape[1];
 
-    public static RolloutTensors From(TrajectoryBatch batch, IReadOnlyList<int> obsShape, Device device, ScalarType dtype)
+    public static RolloutTensors From(TrajectoryBatch batch, IReadOnlyList<int> obsShape, Device device, ScalarType dtype, bool maskEpisodeStarts = false)
     {
         var (obs, actions, logits, rewards, terminal) = batch.ToTensors(obsShape, device);
-        return new RolloutTensors(obs.to(dtype), actions, logits.to(dtype), rewards.to(dtype), terminal.to(dtype));
+        return new RolloutTensors(obs.to(dtype), actions, logits.to(dtype), rewards.to(dtype), terminal.to(dtype),
+            maskEpisodeStarts ? batch.LossMask(true, device).to(dtype) : null);
     }
+
+    /// <summary>The mean of a per-step loss [T, B] over the steps the mask keeps (all of them without a mask).</summary>
+    public Tensor MaskedMean(Tensor perStep) => LossMask is null ? perStep.mean() : (perStep * LossMask).sum() / (LossMask.sum() + 1e-8);
 }
 
 /// <summary>
@@ -96,7 +103,7 @@ public static class MetaGradient
             var thetaPrime = theta.Select(p => p * 1.0).ToList();
             var live = DiscoLearnerRule.ToAgentOutputs(network.Forward(thetaPrime, obs), t1, b);
             var liveInputs = new RuleInputs(live, targetOut, r.BehaviourLogits, r.Rewards, r.IsTerminal, r.Actions);
-            var loss = (rule.AgentLoss(liveInputs, outputs, backprop: true).PerStep + rule.ValueLoss(liveInputs, outputs).PerStep).mean();
+            var loss = r.MaskedMean(rule.AgentLoss(liveInputs, outputs, backprop: true).PerStep + rule.ValueLoss(liveInputs, outputs).PerStep);
             var grads = autograd.grad([loss], thetaPrime, retain_graph: true, create_graph: true).ToList();
             afterStep?.Invoke(r, online.Logits.detach());
 

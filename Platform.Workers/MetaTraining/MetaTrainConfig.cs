@@ -21,7 +21,19 @@ public sealed record MetaTrainConfig
     public int Agents { get; init; } = MetaTrainOptions.Agents.IntDefault;
     /// <summary>K: inner learner steps per meta-gradient, each on a fresh rollout; the graph is kept through all K.</summary>
     public int InnerSteps { get; init; } = MetaTrainOptions.InnerSteps.IntDefault;
+    /// <summary>States per training rollout (validation rollouts have twice as many).</summary>
     public int RolloutLength { get; init; } = MetaTrainOptions.Rollout.IntDefault;
+    /// <summary>reference | overlapping (<see cref="MetaTrainOptions.Segments"/>); null: run.json from before the option, overlapping.</summary>
+    public string? Segments { get; init; }
+    /// <summary>episode-starts | none (<see cref="MetaTrainOptions.LossMask"/>) for the inner learner's loss; null: run.json from before the option, none.</summary>
+    public string? LossMask { get; init; }
+
+    /// <summary>Transitions in a rollout of <paramref name="states"/> states: one fewer under the reference's segmentation.</summary>
+    public int TransitionsOf(int states) => StepsPastRolloutEnd ? states - 1 : states;
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool StepsPastRolloutEnd => Segments == TrainOptions.ReferenceSegments;
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool MasksEpisodeStarts => LossMask == TrainOptions.MaskEpisodeStarts;
     /// <summary>Environments per agent (trajectories per inner step).</summary>
     public int BatchSize { get; init; } = MetaTrainOptions.Batch.IntDefault;
     public double InnerLearningRate { get; init; } = MetaTrainOptions.InnerLearningRate.DoubleDefault;
@@ -54,6 +66,8 @@ public sealed record MetaTrainConfig
         MetaTrainOptions.Agents.Require(Agents);
         MetaTrainOptions.InnerSteps.Require(InnerSteps);
         MetaTrainOptions.Rollout.Require(RolloutLength);
+        if (Segments is not null) MetaTrainOptions.Segments.RequireChoice(Segments);
+        if (LossMask is not null) MetaTrainOptions.LossMask.RequireChoice(LossMask);
         MetaTrainOptions.Batch.Require(BatchSize);
         MetaTrainOptions.InnerLearningRate.Require(InnerLearningRate);
         MetaTrainOptions.MetaLearningRate.Require(MetaLearningRate);

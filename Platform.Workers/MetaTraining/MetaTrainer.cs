@@ -279,14 +279,14 @@ public sealed class MetaTrainer
         var (train, validation) = Time("actor", () =>
         {
             var tr = Enumerable.Range(0, Config.InnerSteps)
-                .Select(_ => agent.Actors.Rollout(Config.RolloutLength, Policy, agent.Rng)).ToList();
-            var va = agent.Actors.Rollout(2 * Config.RolloutLength, Policy, agent.Rng);
+                .Select(_ => agent.Actors.Rollout(Config.TransitionsOf(Config.RolloutLength), Policy, agent.Rng, Config.StepsPastRolloutEnd)).ToList();
+            var va = agent.Actors.Rollout(Config.TransitionsOf(2 * Config.RolloutLength), Policy, agent.Rng, Config.StepsPastRolloutEnd);
             return (tr, va);
         });
 
         var (grads, final, stepLogs) = Time("meta_gradient", () =>
         {
-            var trainTensors = train.Select(b => RolloutTensors.From(b, obsShape, _device, ScalarType.Float32)).ToList();
+            var trainTensors = train.Select(b => RolloutTensors.From(b, obsShape, _device, ScalarType.Float32, Config.MasksEpisodeStarts)).ToList();
             var validTensors = RolloutTensors.From(validation, obsShape, _device, ScalarType.Float32);
             double valueLoss = 0;
             var unroll = MetaGradient.Unroll(_rule, net, agent.State, trainTensors, _innerSettings,
