@@ -33,6 +33,8 @@ public static class LevelSeeds
 internal abstract class ProcGenGame(EnvironmentOptions options) : Game
 {
     public const int Size = EnvironmentCatalog.ProcGenGridSize, Cells = Size * Size, NoOp = 4;
+    /// <summary>The level seed's stream for in-episode randomness (games generate their levels from streams 1..5).</summary>
+    private const ulong EpisodeStream = 64;
 
     // Indexed by action, in the order of EnvironmentCatalog.ProcGenActionNames.
     internal static ReadOnlySpan<int> ActionDx => [-1, -1, -1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0];
@@ -43,6 +45,11 @@ internal abstract class ProcGenGame(EnvironmentOptions options) : Game
 
     internal ulong LevelSeed;
     internal int StepCount;
+    /// <summary>
+    /// In-episode randomness (enemy moves and the like), derived from the level seed as ProcGen's is, so a level replays
+    /// identically; the instance's <see cref="Game.Rng"/> only picks which level comes next.
+    /// </summary>
+    internal Rng EpisodeRng;
 
     /// <summary>Steps after which the episode ends with no further reward.</summary>
     internal abstract int TimeLimit { get; }
@@ -58,6 +65,7 @@ internal abstract class ProcGenGame(EnvironmentOptions options) : Game
     {
         LevelSeed = levelSeed;
         StepCount = 0;
+        EpisodeRng = Rng.Create(levelSeed, EpisodeStream);
         Generate(levelSeed);
     }
 
