@@ -182,7 +182,8 @@ public class ProcGenTests
         Array.Fill(g.Grid, MinerGame.Wall);
         g.Grid[ProcGenGame.Idx(5, 5)] = MinerGame.Empty;
         g.Grid[ProcGenGame.Idx(6, 5)] = MinerGame.Diamond;
-        g.Grid[ProcGenGame.Idx(7, 5)] = MinerGame.Exit;
+        g.Grid[ProcGenGame.Idx(7, 5)] = MinerGame.Empty;
+        g.ExitIdx = ProcGenGame.Idx(7, 5);
         g.DiamondsLeft = 1;
         g.AgentX = 5; g.AgentY = 5;
         Array.Clear(g.Falling);
