@@ -44,7 +44,9 @@ internal sealed class LeaperGame : ProcGenGame
     internal const byte Safe = 0, Road = 1, River = 2, Finish = 3, Wall = 4;
     internal const double MinCarSpeed = 0.15, MaxCarSpeed = 0.6, MinLogSpeed = 0.125, MaxLogSpeed = 0.375;
     internal const double CarDensity = 1.0 / 7, LogDensity = 0.9 / 2.9;
-    private const int PositiveBase = 64, PatternBits = PositiveBase + WorldSize;
+    private const ulong CarThreshold = (ulong)(CarDensity * 18446744073709551616.0), LogThreshold = (ulong)(LogDensity * 18446744073709551616.0);
+    // The largest lane displacement in an episode: ⌊φ + |v|·100⌋ with φ < 1, |v| < 0.6.
+    private const int MaxOffset = 60, PositiveBase = 64, PatternBits = PositiveBase + WorldSize;
 
     internal readonly byte[] RowKind = new byte[Size];
     /// <summary>Per lane row: direction (±1), speed in cells per step, phase in [0, 1).</summary>
@@ -110,11 +112,16 @@ internal sealed class LeaperGame : ProcGenGame
         RowPhase[y] = rng.NextDouble();
         bool river = RowKind[y] == River;
         if (easy) { Pattern[y] = river ? ~UInt128.Zero : UInt128.Zero; return; }
-        double p = river ? LogDensity : CarDensity;
-        UInt128 bits = 0;
-        for (int j = 0; j < PatternBits; j++)
-            if (rng.NextDouble() < p) bits |= UInt128.One << j;
-        Pattern[y] = bits;
+        ulong threshold = river ? LogThreshold : CarThreshold;
+        // Only the lane cells an episode can show: 0..68 for a lane moving left, 4..72 for one moving right.
+        int from = RowDir[y] > 0 ? PositiveBase - MaxOffset : 0, to = RowDir[y] > 0 ? PatternBits : WorldSize + MaxOffset;
+        ulong lo = 0, hi = 0;
+        for (int j = from; j < to; j++)
+            if (rng.NextUInt64() < threshold)
+            {
+                if (j < 64) lo |= 1UL << j; else hi |= 1UL << (j - 64);
+            }
+        Pattern[y] = new UInt128(hi, lo);
     }
 
     /// <summary>The lane's displacement in whole cells at step t (|v|·t ≤ 60 over an episode, within the pattern).</summary>
