@@ -74,14 +74,24 @@ public class ProcGenTests
     public void TrainLevelsNeverProduceTestLevels(string name)
     {
         var g = Make(name);
+        // Leaper's lane-free levels (a quarter of easy mode, as in the original) differ only in the start column.
+        static bool Trivial(ProcGenGame g) => g is LeaperGame { Lanes: 0 };
         var train = new HashSet<ulong>();
-        for (int i = 0; i < 200; i++) { g.LoadLevel(LevelSeeds.Train(i)); train.Add(g.LayoutHash()); }
-        Assert.True(train.Count >= 195, $"only {train.Count} distinct training layouts");
+        int considered = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            g.LoadLevel(LevelSeeds.Train(i));
+            if (Trivial(g)) continue;
+            considered++;
+            train.Add(g.LayoutHash());
+        }
+        Assert.True(train.Count >= considered - 5 && considered >= 100, $"only {train.Count} distinct training layouts");
         var rng = Rng.Create(3);
         for (int k = 0; k < 1000; k++)
         {
             ulong seed = LevelSeeds.Sample(ref rng, 200, test: true);
             g.LoadLevel(seed);
+            if (Trivial(g)) continue;
             Assert.DoesNotContain(g.LayoutHash(), train);
         }
         // Same seed, same level.
