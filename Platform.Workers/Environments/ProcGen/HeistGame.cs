@@ -3,93 +3,134 @@ using Platform.Data.Environments;
 namespace Platform.Workers.Environments.ProcGen;
 
 /// <summary>
-/// Heist: a perfect maze of 4..7 × 4..7 cells (as Maze) with the gem in the cell farthest from the start, and 0..3
-/// coloured doors on the path to it. The key of each door lies in the part of the maze reachable from the start with
-/// that door and all later doors still closed, so the doors open in order. Stepping on a key takes it; stepping into
-/// a door with its key opens it (the door disappears). Reaching the gem gives +10 and ends the episode; the time
-/// limit is 1000 steps. Channels (names and order): <see cref="EnvironmentCatalog"/>.
+/// Heist, as ProcGen's easy mode. ProcGen's easy world is 9×9 cells; ours is that world centred in the 15×15 grid
+/// (the ring of 3 cells around it is wall, as ProcGen's out-of-bounds cells are). A difficulty d ∈ {0, 1, 2}
+/// (uniform) gives a square perfect maze (randomised Kruskal, rooms on even offsets) of <see cref="MazeDim"/> = 5 + 2d
+/// cells a side at a uniform offset inside the world, and min(3, d + {0, 1}) keys. Doors stand on forks (rooms with
+/// three or more open neighbours), as many as keys if there are enough forks. The agent starts on a uniform open cell
+/// (room or corridor) next to no door. Then, from the start, door k is the nearest door not yet numbered (measured from
+/// everything reachable so far), key k lies uniformly in region k, and the gem uniformly in the last region, where
+/// region 0 is what the start reaches with every door shut and region k + 1 is what opening door k adds. So the doors
+/// open in order and the gem lies behind the last one (anywhere but the start when there are no doors).
+/// Stepping on a key takes it (keys are kept); stepping into a door with its key opens it (the door disappears).
+/// Reaching the gem gives +10 and ends the episode; the time limit is 1000 steps (ProcGen's default).
+/// <para>
+/// Movement: ProcGen's Heist agent moves continuously (up to 0.75 cells a step, with inertia) and is 0.75 cells wide in
+/// corridors 1 cell wide, so it slides along walls and can never cut a corner; for a diagonal action it resolves the
+/// vertical part first. Our agent moves one cell a step; a diagonal action moves vertically if that cell can be
+/// entered, otherwise horizontally if that one can, otherwise not at all (never diagonally).
+/// </para>
+/// Channels (names and order): <see cref="EnvironmentCatalog"/>.
 /// </summary>
 internal sealed class HeistGame : ProcGenGame
 {
-    private const int C = 9;
+    private const int C = 9, WorldDim = 9, WorldOrigin = (Size - WorldDim) / 2;
     internal const byte Empty = 0, Wall = 1, Door = 2, Key = 5, Gem = 8; // Door + colour, Key + colour
+    private const byte UnnumberedDoor = 9; // only during generation
     internal readonly byte[] Grid = new byte[Cells];
-    internal int AgentX, AgentY, Keys;
-    private readonly Func<int, int, bool> _enterable;
-    private readonly int[] _dist = new int[Cells];
+    internal int AgentX, AgentY, Keys, MazeDim, MazeX, MazeY, DoorCount;
 
-    public HeistGame(EnvironmentOptions options) : base(options) => _enterable = (x, y) => Enterable(Grid[Idx(x, y)], Keys);
+    public HeistGame(EnvironmentOptions options) : base(options) { }
 
     internal override int TimeLimit => 1000;
 
     private static bool Enterable(byte cell, int keys) =>
         cell != Wall && !(cell >= Door && cell < Key && (keys & (1 << (cell - Door))) == 0);
 
+    private static ReadOnlySpan<int> Neighbours => [-1, 1, -Size, Size];
+
     protected override void Generate(ulong levelSeed)
     {
         var rng = Rng.Create(levelSeed, 2);
-        int cw = rng.NextInclusive(4, 7), ch = rng.NextInclusive(4, 7);
-        int ox = (Size - (2 * cw + 1)) / 2, oy = (Size - (2 * ch + 1)) / 2;
-        KruskalMaze(ref rng, cw, ch, ox, oy, Grid);
-        int startCell = rng.Next(cw * ch);
-        AgentX = ox + 2 * (startCell % cw) + 1;
-        AgentY = oy + 2 * (startCell / cw) + 1;
+        int difficulty = rng.Next(3);
+        int wantedDoors = Math.Min(3, difficulty + rng.Next(2));
+        MazeDim = 5 + 2 * difficulty;
+        MazeX = WorldOrigin + rng.Next(WorldDim - MazeDim + 1);
+        MazeY = WorldOrigin + rng.Next(WorldDim - MazeDim + 1);
+        int rooms = (MazeDim + 1) / 2;
+        KruskalMaze(ref rng, rooms, rooms, MazeX - 1, MazeY - 1, Grid); // first room at (MazeX, MazeY)
         Keys = 0;
-        int start = Idx(AgentX, AgentY);
 
-        // Gem: the farthest open cell (ties: lowest index).
-        Span<int> dist = stackalloc int[Cells];
-        ReadOnlySpan<int> src = [start];
-        Distances(src, (x, y) => Grid[Idx(x, y)] != Wall, dist);
-        int gem = start;
-        for (int i = 0; i < Cells; i++) if (dist[i] > dist[gem]) gem = i;
-        Grid[gem] = Gem;
-
-        // The tree path from gem back to start, by orthogonal steps. Every cell on it is a cut of the maze even with
-        // diagonal moves: a diagonal move only cuts the corner of a maze cell between two of its openings, and its
-        // other side is a wall pillar, so a door on the path cannot be bypassed.
-        Span<int> orth = stackalloc int[Cells];
-        Distances(src, (x, y) => Grid[Idx(x, y)] != Wall, orth, orthogonal: true);
-        Span<int> path = stackalloc int[Cells];
-        int len = 0;
-        for (int c = gem; c != start;)
+        // The maze never touches the grid's edge (it lies inside the world, 3 cells in), so c ± 1, c ± Size are in range.
+        Span<int> cand = stackalloc int[Cells];
+        int n = 0;
+        for (int c = 0; c < Cells; c++)
+            if (Grid[c] == Empty && OpenNeighbours(c, Empty) > 2) cand[n++] = c;
+        DoorCount = Math.Min(wantedDoors, n);
+        for (int d = 0; d < DoorCount; d++) // a uniform subset of the forks
         {
-            path[len++] = c;
-            int next = -1;
-            foreach (int nb in (ReadOnlySpan<int>)[c - 1, c + 1, c - Size, c + Size])
-                if (orth[nb] == orth[c] - 1 && Grid[nb] != Wall) { next = nb; break; }
-            c = next;
+            int j = d + rng.Next(n - d);
+            (cand[d], cand[j]) = (cand[j], cand[d]);
+            Grid[cand[d]] = UnnumberedDoor;
         }
-        // path[0] = gem … path[len-1] next to the start; start-side position p means path[len - p]. Doors go on
-        // distinct positions 2..len-2 (not next to the start or the gem), door 0 nearest the start.
-        int doors = rng.Next(4);
-        Span<int> positions = stackalloc int[Math.Max(0, len - 3)];
-        for (int p = 2; p <= len - 2; p++) positions[p - 2] = p;
-        rng.Shuffle(positions);
-        int placed = Math.Min(doors, positions.Length);
-        positions = positions[..placed];
-        positions.Sort();
-        Span<int> doorCells = stackalloc int[3];
-        for (int d = 0; d < placed; d++) doorCells[d] = path[len - positions[d]];
-        Span<int> candidates = stackalloc int[Cells];
-        for (int d = 0; d < placed; d++)
+
+        n = 0;
+        for (int c = 0; c < Cells; c++)
+            if (Grid[c] == Empty && OpenNeighbours(c, UnnumberedDoor) == 0) cand[n++] = c;
+        int start = cand[rng.Next(n)];
+        AgentX = start % Size;
+        AgentY = start / Size;
+
+        Span<bool> reached = stackalloc bool[Cells];
+        Span<int> queue = stackalloc int[Cells];
+        reached[start] = true;
+        for (int k = 0; k <= DoorCount; k++)
         {
-            Grid[doorCells[d]] = (byte)(Door + d);
-            // Key d: an open cell reachable from the start with doors d.. closed (doors before d are open: keys < d held).
-            Distances(src, (x, y) => Enterable(Grid[Idx(x, y)], (1 << d) - 1), dist);
-            int n = 0;
-            for (int i = 0; i < Cells; i++)
-                if (dist[i] > 0 && Grid[i] == Empty) candidates[n++] = i;
-            if (n == 0) { Grid[doorCells[d]] = Empty; break; } // no room for a key: fewer doors
-            Grid[candidates[rng.Next(n)]] = (byte)(Key + d);
+            int door = -1;
+            if (k < DoorCount)
+            {
+                door = NearestUnnumberedDoor(reached, queue);
+                Grid[door] = (byte)(Door + k);
+            }
+            // Region k: the empty cells reachable from everything reached so far without passing a closed door.
+            int tail = 0;
+            for (int c = 0; c < Cells; c++) if (reached[c]) queue[tail++] = c;
+            int first = tail;
+            for (int head = 0; head < tail; head++)
+                foreach (int off in Neighbours)
+                {
+                    int nc = queue[head] + off;
+                    if (!reached[nc] && Grid[nc] == Empty) { reached[nc] = true; queue[tail++] = nc; }
+                }
+            // Never empty: the start has an open neighbour that is no door, and a door (a fork) has, besides the side
+            // it was reached from, at least two corridor cells that nothing reached before (the maze is a tree).
+            Grid[queue[first + rng.Next(tail - first)]] = k == DoorCount ? Gem : (byte)(Key + k);
+            if (door >= 0) reached[door] = true;
         }
     }
+
+    private int OpenNeighbours(int c, byte type)
+    {
+        int n = 0;
+        foreach (int off in Neighbours) if (Grid[c + off] == type) n++;
+        return n;
+    }
+
+    /// <summary>Breadth-first from all reached cells through empty ones; the first unnumbered door met (the nearest).</summary>
+    private int NearestUnnumberedDoor(ReadOnlySpan<bool> reached, Span<int> queue)
+    {
+        Span<bool> seen = stackalloc bool[Cells];
+        int tail = 0;
+        for (int c = 0; c < Cells; c++) if (reached[c]) { seen[c] = true; queue[tail++] = c; }
+        for (int head = 0; head < tail; head++)
+            foreach (int off in Neighbours)
+            {
+                int nc = queue[head] + off;
+                if (Grid[nc] == UnnumberedDoor) return nc;
+                if (!seen[nc] && Grid[nc] == Empty) { seen[nc] = true; queue[tail++] = nc; }
+            }
+        throw new InvalidOperationException("Heist: a door is unreachable"); // cannot happen in a connected maze
+    }
+
+    private bool CanEnter(int x, int y) => InGrid(x, y) && Enterable(Grid[Idx(x, y)], Keys);
 
     internal override float Act(int action, out bool terminal)
     {
         terminal = false;
         int dx = ActionDx[action], dy = ActionDy[action];
-        if ((dx == 0 && dy == 0) || !CanMove(AgentX, AgentY, dx, dy, _enterable)) return 0;
+        if (dy != 0 && CanEnter(AgentX, AgentY + dy)) dx = 0;
+        else if (dx != 0 && CanEnter(AgentX + dx, AgentY)) dy = 0;
+        else return 0;
         AgentX += dx;
         AgentY += dy;
         int c = Idx(AgentX, AgentY);
@@ -119,35 +160,37 @@ internal sealed class HeistGame : ProcGenGame
 
     internal override ulong LayoutHash() => Fnv(HashCells(Grid), (ulong)Idx(AgentX, AgentY));
 
-    /// <summary>Breadth-first search over (cell, keys held) to the gem; returns the first action of a shortest plan.</summary>
+    /// <summary>
+    /// Breadth-first search over (cell, keys held) with the orthogonal moves (left, down, up, right: actions 1, 3, 5, 7;
+    /// a diagonal action never does more than one of them) to the gem; returns the first action of a shortest plan.
+    /// </summary>
     internal override int SolverAction()
     {
         const int States = Cells * 8;
-        Span<int> parent = stackalloc int[States];
+        Span<bool> seen = stackalloc bool[States];
         Span<byte> firstAction = stackalloc byte[States];
         Span<int> queue = stackalloc int[States];
-        parent.Fill(-1);
         int s0 = Idx(AgentX, AgentY) * 8 + Keys;
-        parent[s0] = s0;
+        seen[s0] = true;
         int head = 0, tail = 0;
         queue[tail++] = s0;
+        ReadOnlySpan<int> moves = [1, 3, 5, 7];
         while (head < tail)
         {
             int s = queue[head++];
             int c = s >> 3, keys = s & 7, x = c % Size, y = c / Size;
-            for (int a = 0; a < 9; a++)
+            foreach (int a in moves)
             {
-                int dx = ActionDx[a], dy = ActionDy[a];
-                if (dx == 0 && dy == 0) continue;
-                int k = keys;
-                if (!CanMove(x, y, dx, dy, (xx, yy) => Enterable(Grid[Idx(xx, yy)], k))) continue;
-                int nc = Idx(x + dx, y + dy);
+                int nx = x + ActionDx[a], ny = y + ActionDy[a];
+                if (!InGrid(nx, ny)) continue;
+                int nc = Idx(nx, ny);
                 byte cell = Grid[nc];
+                if (!Enterable(cell, keys)) continue;
                 if (cell == Gem) return s == s0 ? a : firstAction[s];
                 int nk = cell >= Key && cell < Gem ? keys | (1 << (cell - Key)) : keys;
                 int ns = nc * 8 + nk;
-                if (parent[ns] >= 0) continue;
-                parent[ns] = s;
+                if (seen[ns]) continue;
+                seen[ns] = true;
                 firstAction[ns] = (byte)(s == s0 ? a : firstAction[s]);
                 queue[tail++] = ns;
             }
