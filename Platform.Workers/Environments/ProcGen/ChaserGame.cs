@@ -82,8 +82,7 @@ internal sealed class ChaserGame : ProcGenGame
                 int pick = walls[rng.Next(n)];
                 Grid[Idx(x + Dx4[pick], y + Dy4[pick])] = Empty;
             }
-        _openCount = 0;
-        for (int i = 0; i < Cells; i++) if (Grid[i] != Wall) _open[_openCount++] = i;
+        RecomputeOpenCells();
 
         // One power orb per quadrant, at a uniformly chosen open cell of it.
         Span<int> quad = stackalloc int[Cells];
@@ -256,6 +255,13 @@ internal sealed class ChaserGame : ProcGenGame
             if (Slot[e] == SlotEnemy) o[Idx(EnemyX[e], EnemyY[e]) * C + enemyChannel] = 1;
             else if (Slot[e] == SlotEgg) o[Idx(EnemyX[e], EnemyY[e]) * C + 6] = 1;
         }
+    }
+
+    /// <summary>Lists the open cells (where new eggs may appear); tests call it after building a grid by hand.</summary>
+    internal void RecomputeOpenCells()
+    {
+        _openCount = 0;
+        for (int i = 0; i < Cells; i++) if (Grid[i] != Wall) _open[_openCount++] = i;
     }
 
     internal override ulong LayoutHash() => _layoutHash;
