@@ -99,7 +99,7 @@ public static class EnvironmentCatalog
                 NormalisationConstants.MinerRandom, NormalisationConstants.MinerBest),
             ProcGen("heist", "ProcGen Heist (grid)", ["wall", "agent", "gem", "door_blue", "door_green", "door_red", "key_blue", "key_green", "key_red"],
                 NormalisationConstants.HeistRandom, NormalisationConstants.HeistBest),
-            ProcGen("chaser", "ProcGen Chaser (grid)", ["wall", "agent", "orb", "power_orb", "enemy", "enemy_vulnerable"],
+            ProcGen("chaser", "ProcGen Chaser (grid)", ["wall", "agent", "orb", "power_orb", "enemy", "enemy_vulnerable", "egg"],
                 NormalisationConstants.ChaserRandom, NormalisationConstants.ChaserBest),
             ProcGen("leaper", "ProcGen Leaper (grid)", ["wall", "agent", "car", "log", "water", "finish"],
                 NormalisationConstants.LeaperRandom, NormalisationConstants.LeaperBest),
