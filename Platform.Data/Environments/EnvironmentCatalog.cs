@@ -136,9 +136,10 @@ public static class NormalisationConstants
     public const double FreewayRandom = 0.124;
     public const double SeaquestRandom = 0.108;
     public const double SpaceInvadersRandom = 2.849;
-    public const double MazeRandom = 2.717, MazeBest = 10;
-    public const double MinerRandom = 2.029, MinerBest = 14.582;
-    public const double HeistRandom = 0.435, HeistBest = 10;
-    public const double ChaserRandom = 0.231, ChaserBest = 14.137;
-    public const double LeaperRandom = 0.009, LeaperBest = 10;
+    // ProcGen-style games re-measured 2026-12-07 after they took ProcGen's easy-mode levels and mechanics.
+    public const double MazeRandom = 4.696, MazeBest = 10;
+    public const double MinerRandom = 1.175, MinerBest = 13;
+    public const double HeistRandom = 5.383, HeistBest = 10;
+    public const double ChaserRandom = 1.014, ChaserBest = 13.059;
+    public const double LeaperRandom = 2.008, LeaperBest = 10;
 }
