@@ -95,10 +95,14 @@ public sealed class ResumeTests : IDisposable
         Assert.Contains("\"final_return\"", File.ReadAllText(Path.Combine(dir, "summary.json")));
         var lines = File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"));
         Assert.NotEmpty(lines);
-        var node = System.Text.Json.Nodes.JsonNode.Parse(lines[^1])!;
+        // The last training line, then one point at the same step: the final policy's evaluation (the run's score).
+        var node = System.Text.Json.Nodes.JsonNode.Parse(lines[^2])!;
         Assert.Equal(108, node["step"]!.GetValue<long>());
         Assert.True(node["time"]!.GetValue<double>() > 1e9);
         Assert.NotNull(node["values"]!["learner_steps"]);
         Assert.NotNull(node["values"]!["steps_per_second"]);
+        var final = System.Text.Json.Nodes.JsonNode.Parse(lines[^1])!;
+        Assert.Equal(108, final["step"]!.GetValue<long>());
+        Assert.NotNull(final["values"]![Platform.Data.Runs.RunFolderLayout.SummaryFinalEvalReturn]);
     }
 }
