@@ -69,6 +69,16 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_learner_measures_the_learner_with_the_train_defaults()
+    {
+        var (code, stdout, err) = Cli("bench-learner", "--env", "catch/5x5", "--net", "small", "--batch", "8", "--iterations", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("batch=8 replay_ratio=8 actors=1 rollout=29 segments=reference", stdout);
+        Assert.Matches(@"learner_updates_per_s=[0-9.]+", stdout);
+        WorkerCli.AssertUsageError(["bench-learner", "--env", "nope/1"]);
+    }
+
+    [Fact]
     public void Train_then_evaluate_prints_mean_return_last()
     {
         var dir = Path.Combine(_root, "run");

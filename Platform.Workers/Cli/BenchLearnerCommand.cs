@@ -16,7 +16,10 @@ public sealed class BenchLearnerCommand : Command<BenchLearnerCommand.Settings>
     {
         [CommandOption("--env <ID>")] public string Env { get; init; } = "minatar/breakout";
         [CommandOption("--rule <RULE>")] public string Rule { get; init; } = "disco103";
-        [CommandOption("--batch <B>")] public int Batch { get; init; } = 64;
+        [CommandOption("--batch <B>")] [Description("Trajectories per learner step (default 64, the reference harness's).")]
+        public int Batch { get; init; } = 64;
+        [CommandOption("--replay-ratio <R>")] [Description("Replay ratio (default min(32, batch), the reference harness's).")]
+        public int? ReplayRatio { get; init; }
         [CommandOption("--net <NET>")] public string Net { get; init; } = "small-conv";
         [CommandOption("--iterations <N>")] [Description("Measured learner iterations (default 20).")]
         public int Iterations { get; init; } = 20;
@@ -29,11 +32,10 @@ public sealed class BenchLearnerCommand : Command<BenchLearnerCommand.Settings>
         TrainConfig config;
         try
         {
-            config = new TrainConfig
-            {
-                Env = s.Env, Rule = s.Rule, Steps = long.MaxValue / 2, BatchSize = s.Batch, ReplayRatio = Math.Min(32, s.Batch),
-                ReplayCapacity = Math.Max(1024, s.Batch), Device = s.Device, Network = TrainCommand.ParseNet(s.Net),
-            };
+            if (!Environments.EnvironmentRegistry.Contains(s.Env)) throw new CliUsageException($"--env: unknown environment '{s.Env}'");
+            // The train defaults (segmentation, loss mask) with the reference harness's batch and replay ratio unless given.
+            config = TrainConfig.FromOptions(s.Env, s.Rule, steps: Platform.Data.Runs.TrainOptions.MaxSteps, device: s.Device, batch: s.Batch,
+                replayRatio: s.ReplayRatio ?? Platform.Data.Runs.TrainOptions.DefaultReplayRatio(s.Batch), replayCapacity: Math.Max(1024, s.Batch), net: s.Net);
             config.Validate();
         }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
@@ -45,7 +47,7 @@ public sealed class BenchLearnerCommand : Command<BenchLearnerCommand.Settings>
         for (int i = 0; i < s.Iterations; i++) trainer.Iterate();
         double total = sw.Elapsed.TotalSeconds;
         var sec = trainer.Core.Seconds;
-        Console.WriteLine($"env={s.Env} rule={s.Rule} device={trainer.Core.Device} threads={TorchSharp.torch.get_num_threads()} batch={s.Batch} actors={trainer.ActorEnvironments} rollout={config.RolloutLength} net={s.Net} params={trainer.Core.Network.ParameterCount}");
+        Console.WriteLine($"env={s.Env} rule={s.Rule} device={trainer.Core.Device} threads={TorchSharp.torch.get_num_threads()} batch={s.Batch} replay_ratio={config.ReplayRatio} actors={trainer.ActorEnvironments} rollout={config.RolloutLength} segments={config.Segments} net={s.Net} params={trainer.Core.Network.ParameterCount}");
         Console.WriteLine($"env_steps_per_s={(trainer.EnvSteps - steps0) / total:F1} learner_updates_per_s={(trainer.LearnerSteps - learner0) / total:F2} seconds={total:F1}");
         Console.WriteLine(string.Join(" ", sec.Select(kv => $"share_{kv.Key}={kv.Value / total:P0}")));
         return 0;
