@@ -4,8 +4,8 @@
 #   --device   where to compute (default cuda); cuda needs DISCO_LIBTORCH_CUDA (../shared/docs/gpu.md)
 #   --quick    a few iterations per step (CI); without it, the figures BENCHMARKS.md reports
 #   --out      the report (default .local/gpu-check/report-DEVICE.txt)
-# Steps: torch-info; verify-golden on both golden files (float32 against the reference, on the CPU: the verb has no
-# --device yet); bench-rule; bench-learner on the Catch demo configuration (the reference harness's: MLP 512-512,
+# Steps: torch-info; verify-golden on both golden files (float32 against the reference, on the device, TF32 off);
+# bench-rule; bench-learner on the Catch demo configuration (the reference harness's: MLP 512-512,
 # LSTM 128, batch 64, replay ratio 32) and on MinAtar Breakout with its defaults; meta-train throughput on the Catch
 # colab setting. Exits non-zero as soon as a step fails; the report keeps every step's output.
 set -euo pipefail
@@ -37,7 +37,7 @@ step() {
 }
 
 step torch-info $W torch-info
-for golden in "$SHARED"/golden/*.npz; do step "verify-golden $(basename "$golden")" $W verify-golden "$golden"; done
+for golden in "$SHARED"/golden/*.npz; do step "verify-golden $(basename "$golden")" $W verify-golden "$golden" --device "$DEVICE"; done
 step bench-rule $W bench-rule --device "$DEVICE" --iterations "$ITER"
 step "bench-learner catch demo" $W bench-learner --env catch/8x8 --rule disco103 --net demo --batch 64 --iterations "$ITER" --device "$DEVICE"
 step "bench-learner breakout" $W bench-learner --env minatar/breakout --rule disco103 --batch 32 --replay-ratio 16 --iterations "$ITER" --device "$DEVICE"

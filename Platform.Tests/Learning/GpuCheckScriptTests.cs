@@ -11,6 +11,22 @@ namespace Platform.Tests.Learning;
 public class GpuCheckScriptTests
 {
     [Fact]
+    public void VerifyGoldenRunsOnTheDeviceItIsGivenAndRefusesOneItCannotUse()
+    {
+        var golden = SharedPaths.Golden("disco103_golden_small.npz") ?? throw new InvalidOperationException("the shared folder is missing");
+        var (code, stdout, err) = WorkerCli.Run("verify-golden", golden, "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("verify-golden: 178 arrays, 0 failed", stdout);
+        WorkerCli.AssertUsageError(["verify-golden", golden, "--device", "tpu"]);
+        if (!TorchSharp.torch.cuda.is_available())
+        {
+            (code, _, err) = WorkerCli.Run("verify-golden", golden, "--device", "cuda");
+            Assert.Equal(2, code);
+            Assert.Contains("no CUDA device is available", err);
+        }
+    }
+
+    [Fact]
     public async Task TheDeviceCheckRunsEveryStepOnTheCpu()
     {
         var shared = SharedPaths.SharedDirectory ?? throw new InvalidOperationException("the shared folder (weights, golden files) is missing");

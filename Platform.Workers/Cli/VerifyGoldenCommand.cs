@@ -20,6 +20,10 @@ public sealed class VerifyGoldenCommand : Command<VerifyGoldenCommand.Settings>
         [Description("Meta-network .npz (default: the released Disco103 weights in ../shared/weights).")]
         public string? Weights { get; init; }
 
+        [CommandOption("--device <DEVICE>")]
+        [Description("cpu (default) or cuda; on cuda TF32 is turned off, so matrix products stay float32.")]
+        public string Device { get; init; } = "cpu";
+
         [CommandOption("--rtol <X>")] public double Rtol { get; init; } = 1e-4;
         [CommandOption("--atol <X>")] public double Atol { get; init; } = 1e-4;
     }
@@ -31,12 +35,19 @@ public sealed class VerifyGoldenCommand : Command<VerifyGoldenCommand.Settings>
             ?? throw new CliUsageException("cannot find shared/weights/disco_103.npz; pass --weights PATH");
         if (!System.IO.File.Exists(weightsPath)) throw new CliUsageException($"weights file '{weightsPath}' does not exist");
 
+        var device = DeviceOption.Parse(settings.Device);
+        if (device.type == TorchSharp.DeviceType.CUDA)
+        {
+            // The reference's golden values are float32 products; TF32 would round their inputs to 10 mantissa bits.
+            TorchSharp.torch.backends.cuda.matmul.allow_tf32 = false;
+            TorchSharp.torch.backends.cudnn.allow_tf32 = false;
+        }
         IReadOnlyDictionary<string, NpyArray> golden;
         DiscoMetaParameters weights;
         try
         {
             golden = Npz.Read(settings.File);
-            weights = DiscoMetaParameters.Load(weightsPath);
+            weights = DiscoMetaParameters.Load(weightsPath, device: device);
         }
         catch (Exception ex) when (ex is NpyFormatException or MetaNetworkFormatException)
         {

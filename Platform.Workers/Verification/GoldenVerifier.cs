@@ -52,7 +52,7 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
         foreach (int n in applications)
         {
             using var scope = NewDisposeScope();
-            var inputs = ReadInputs(golden, $"in{n}/");
+            var inputs = ReadInputs(golden, $"in{n}/", weights.Device);
             var outputs = rule.Apply(inputs, state);
             var agent = rule.AgentLoss(inputs, outputs, backprop: true);
             var value = rule.ValueLoss(inputs, outputs);
@@ -96,11 +96,11 @@ public sealed class GoldenVerifier(double rtol = 1e-4, double atol = 1e-4, doubl
         return results;
     }
 
-    /// <summary>Reads in{N}/… arrays into rule inputs (float32 tensors, int64 actions).</summary>
-    public static RuleInputs ReadInputs(IReadOnlyDictionary<string, NpyArray> golden, string prefix)
+    /// <summary>Reads in{N}/… arrays into rule inputs (float32 tensors, int64 actions) on <paramref name="device"/> (default: the CPU).</summary>
+    public static RuleInputs ReadInputs(IReadOnlyDictionary<string, NpyArray> golden, string prefix, Device? device = null)
     {
         Tensor Get(string name) => golden.TryGetValue(prefix + name, out var a)
-            ? NpyTensors.ToTensor(a) : throw new ArgumentException($"golden file lacks '{prefix + name}'");
+            ? NpyTensors.ToTensor(a).to(device ?? CPU) : throw new ArgumentException($"golden file lacks '{prefix + name}'");
         AgentOutputs Outs(string p) => new(Get(p + "logits"), Get(p + "y"), Get(p + "z"), Get(p + "aux_pi"), Get(p + "q"));
         return new RuleInputs(Outs("agent_out/"), Outs("target_out/"), Get("behaviour_agent_out/logits"),
             Get("rewards"), Get("is_terminal"), Get("actions"));
