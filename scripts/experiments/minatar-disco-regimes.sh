@@ -17,7 +17,8 @@ pids=()
 for spec in "$@"; do
   name=${spec%%:*}; opts=${spec#*:}
   dir=$ROOT/$name-s$SEED
-  if [ -f "$dir/summary.json" ] && grep -q "\"steps\": *$STEPS" "$dir/summary.json"; then continue; fi
+  # Finished: its summary counts at least STEPS (the last rollout may overshoot the budget).
+  if [ -f "$dir/summary.json" ] && /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$dir/summary.json'))['steps'] < $STEPS)"; then continue; fi
   if [ -f "$dir/run.json" ] && ls "$dir/checkpoints" >/dev/null 2>&1; then
     $CLI train --resume "$dir" --steps "$STEPS" > "$dir.log" 2>&1 &
   else
