@@ -20,7 +20,7 @@ for spec in "$@"; do
   # Finished: its summary counts at least STEPS (the last rollout may overshoot the budget).
   if [ -f "$dir/summary.json" ] && /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$dir/summary.json'))['steps'] < $STEPS)"; then continue; fi
   if [ -f "$dir/run.json" ] && ls "$dir/checkpoints" >/dev/null 2>&1; then
-    $CLI train --resume "$dir" --steps "$STEPS" > "$dir.log" 2>&1 &
+    $CLI train --resume "$dir" --steps "$STEPS" --threads 1 > "$dir.log" 2>&1 &
   else
     rm -rf "$dir"
     # shellcheck disable=SC2086
