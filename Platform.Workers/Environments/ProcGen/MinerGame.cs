@@ -77,13 +77,7 @@ internal sealed class MinerGame : ProcGenGame
             level = Draw(levelSeed);
             if (Cache.Count < 20_000) Cache.TryAdd(levelSeed, level);
         }
-        level.Grid.CopyTo(Grid, 0);
-        Array.Clear(Falling);
-        AgentX = level.AgentX;
-        AgentY = level.AgentY;
-        DiamondsLeft = level.Diamonds;
-        ExitIdx = level.Exit;
-        Dead = false;
+        Restore(level);
         _plan = level.Plan;
         _onPlan = true;
     }
