@@ -57,6 +57,13 @@ public sealed record AgentHeads(int Actions, int PredictionSize, int ValueSize, 
 /// <summary>Network outputs for N states (leading dimension N). Absent heads are null.</summary>
 public sealed record AgentForward(Tensor Logits, Tensor? Y, Tensor? V, Tensor? Z, Tensor? AuxPi, Tensor? Q);
 
+/// <summary>
+/// The action model's outputs at one action per state (<see cref="AgentNetwork.ForwardAtActions"/>): z [..., P]
+/// (null without y/z heads), aux_pi [..., A], q [..., QBins], with the leading dimensions of the actions they were
+/// computed at ([N] from the network; [T+1, B] in <see cref="UpdateRules.AgentOutputs.AtActions"/>).
+/// </summary>
+public sealed record ModelAtActions(Tensor Actions, Tensor? Z, Tensor AuxPi, Tensor Q);
+
 /// <summary>One named parameter tensor of the flat list.</summary>
 public sealed record ParameterSpec(string Name, long[] Shape, double InitStd);
 
@@ -218,28 +225,70 @@ public sealed class AgentNetwork
         // Action-conditional model: root (cell = linear(torso), hidden = tanh(cell)), one LSTM step per action
         // with the one-hot action as input; Haiku gate order (i, g, f, o) and +1 on the forget gate.
         int a = Heads.Actions;
-        long h = Config.ModelLstm;
         var cell = Lin(torso);                                                     // [N, H]
-        var hidden = cell.tanh();
-        var cellA = cell.repeat_interleave(a, 0);                                  // [N·A, H]
-        var hiddenA = hidden.repeat_interleave(a, 0);
         var oneHot = eye(a, dtype: obs.dtype, device: obs.device).repeat(n, 1);   // [N·A, A]
-        var gates = cat([oneHot, hiddenA], 1).matmul(p[k]).Plus(p[k + 1]);         // [N·A, 4H]
+        var (z, auxPi, q) = Model(p, k, cell.repeat_interleave(a, 0), oneHot);      // [N·A, ...]
+        return new AgentForward(logits, y, v, z?.reshape(n, a, -1), auxPi.reshape(n, a, a), q.reshape(n, a, -1));
+    }
+
+    /// <summary>
+    /// The learner's forward (issue #15): every head for every action, and the action model once more at one given
+    /// action per state (<paramref name="actions"/> [N], int64). Only the torso heads (logits, y, v) and the outputs at
+    /// the given actions carry gradient; the all-action model outputs are constants. A rule reads every action's
+    /// z, aux_pi and q as constants but its losses differentiate only the taken action's, so backward runs the action
+    /// model on N rows instead of N·A (A times less of its work). Values equal <see cref="Forward"/>'s.
+    /// </summary>
+    public (AgentForward All, ModelAtActions AtActions) ForwardAtActions(IReadOnlyList<Tensor> p, Tensor obs, Tensor actions)
+    {
+        if (!Heads.Model) throw new InvalidOperationException("the network has no action model");
+        CheckObservations(obs);
+        long n = obs.shape[0];
+        if (actions.dim() != 1 || actions.shape[0] != n || actions.dtype != ScalarType.Int64)
+            throw new ArgumentException($"actions must be int64 [{n}], got {actions.dtype} [{string.Join(", ", actions.shape)}]");
+        int k = 0;
+        var torso = Torso(p, obs, ref k);
+        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).Plus(p[k + 1]); k += 2; return r; }
+        var logits = Lin(torso);
+        Tensor? y = Heads.PredictionSize > 0 ? Lin(torso) : null;
+        Tensor? v = Heads.ValueSize > 0 ? Lin(torso) : null;
+        int a = Heads.Actions;
+        var cell = Lin(torso);                                                     // [N, H]
+        Tensor? z, auxPi, q;
+        using (no_grad())
+        {
+            var oneHot = eye(a, dtype: obs.dtype, device: obs.device).repeat(n, 1);   // [N·A, A]
+            (z, auxPi, q) = Model(p, k, cell.detach().repeat_interleave(a, 0), oneHot);
+        }
+        var (zAt, auxPiAt, qAt) = Model(p, k, cell, nn.functional.one_hot(actions, a).to(obs.dtype));  // [N, ...]
+        var all = new AgentForward(logits, y, v, z?.reshape(n, a, -1), auxPi.reshape(n, a, a), q.reshape(n, a, -1));
+        return (all, new ModelAtActions(actions, zAt, auxPiAt, qAt));
+    }
+
+    /// <summary>
+    /// One LSTM step of the action model from the root cell [M, H] with action inputs [M, A], then the z, aux_pi and
+    /// q heads [M, size]; <paramref name="k"/> indexes the LSTM's parameters (the root's follow the torso heads).
+    /// </summary>
+    private (Tensor? Z, Tensor AuxPi, Tensor Q) Model(IReadOnlyList<Tensor> p, int k, Tensor cell, Tensor actionInputs)
+    {
+        long h = Config.ModelLstm;
+        var hidden = cell.tanh();
+        var gates = cat([actionInputs, hidden], 1).matmul(p[k]).Plus(p[k + 1]);     // [M, 4H]
         k += 2;
         var parts = gates.split(h, 1);
-        var newCell = (parts[2] + 1).sigmoid() * cellA + parts[0].sigmoid() * parts[1].tanh();
-        var output = parts[3].sigmoid() * newCell.tanh();                          // [N·A, H]
+        var newCell = (parts[2] + 1).sigmoid() * cell + parts[0].sigmoid() * parts[1].tanh();
+        var output = parts[3].sigmoid() * newCell.tanh();                          // [M, H]
 
-        Tensor Head(long size)
+        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).Plus(p[k + 1]); k += 2; return r; }
+        Tensor Head()
         {
             var x = output;
             for (int j = 0; j < Config.ModelHeadHidden.Length; j++) x = Lin(x).relu();
-            return Lin(x).reshape(n, a, size);
+            return Lin(x);
         }
-        Tensor? z = Heads.PredictionSize > 0 ? Head(Heads.PredictionSize) : null;
-        var auxPi = Head(a);
-        var q = Head(Heads.QBins);
-        return new AgentForward(logits, y, v, z, auxPi, q);
+        Tensor? z = Heads.PredictionSize > 0 ? Head() : null;
+        var auxPi = Head();
+        var q = Head();
+        return (z, auxPi, q);
     }
 
     public long ParameterCount => Specs.Sum(s => s.Shape.Aggregate(1L, (x, y) => x * y));

@@ -40,7 +40,7 @@ public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearn
 
     private static AgentOutputs Detached(AgentOutputs o) => new(o.Logits.detach(), o.Y.detach(), o.Z.detach(), o.AuxPi.detach(), o.Q.detach());
 
-    public Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch)
+    public Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch, bool withLogs = true)
     {
         using var scope = NewDisposeScope();
         var (obs, actions, behaviour, rewards, terminal) = batch.ToTensors(core.ObservationShape, core.Device);
@@ -48,7 +48,12 @@ public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearn
         var flat = obs.reshape(t1 * b, core.ObservationShape[0], core.ObservationShape[1], core.ObservationShape[2]);
         var (online, target) = core.Time("forward", () =>
         {
-            var on = ToAgentOutputs(core.Network.Forward(core.Parameters, flat), t1, b);
+            // One forward: every action's model outputs as constants for the rule, the taken action's with gradient.
+            var (all, at) = core.Network.ForwardAtActions(core.Parameters, flat, actions.reshape(t1 * b).to(int64));
+            var on = ToAgentOutputs(all, t1, b) with
+            {
+                AtActions = new ModelAtActions(actions, at.Z!.reshape(t1, b, -1), at.AuxPi.reshape(t1, b, -1), at.Q.reshape(t1, b, -1)),
+            };
             using var _ = no_grad();
             var tg = ToAgentOutputs(core.Network.Forward(core.TargetParameters, flat), t1, b);
             return (on, tg);
@@ -77,6 +82,7 @@ public sealed class DiscoLearnerRule(DiscoUpdateRule rule, string name) : ILearn
         _state = newState;
 
         var logs = new Dictionary<string, double> { ["loss"] = loss.item<float>() };
+        if (!withLogs) return logs;
         foreach (var (k, v) in agent.Log) logs[k] = v.to(float64).item<double>();
         foreach (var (k, v) in value.Log) logs[k] = v.to(float64).item<double>();
         return logs;

@@ -89,8 +89,11 @@ public interface ILearnerRule
     /// <summary>Initialises state on the learner's device.</summary>
     void Initialize(LearnerCore core);
 
-    /// <summary>One learner step on a batch; returns scalar logs (loss first).</summary>
-    Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch);
+    /// <summary>
+    /// One learner step on a batch; returns scalar logs (loss first). With <paramref name="withLogs"/> false the
+    /// caller will not read them (a step that is not logged) and a rule may return the loss alone.
+    /// </summary>
+    Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch, bool withLogs = true);
 
     Dictionary<string, NpyArray> SaveState();
     void LoadState(IReadOnlyDictionary<string, NpyArray> arrays, Device device);

@@ -128,13 +128,16 @@ public sealed class Trainer
     private TrajectoryBatch Rollout() => _actors.Rollout(Config.Transitions,
         obs => Core.Network.Logits(Core.Parameters, Core.ObservationTensor(obs, _numEnvs)), Core.Rng, Config.StepsPastRolloutEnd);
 
-    /// <summary>One iteration: actors, then (once the buffer holds a batch) one learner step.</summary>
-    public void Iterate()
+    /// <summary>
+    /// One iteration: actors, then (once the buffer holds a batch) one learner step; <paramref name="withLogs"/> false
+    /// when the iteration is not logged (the rule may then skip its logs).
+    /// </summary>
+    public void Iterate(bool withLogs = true)
     {
         var batch = Core.Time("actor", Rollout);
         if (_replay is null)
         {
-            _lastLogs = Rule.Update(Core, batch);
+            _lastLogs = Rule.Update(Core, batch, withLogs);
             LearnerSteps++;
             return;
         }
@@ -142,7 +145,7 @@ public sealed class Trainer
         if (_replay.Count >= Config.BatchSize)
         {
             var sample = _replay.Sample(Config.BatchSize, Core.Rng);
-            _lastLogs = Rule.Update(Core, sample);
+            _lastLogs = Rule.Update(Core, sample, withLogs);
             LearnerSteps++;
         }
     }
@@ -165,6 +168,7 @@ public sealed class Trainer
         long lastCheckpoint = EnvSteps;
         int iteration = 0;
         double sps = 0;
+        long stepsPerIteration = 0;
         while (EnvSteps < Config.Steps)
         {
             if (cancel.IsCancellationRequested)
@@ -172,7 +176,10 @@ public sealed class Trainer
                 if (OutDir is not null) SaveCheckpoint();
                 return Result(true);
             }
-            Iterate();
+            // The rule's logs are read only on logged iterations (the condition below, with the last iteration's steps).
+            long before = EnvSteps;
+            Iterate(withLogs: (iteration + 1) % Config.LogEvery == 0 || stepsPerIteration == 0 || before + stepsPerIteration >= Config.Steps);
+            stepsPerIteration = EnvSteps - before;
             FinalizerGate.Flush();
             iteration++;
             if (iteration % Config.LogEvery == 0 || EnvSteps >= Config.Steps)

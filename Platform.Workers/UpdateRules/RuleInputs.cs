@@ -1,3 +1,4 @@
+using Platform.Workers.Agents;
 using static TorchSharp.torch;
 
 namespace Platform.Workers.UpdateRules;
@@ -7,7 +8,36 @@ namespace Platform.Workers.UpdateRules;
 /// logits [T+1, B, A], y [T+1, B, P], and from the action-conditional model
 /// z [T+1, B, A, P], aux_pi [T+1, B, A, A], q [T+1, B, A, N] (categorical Q logits).
 /// </summary>
-public sealed record AgentOutputs(Tensor Logits, Tensor Y, Tensor Z, Tensor AuxPi, Tensor Q);
+public sealed record AgentOutputs(Tensor Logits, Tensor Y, Tensor Z, Tensor AuxPi, Tensor Q)
+{
+    /// <summary>
+    /// The action model's outputs at the rollout's own actions, z [T+1, B, P], aux_pi [T+1, B, A], q [T+1, B, N], when
+    /// the learner computed them apart with gradient (<see cref="AgentNetwork.ForwardAtActions"/>; then Z, AuxPi and Q
+    /// are constants). Null: the losses select the taken action from Z, AuxPi and Q.
+    /// </summary>
+    public ModelAtActions? AtActions { get; init; }
+
+    /// <summary>
+    /// The taken action's z [T, B, P], aux_pi [T, B, A] and q [T, B, N] at the first T states, as the losses
+    /// differentiate them; <paramref name="rolloutActions"/> is the rollout's [T+1, B].
+    /// </summary>
+    public (Tensor Z, Tensor AuxPi, Tensor Q) Taken(Tensor rolloutActions)
+    {
+        if (AtActions is not { } m)
+        {
+            var actions = RuleMath.DropLast(rolloutActions).to(ScalarType.Int64);
+            return (RuleMath.SelectAction(RuleMath.DropLast(Z), actions), RuleMath.SelectAction(RuleMath.DropLast(AuxPi), actions),
+                RuleMath.SelectAction(RuleMath.DropLast(Q), actions));
+        }
+        if (!ReferenceEquals(m.Actions, rolloutActions))
+            throw new ArgumentException("the agent's outputs at actions were computed for other actions than the rollout's");
+        long[] lead = [.. rolloutActions.shape];
+        if (m.Z is null || !m.Z.shape.SequenceEqual([.. lead, Z.shape[^1]]) || !m.AuxPi.shape.SequenceEqual([.. lead, AuxPi.shape[^1]])
+            || !m.Q.shape.SequenceEqual([.. lead, Q.shape[^1]]))
+            throw new ArgumentException("the agent's outputs at actions must be [T+1, B, size] beside z, aux_pi and q");
+        return (RuleMath.DropLast(m.Z), RuleMath.DropLast(m.AuxPi), RuleMath.DropLast(m.Q));
+    }
+}
 
 /// <summary>
 /// One rollout as the rule reads it. actions [T+1, B] (int), rewards [T, B], is_terminal [T, B]

@@ -63,7 +63,7 @@ public sealed class ActorCriticRule(ActorCriticHyperParameters? hyperParameters 
         return (targets, pgAdv);
     }
 
-    public Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch)
+    public Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch, bool withLogs = true)
     {
         using var scope = NewDisposeScope();
         var s = Settings;

@@ -42,8 +42,14 @@ public sealed record DiscoRuleState(Tensor MetaHidden, Tensor MetaCell, EmaState
 /// <summary>Everything one application of the rule produces.</summary>
 public sealed record DiscoRuleOutputs(MetaNetOutputs Meta, QValueOutputs Values, DiscoRuleState NewState);
 
-/// <summary>Per-step losses [T, B] and scalar logs of one loss term.</summary>
-public sealed record LossTerms(Tensor PerStep, IReadOnlyDictionary<string, Tensor> Log);
+/// <summary>
+/// Per-step losses [T, B] and scalar logs of one loss term. The logs are computed when first read (a learner reads
+/// them only on the steps it logs: they cost about as much as the losses); read them inside the losses' dispose scope.
+/// </summary>
+public sealed record LossTerms(Tensor PerStep, Lazy<IReadOnlyDictionary<string, Tensor>> LazyLog)
+{
+    public IReadOnlyDictionary<string, Tensor> Log => LazyLog.Value;
+}
 
 /// <summary>
 /// The Disco update rule: given a rollout and the agent's predictions, the frozen (or
@@ -82,7 +88,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
         var logits = DropLast(inputs.AgentOut.Logits);                                    // [T, B, A]
         var y = DropLast(inputs.AgentOut.Y);                                              // [T, B, P]
         var z = DropLast(inputs.AgentOut.Z);                                              // [T, B, A, P]
-        var zA = SelectAction(z, actions);                                                // [T, B, P]
+        var (zA, auxPiA, _) = inputs.AgentOut.Taken(inputs.Actions);                      // [T, B, P], [T, B, A]
         var (piHat, yHat, zHat) = (outputs.Meta.Pi, outputs.Meta.Y, outputs.Meta.Z);
         if (!backprop) (piHat, yHat, zHat) = (piHat.detach(), yHat.detach(), zHat.detach());
 
@@ -91,13 +97,12 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
         var zLoss = CategoricalKl(zHat, zA);
 
         // Auxiliary one-step policy prediction: aux_pi at the taken action predicts the next state's policy.
-        var auxPiA = SelectAction(DropLast(inputs.AgentOut.AuxPi), actions);              // [T, B, A]
         var auxTarget = inputs.AgentOut.Logits.narrow(0, 1, inputs.T).detach();           // [T, B, A]
         var auxLoss = CategoricalKl(auxTarget, auxPiA) * (1 - inputs.IsTerminal);
 
         var total = hp.PiCost * piLoss + hp.YCost * yLoss + hp.ZCost * zLoss + hp.AuxPolicyCost * auxLoss;
         Tensor Logged(Func<Tensor> f) { using var _ = no_grad(); return f(); }
-        var log = new Dictionary<string, Tensor>
+        IReadOnlyDictionary<string, Tensor> Log() => new Dictionary<string, Tensor>
         {
             ["logits"] = Logged(() => logits.mean()),
             ["y"] = Logged(() => y.mean()),
@@ -114,7 +119,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
             ["aux_policy_entropy"] = Logged(() => Entropy(auxPiA).mean()),
             ["aux_target_entropy"] = Logged(() => Entropy(auxTarget).mean()),
         };
-        return new LossTerms(total, log);
+        return new LossTerms(total, new(Log));
     }
 
     /// <summary>
@@ -125,7 +130,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
     {
         var settings = HyperParameters.ValueSettings;
         var actions = DropLast(inputs.Actions).to(int64);
-        var qA = SelectAction(DropLast(inputs.AgentOut.Q), actions);                     // [T, B, N]
+        var qA = inputs.AgentOut.Taken(inputs.Actions).Q;                                 // [T, B, N]
         Tensor targetProbs;
         using (no_grad())
         {
@@ -136,7 +141,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
         var crossEntropy = -(targetProbs * qA.log_softmax(-1)).sum(-1);                     // [T, B]
         Tensor Logged(Func<Tensor> f) { using var _ = no_grad(); return f(); }
         var v = outputs.Values;
-        var log = new Dictionary<string, Tensor>
+        IReadOnlyDictionary<string, Tensor> Log() => new Dictionary<string, Tensor>
         {
             ["q_target"] = Logged(() => v.QTarget.mean()),
             ["agent_q_mean"] = Logged(() => v.QValue.mean()),
@@ -149,7 +154,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
             ["adv_std"] = Logged(() => v.Adv.std(unbiased: false)),
             ["normalized_qv_adv_spread"] = Logged(() => v.NormalizedQvAdv.std(-1, unbiased: false).mean()),
         };
-        return new LossTerms(crossEntropy * HyperParameters.ValueCost, log);
+        return new LossTerms(crossEntropy * HyperParameters.ValueCost, new(Log));
     }
 }
 

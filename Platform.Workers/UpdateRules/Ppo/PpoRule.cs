@@ -53,7 +53,7 @@ public sealed class PpoRule(PpoHyperParameters? hyperParameters = null) : ILearn
         return stack(adv, 0);
     }
 
-    public Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch)
+    public Dictionary<string, double> Update(LearnerCore core, TrajectoryBatch batch, bool withLogs = true)
     {
         using var scope = NewDisposeScope();
         var s = Settings;
