@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Data.Entities;
@@ -7,7 +8,8 @@ namespace Platform.Data;
 
 /// <summary>
 /// Appends metric points in one round trip. A point whose (run, name, step) already exists is skipped, so a
-/// resumed run may re-send the steps since its last checkpoint without duplicating or failing.
+/// resumed run may re-send the steps since its last checkpoint without duplicating or failing. When any point is new,
+/// the same statement bumps the run's <see cref="Entities.Run.MetricsVersion"/> (readers cache series by it).
 /// </summary>
 public static class MetricWriter
 {
@@ -20,18 +22,34 @@ public static class MetricWriter
         var steps = points.Select(p => p.Step).ToArray();
         var values = points.Select(p => p.Value).ToArray();
         var times = points.Select(p => p.WallTime == default ? DateTimeOffset.UtcNow : p.WallTime.ToUniversalTime()).ToArray();
-        return await db.Database.ExecuteSqlRawAsync(
-            """
-            INSERT INTO metric_points (run_id, name, step, value, wall_time)
-            SELECT @run, * FROM unnest(@names, @steps, @values, @times)
-            ON CONFLICT (run_id, name, step) DO NOTHING
-            """,
-            [
-                new NpgsqlParameter("run", runId),
-                new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = names },
-                new NpgsqlParameter("steps", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = steps },
-                new NpgsqlParameter("values", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values },
-                new NpgsqlParameter("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = times },
-            ], ct);
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = conn.State != System.Data.ConnectionState.Open;
+        if (opened) await conn.OpenAsync(ct);
+        try
+        {
+            await using var cmd = conn.CreateCommand();
+            cmd.Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+            cmd.CommandText = """
+                WITH added AS (
+                    INSERT INTO metric_points (run_id, name, step, value, wall_time)
+                    SELECT @run, * FROM unnest(@names, @steps, @values, @times)
+                    ON CONFLICT (run_id, name, step) DO NOTHING
+                    RETURNING 1),
+                bumped AS (
+                    UPDATE runs SET metrics_version = metrics_version + 1
+                    WHERE id = @run AND EXISTS (SELECT 1 FROM added))
+                SELECT count(*)::int FROM added
+                """;
+            cmd.Parameters.Add(new NpgsqlParameter("run", runId));
+            cmd.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = names });
+            cmd.Parameters.Add(new NpgsqlParameter("steps", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = steps });
+            cmd.Parameters.Add(new NpgsqlParameter("values", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values });
+            cmd.Parameters.Add(new NpgsqlParameter("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = times });
+            return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+        finally
+        {
+            if (opened) await conn.CloseAsync();
+        }
     }
 }

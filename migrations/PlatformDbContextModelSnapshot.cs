@@ -345,6 +345,10 @@ namespace Platform.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("meta_network_checkpoint_id");
 
+                    b.Property<long>("MetricsVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("metrics_version");
+
                     b.Property<string>("Queue")
                         .IsRequired()
                         .HasMaxLength(16)

@@ -8,7 +8,8 @@ namespace Platform.Api.Auth;
 
 /// <summary>Authenticates scripts by "Authorization: Bearer &lt;key&gt;" or "X-Api-Key: &lt;key&gt;" (and SignalR clients by ?access_token= on /hubs).</summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PlatformDbContext db)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PlatformDbContext db,
+    ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -38,15 +39,22 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var hash = ApiKeyHasher.Hash(key);
         var now = DateTimeOffset.UtcNow;
-        var apiKey = await db.ApiKeys.Include(k => k.User)
-            .FirstOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null && k.ExpiresAt > now, Context.RequestAborted);
+        var apiKey = cache.TryGet(hash);
+        if (apiKey is null)
+        {
+            apiKey = await db.ApiKeys.AsNoTracking().Include(k => k.User)
+                .FirstOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null && k.ExpiresAt > now, Context.RequestAborted);
+            // Record use at most once a minute (and once per cache lifetime) so reads do not each cost a write.
+            if (apiKey?.User is not null && (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1)))
+            {
+                await db.ApiKeys.Where(k => k.Id == apiKey.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+                apiKey.LastUsedAt = now;
+            }
+            if (apiKey is not null) cache.Set(apiKey);
+        }
         // One answer for unknown, revoked and expired keys: a key's holder learns nothing else from it.
-        if (apiKey?.User is null) return AuthenticateResult.Fail("Invalid, revoked or expired API key.");
-
-        // Record use at most once a minute so reads do not each cost a write.
-        if (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1))
-            await db.ApiKeys.Where(k => k.Id == apiKey.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+        if (apiKey?.User is null || apiKey.ExpiresAt <= now) return AuthenticateResult.Fail("Invalid, revoked or expired API key.");
 
         return AuthenticateResult.Success(new AuthenticationTicket(PlatformClaims.Create(apiKey.User, SchemeName, apiKey), SchemeName));
     }

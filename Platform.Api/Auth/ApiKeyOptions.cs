@@ -14,4 +14,10 @@ public sealed class ApiKeyOptions
     /// (by any API instance) or has expired. A revocation through this instance closes its connections at once.
     /// </summary>
     public int RecheckSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long this API instance trusts a key it has looked up (<see cref="ApiKeyCache"/>): a revocation through this
+    /// instance takes effect at once, one made elsewhere within this many seconds. 0 looks every key up per request.
+    /// </summary>
+    public int CacheSeconds { get; set; } = 10;
 }

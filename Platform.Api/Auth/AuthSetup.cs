@@ -14,6 +14,7 @@ public static class AuthSetup
     public static IServiceCollection AddPlatformAuth(this IServiceCollection services)
     {
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        services.AddSingleton<ApiKeyCache>();
         services.AddAuthentication(PolicyScheme)
             .AddPolicyScheme(PolicyScheme, "API key or cookie", o =>
                 o.ForwardDefaultSelector = ctx => ApiKeyAuthenticationHandler.HasKey(ctx.Request)

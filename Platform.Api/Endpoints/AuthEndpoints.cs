@@ -120,12 +120,15 @@ public static class AuthEndpoints
             new CreatedApiKeyDto(entity.Id, entity.Name, entity.Prefix, entity.Scope, entity.ExpiresAt, key));
     }
 
-    private static async Task<IResult> RevokeKey(Guid id, ClaimsPrincipal principal, PlatformDbContext db, KeyConnections connections, CancellationToken ct)
+    private static async Task<IResult> RevokeKey(Guid id, ClaimsPrincipal principal, PlatformDbContext db, KeyConnections connections,
+        ApiKeyCache cache, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
-        var n = await db.ApiKeys.Where(k => k.Id == id && k.UserId == principal.GetUserId() && k.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
-        if (n == 0) return Problems.NotFound("API key");
+        var mine = db.ApiKeys.Where(k => k.Id == id && k.UserId == principal.GetUserId() && k.RevokedAt == null);
+        var hash = await mine.Select(k => k.KeyHash).FirstOrDefaultAsync(ct);
+        var n = await mine.ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        if (n == 0 || hash is null) return Problems.NotFound("API key");
+        cache.Evict(hash);
         connections.Close(id);
         return TypedResults.NoContent();
     }

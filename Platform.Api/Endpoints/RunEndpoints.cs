@@ -32,6 +32,7 @@ public static class RunEndpoints
         runs.MapGet("/", List).WithSummary("List the team's runs, newest first");
         runs.MapGet("/{id:guid}", Get).WithSummary("One run").ProducesProblem(StatusCodes.Status404NotFound);
         runs.MapGet("/{id:guid}/metrics", Metrics)
+            .Produces<RunMetricsDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A run's metric series")
             .WithDescription($"name picks one series (default: all); maxPoints downsamples each to at most that many points (bucket means; " +
                              $"default {DefaultMaxPoints:N0}, at most {MaxMaxPoints:N0}): a read is bounded however long the run was.");
@@ -98,8 +99,8 @@ public static class RunEndpoints
     {
         if (maxPoints is < 2 or > MaxMaxPoints) return Problems.Field("maxPoints", $"Must be between 2 and {MaxMaxPoints}.");
         maxPoints ??= DefaultMaxPoints;
-        if (await service.GetAsync(user.GetTeamId(), id, ct) is null) return Problems.NotFound("Run");
-        return TypedResults.Ok(new RunMetricsDto(id, await metrics.ReadAsync(id, name, maxPoints, ct)));
+        if (await service.MetricsVersionAsync(user.GetTeamId(), id, ct) is not { } version) return Problems.NotFound("Run");
+        return TypedResults.Bytes(await metrics.ReadJsonAsync(id, version, name, maxPoints, ct), "application/json");
     }
 
     private static async Task<IResult> Replay(Guid id, ClaimsPrincipal user, RunService service, PlatformDbContext db, ArtifactStore store,

@@ -82,6 +82,10 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     public Task<Run?> GetAsync(Guid teamId, Guid id, CancellationToken ct) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
 
+    /// <summary>The run's metrics version if the run is the team's, else null (the scope check of a metric read).</summary>
+    public Task<long?> MetricsVersionAsync(Guid teamId, Guid id, CancellationToken ct) =>
+        db.Runs.Where(r => r.Id == id && r.TeamId == teamId).Select(r => (long?)r.MetricsVersion).FirstOrDefaultAsync(ct);
+
     public async Task<RunPage> ListAsync(Guid teamId, RunQuery q, CancellationToken ct)
     {
         var query = db.Runs.AsNoTracking().Where(r => r.TeamId == teamId);

@@ -43,6 +43,12 @@ public class Run
     public long TotalSteps { get; set; }
 
     /// <summary>
+    /// Bumped by every write that adds metric points (<see cref="MetricWriter"/>, in the same statement): a metric read
+    /// cached under one version is the stored series for as long as the version stays (the API's metric cache).
+    /// </summary>
+    public long MetricsVersion { get; set; }
+
+    /// <summary>
     /// A train run's final score (the trainer's summary.json), set when the run succeeds: the final policy's mean return
     /// over <see cref="FinalScoreEpisodes"/> evaluation episodes, or where that is null (runs finished before the
     /// end-of-run evaluation existed, and meta-train runs) the mean of the last training episodes.

@@ -24,6 +24,8 @@ public class ApiFixture : IAsyncLifetime
     public const string AdminPassword = "correct horse battery staple";
     public static readonly string AdminKey = ApiKeyHasher.Generate();
     public const string QuotaTeam = "quota-team";
+    /// <summary>Platform:ApiKeys:CacheSeconds in these tests (the default is 10).</summary>
+    public const int ApiKeyCacheSeconds = 2;
 
     public string ConnectionString { get; private set; } = "";
     public WebApplication App { get; private set; } = null!;
@@ -54,6 +56,8 @@ public class ApiFixture : IAsyncLifetime
                 // No periodic recheck of the hub's keys during a test: ApiKeyScopeTests sees a revocation close its
                 // connections at once, and calls the recheck itself.
                 ["Platform:ApiKeys:RecheckSeconds"] = "3600",
+                // A key changed in the database (not through this instance) is trusted from the cache this long.
+                ["Platform:ApiKeys:CacheSeconds"] = ApiKeyCacheSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
             });

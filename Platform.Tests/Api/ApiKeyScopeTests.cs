@@ -89,7 +89,19 @@ public class ApiKeyScopeTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var (id, key) = await MintAsync("read");
         Assert.Equal(HttpStatusCode.OK, (await api.Client(key).GetAsync("/api/runs")).StatusCode);
+        // Expired in the database, not through this instance: the instance's key cache trusts the key at most
+        // Platform:ApiKeys:CacheSeconds longer.
         await api.ScalarAsync("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = @id RETURNING 1", ("id", id));
+        await Task.Delay(TimeSpan.FromSeconds(ApiFixture.ApiKeyCacheSeconds + 0.5));
+        await AssertProblemAsync(await api.Client(key).GetAsync("/api/runs"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AKeyRevokedThroughTheApiIs401AtOnceThoughItWasCached()
+    {
+        var (id, key) = await MintAsync("read");
+        Assert.Equal(HttpStatusCode.OK, (await api.Client(key).GetAsync("/api/runs")).StatusCode);   // now cached
+        Assert.Equal(HttpStatusCode.NoContent, (await Admin.DeleteAsync($"/api/auth/keys/{id}")).StatusCode);
         await AssertProblemAsync(await api.Client(key).GetAsync("/api/runs"), HttpStatusCode.Unauthorized);
     }
 
