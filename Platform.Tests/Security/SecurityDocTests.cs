@@ -34,6 +34,7 @@ public partial class SecurityDocTests
     [InlineData("Dockerfile.api")]
     [InlineData("Dockerfile.web")]
     [InlineData("Dockerfile.worker")]
+    [InlineData("Dockerfile.worker-gpu")]
     public void TheImageRunsAsAnUnprivilegedUser(string dockerfile)
     {
         var lines = File.ReadAllLines(Path.Combine(Root, "docker", dockerfile)).Select(l => l.Trim()).ToList();
