@@ -73,6 +73,24 @@ public class MetricsTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task AReadAfterNewPointsSeesThemThoughTheFirstReadWasCached()
+    {
+        var run = await NewRunAsync();
+        await using var db = api.Db();
+        await MetricWriter.AppendAsync(db, run, Series("loss", 10, s => s));
+        async Task<int> TotalAsync() => (await ReadJsonAsync(await A.GetAsync($"/api/runs/{run}/metrics?name=loss")))
+            .GetProperty("series")[0].GetProperty("totalPoints").GetInt32();
+        Assert.Equal(10, await TotalAsync());
+        Assert.Equal(10, await TotalAsync());   // served from the cache
+        var version = await api.ScalarAsync("SELECT metrics_version FROM runs WHERE id = @r", ("r", run));
+        // Points that are all old change nothing (the version stays); new ones bump it and the next read has them.
+        Assert.Equal(0, await MetricWriter.AppendAsync(db, run, Series("loss", 10, s => -1)));
+        Assert.Equal(version, await api.ScalarAsync("SELECT metrics_version FROM runs WHERE id = @r", ("r", run)));
+        Assert.Equal(5, await MetricWriter.AppendAsync(db, run, Series("loss", 15, s => s)));
+        Assert.Equal(15, await TotalAsync());
+    }
+
+    [Fact]
     public async Task UnknownSeriesIsEmptyAndBadMaxPointsIs400()
     {
         var run = await NewRunAsync();
