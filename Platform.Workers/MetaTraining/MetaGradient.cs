@@ -101,7 +101,12 @@ public static class MetaGradient
             var outputs = rule.Apply(new RuleInputs(online, targetOut, r.BehaviourLogits, r.Rewards, r.IsTerminal, r.Actions), ruleState);
 
             var thetaPrime = theta.Select(p => p * 1.0).ToList();
-            var live = DiscoLearnerRule.ToAgentOutputs(network.Forward(thetaPrime, obs), t1, b);
+            // The losses differentiate the action model at the taken actions only (as the learner's forward).
+            var (all, at) = network.ForwardAtActions(thetaPrime, obs, r.Actions.reshape(t1 * b).to(int64));
+            var live = DiscoLearnerRule.ToAgentOutputs(all, t1, b) with
+            {
+                AtActions = new ModelAtActions(r.Actions, at.Z!.reshape(t1, b, -1), at.AuxPi.reshape(t1, b, -1), at.Q.reshape(t1, b, -1)),
+            };
             var liveInputs = new RuleInputs(live, targetOut, r.BehaviourLogits, r.Rewards, r.IsTerminal, r.Actions);
             var loss = r.MaskedMean(rule.AgentLoss(liveInputs, outputs, backprop: true).PerStep + rule.ValueLoss(liveInputs, outputs).PerStep);
             var grads = autograd.grad([loss], thetaPrime, retain_graph: true, create_graph: true).ToList();
