@@ -349,6 +349,10 @@ namespace Platform.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("metrics_version");
 
+                    b.Property<string>("Provenance")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("provenance");
+
                     b.Property<string>("Queue")
                         .IsRequired()
                         .HasMaxLength(16)

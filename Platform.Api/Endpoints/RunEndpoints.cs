@@ -91,7 +91,7 @@ public static class RunEndpoints
 
     private static async Task<IResult> Get(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct) =>
         await service.GetAsync(user.GetTeamId(), id, ct) is { } run
-            ? TypedResults.Ok(RunDto.From(run))
+            ? TypedResults.Ok(RunDto.From(run, withProvenance: true))
             : Problems.NotFound("Run");
 
     private static async Task<IResult> Metrics(Guid id, ClaimsPrincipal user, RunService service, MetricQueries metrics,

@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using System.Text.Json;
 using Platform.Data.Entities;
 
@@ -42,14 +43,27 @@ public sealed record RunDto(
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
-    double? FinalReturnTrainLevels, double? FinalReturnTestLevels, int? FinalScoreEpisodes)
+    double? FinalReturnTrainLevels, double? FinalReturnTestLevels, int? FinalScoreEpisodes, JsonElement? Provenance)
 {
-    public static RunDto From(Run r) => new(
+    /// <summary>The run as lists show it; <paramref name="withProvenance"/> adds its provenance record (one run's read).</summary>
+    public static RunDto From(Run r, bool withProvenance = false) => new(
         r.Id, r.Kind, r.Status, r.Queue, r.EnvironmentId, r.Rule, r.Seed,
         r.CurrentStep, r.TotalSteps, r.TotalSteps > 0 ? Math.Clamp((double)r.CurrentStep / r.TotalSteps, 0, 1) : 0, r.FinalScore,
         r.Tags, JsonDocument.Parse(r.Spec).RootElement.Clone(),
         r.MetaNetworkCheckpointId, r.IdempotencyKey, r.WorkerName, r.Error,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.CancelRequestedAt, r.FinalReturnTrainLevels, r.FinalReturnTestLevels, r.FinalScoreEpisodes);
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.CancelRequestedAt, r.FinalReturnTrainLevels, r.FinalReturnTestLevels, r.FinalScoreEpisodes,
+        withProvenance && r.Provenance is { } p ? OrderedProvenance(p) : null);
+
+    /// <summary>The stored record (jsonb keeps keys in its own order) with its keys in <see cref="RunProvenanceKeys.All"/>'s order.</summary>
+    private static JsonElement OrderedProvenance(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) return doc.RootElement.Clone();
+        var rank = RunProvenanceKeys.All.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i);
+        var ordered = doc.RootElement.EnumerateObject().OrderBy(p => rank.GetValueOrDefault(p.Name, int.MaxValue)).ThenBy(p => p.Name, StringComparer.Ordinal)
+            .ToDictionary(p => p.Name, p => p.Value.Clone());
+        return JsonSerializer.SerializeToElement(ordered);
+    }
 }
 
 public sealed record RunPage(IReadOnlyList<RunDto> Items, int Page, int PageSize, int Total);

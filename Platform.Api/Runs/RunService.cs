@@ -98,7 +98,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
         var total = await query.CountAsync(ct);
         var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip((q.Page - 1) * q.PageSize).Take(q.PageSize).ToListAsync(ct);
-        return new RunPage(runs.Select(RunDto.From).ToList(), q.Page, q.PageSize, total);
+        return new RunPage(runs.Select(r => RunDto.From(r)).ToList(), q.Page, q.PageSize, total);
     }
 
     public enum CancelOutcome { NotFound, Cancelled, Requested, AlreadyFinished }

@@ -97,6 +97,6 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs, RunQu
         var created = new List<Run>();
         foreach (var spec in specs)
             created.Add((await runs.SubmitAsync(spec, teamId, userId, Key(spec), ct, quotaChecked: true)).Run!);
-        return new Outcome(new SuiteEvaluationDto(checkpointId, suite!, created.Select(r => r.Id).ToList(), created.Select(RunDto.From).ToList()), null);
+        return new Outcome(new SuiteEvaluationDto(checkpointId, suite!, created.Select(r => r.Id).ToList(), created.Select(r => RunDto.From(r)).ToList()), null);
     }
 }

@@ -43,6 +43,13 @@ public class Run
     public long TotalSteps { get; set; }
 
     /// <summary>
+    /// Where and how the run was computed (jsonb; keys in <see cref="Runs.RunProvenanceKeys"/>): the trainer's
+    /// RUN/provenance.json plus the worker's name and the exact child command line, stored by the worker when the run
+    /// starts and again when a resumed trainer rewrites it. Null until a worker has started the run.
+    /// </summary>
+    public string? Provenance { get; set; }
+
+    /// <summary>
     /// Bumped by every write that adds metric points (<see cref="MetricWriter"/>, in the same statement): a metric read
     /// cached under one version is the stored series for as long as the version stays (the API's metric cache).
     /// </summary>

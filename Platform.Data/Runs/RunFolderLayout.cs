@@ -12,6 +12,7 @@ namespace Platform.Data.Runs;
 /// RUN/checkpoints/step-000000012000/          (train)       agent parameters, optimiser, replay…
 /// RUN/checkpoints/meta-step-000000000050/     (meta-train)  meta_network.npz in the Disco103 layout, …
 /// RUN/summary.json          the final numbers (train: final_return, steps; meta-train: final_inner_return, meta_steps)
+/// RUN/provenance.json       code, software, machine, command line and resolved configuration (RunProvenanceKeys)
 /// RUN/agent-step-….zip      (worker) a registered agent checkpoint
 /// RUN/meta-networks/meta-step-….npz  (worker) a registered meta-network
 /// RUN/replay.gif            (worker) the final policy playing
@@ -26,6 +27,8 @@ public static class RunFolderLayout
     public const string MetaNetworkFile = "meta_network.npz";
     public const string MetaNetworksFolder = "meta-networks";
     public const string ReplayFile = "replay.gif";
+    /// <summary>Where and how the run was computed, written by the trainer at each start (<see cref="RunProvenanceKeys"/>).</summary>
+    public const string ProvenanceFile = "provenance.json";
 
     /// <summary>
     /// summary.json keys. final_return: mean of the last 100 training episodes (the learning curve's last point);

@@ -99,6 +99,10 @@ public sealed class RunTransitions(PlatformDbContext db)
 
     private sealed record OrphanRow(Guid RunId, Guid TeamId);
 
+    /// <summary>Stores the run's provenance record (JSON; <see cref="RunProvenanceKeys"/>), replacing any earlier one.</summary>
+    public Task RecordProvenanceAsync(Guid runId, string json) =>
+        db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Provenance, json));
+
     /// <summary>NOTIFY run_status for a run whose row just changed (a new run, too). Best effort: the change is stored either way.</summary>
     public Task NotifyAsync(Run run) => NotifyAsync(run.Id, run.TeamId);
 

@@ -231,6 +231,11 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await Assertions.Expect(page.Locator("[data-test=download-checkpoint]").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
+        // Where and how it was computed (provenance, recorded by the worker), without a reload either.
+        await Assertions.Expect(page.Locator("[data-test=provenance-worker]")).ToContainTextAsync("w-web-e2e", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-test=provenance-git_commit]")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[0-9a-f]{40}"));
+        await Assertions.Expect(page.Locator("[data-test=provenance-config]")).ToContainTextAsync("\"learning_rate\"");
+
         // The replay of the final policy, recorded by the worker, plays on the page (a GIF the browser decoded).
         var gif = page.Locator("[data-test=replay-gif]");
         await Assertions.Expect(gif).ToBeVisibleAsync(new() { Timeout = 30_000 });

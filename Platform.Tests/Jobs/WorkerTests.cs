@@ -74,6 +74,30 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.Equal(run.FinalReturnTrainLevels!.Value, run.FinalScore!.Value, 9);
         Assert.Equal(TrainOptions.FinalEvaluationEpisodes, run.FinalScoreEpisodes);
         Assert.Equal(TrainOptions.FinalEvaluationEpisodes, dto.GetProperty("finalScoreEpisodes").GetInt32());
+
+        // Provenance (issue #16): the trainer's record with the worker's name and the exact child command line.
+        var provenance = dto.GetProperty("provenance");
+        foreach (var key in RunProvenanceKeys.All)
+            Assert.True(provenance.TryGetProperty(key, out _), $"provenance lacks {key}: {provenance}");
+        Assert.Equal("w-procgen", provenance.GetProperty(RunProvenanceKeys.Worker).GetString());
+        Assert.Matches("^[0-9a-f]{40}$", provenance.GetProperty(RunProvenanceKeys.GitCommit).GetString());
+        Assert.Equal("cpu", provenance.GetProperty(RunProvenanceKeys.Device).GetString());
+        Assert.Equal(3, provenance.GetProperty(RunProvenanceKeys.Seed).GetInt64());
+        Assert.True(provenance.GetProperty(RunProvenanceKeys.Threads).GetInt32() >= 1);
+        var commandLine = provenance.GetProperty(RunProvenanceKeys.CommandLine).GetString()!;
+        Assert.StartsWith("dotnet ", commandLine);
+        Assert.Contains(" train ", commandLine);
+        Assert.Contains("--seed 3", commandLine);
+        // The resolved configuration has every default filled in, the options the submission left out included.
+        var config = provenance.GetProperty(RunProvenanceKeys.Config);
+        Assert.Equal("procgen/maze", config.GetProperty("env").GetString());
+        Assert.Equal(3, config.GetProperty("train_levels").GetInt32());
+        Assert.True(config.GetProperty("learning_rate").GetDouble() > 0);
+        Assert.True(config.GetProperty("rollout_length").GetInt32() > 0);
+        // A list of runs leaves it out (it is one run's read).
+        var listed = (await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/runs?pageSize=100"))).GetProperty("items")
+            .EnumerateArray().Single(r => r.GetProperty("id").GetGuid() == runId);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, listed.GetProperty("provenance").ValueKind);
     }
 
     [TrainerFact]

@@ -77,7 +77,8 @@ public sealed record RunDto(
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
-    double? FinalReturnTrainLevels = null, double? FinalReturnTestLevels = null, int? FinalScoreEpisodes = null)
+    double? FinalReturnTrainLevels = null, double? FinalReturnTestLevels = null, int? FinalScoreEpisodes = null,
+    JsonElement? Provenance = null)
 {
     public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
     public bool IsActive => Status is "queued" or "running";

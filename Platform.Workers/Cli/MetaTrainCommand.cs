@@ -1,3 +1,4 @@
+using Platform.Workers.Learning;
 using System.ComponentModel;
 using System.Globalization;
 using Platform.Data.Runs;
@@ -116,6 +117,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         catch (Data.MetaNetworks.MetaNetworkFormatException ex) { throw new CliUsageException($"--init: {ex.Message}"); }
 
         var c = trainer.Config;
+        if (trainer.OutDir is not null) Provenance.Write(trainer.OutDir, c.Device, c.Seed, s.Resume is null ? null : trainer.MetaStep);
         Console.WriteLine($"meta-train envs={string.Join(',', c.Envs)} init={c.Init} meta_steps={c.MetaSteps} seed={c.Seed} agents={c.Agents} " +
                           $"inner_steps={c.InnerSteps} rollout={c.RolloutLength} segments={c.Segments ?? TrainOptions.OverlappingSegments} loss_mask={c.LossMask ?? TrainOptions.MaskNone} batch={c.BatchSize} inner_lr={c.InnerLearningRate} meta_lr={c.MetaLearningRate} " +
                           $"meta_grad_clip={c.MetaGradClip} loss={c.Loss} lifetime={c.Lifetime} device={c.Device} meta_params={trainer.MetaParameters.ParameterCount} out={trainer.OutDir}");

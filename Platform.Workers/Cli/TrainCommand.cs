@@ -91,6 +91,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
 
         var c = trainer.Config;
+        if (trainer.OutDir is not null) Provenance.Write(trainer.OutDir, trainer.Core.Device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", c.Seed,
+            s.Resume is null ? null : trainer.EnvSteps);
         Console.WriteLine($"train env={c.Env} rule={c.Rule} steps={c.Steps} seed={c.Seed} device={trainer.Core.Device} lr={trainer.LearningRate} " +
                           $"actors={trainer.ActorEnvironments} batch={c.BatchSize} rollout={c.RolloutLength} params={trainer.Core.Network.ParameterCount} out={trainer.OutDir}");
         var result = LoopRunner.Run<TrainProgress, TrainResult>(cancellationToken, "train", trainer.EnvSteps, c.Steps, trainer.Run, p => p.Step,

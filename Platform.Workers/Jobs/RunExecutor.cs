@@ -80,13 +80,16 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
         var trainer = _options.TrainerDll ?? typeof(RunExecutor).Assembly.Location;
         logger.LogInformation("Run {RunId}: {Mode} dotnet {Trainer} {Args}", runId, plan.Resume ? "resuming" : "starting", trainer, string.Join(' ', plan.Arguments));
         using var child = ChildProcess.Start("dotnet", [trainer, .. plan.Arguments], outDir, WriteConfinement.For(outDir));
+        var provenance = new ProvenanceRecorder(runId, outDir, identity.Name, ["dotnet", trainer, .. plan.Arguments]);
+        await provenance.RecordAsync(transitions);
         if (!child.DiesWithParent)
             logger.LogWarning("setpriv not found: the trainer of run {RunId} would outlive this worker if it were killed", runId);
 
         var pump = new MetricsPump(run, outDir, run.CurrentStep);
-        var stop = await SuperviseAsync(child, run, plan, pump, db, conn, ct);
+        var stop = await SuperviseAsync(child, run, plan, pump, provenance, db, conn, ct);
         var exitCode = await child.Exited;
         await pump.PumpAsync(db, conn);
+        await provenance.RecordAsync(transitions);
         // Whatever the exit: what the child completed before it stopped (e.g. the checkpoint a SIGTERM wrote) is kept.
         await plan.WhileRunningAsync(db);
         if (pump.MalformedLines > 0) logger.LogWarning("Run {RunId}: {Count} malformed metrics lines skipped", runId, pump.MalformedLines);
@@ -130,8 +133,8 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
     private enum StopReason { None, Cancel, Shutdown }
 
     /// <summary>Until the child exits: pump metrics, let the plan work, and stop the child on a cancel request or shutdown.</summary>
-    private async Task<StopReason> SuperviseAsync(ChildProcess child, Run run, RunPlan plan, MetricsPump pump, PlatformDbContext db,
-        NpgsqlConnection conn, CancellationToken ct)
+    private async Task<StopReason> SuperviseAsync(ChildProcess child, Run run, RunPlan plan, MetricsPump pump, ProvenanceRecorder provenance,
+        PlatformDbContext db, NpgsqlConnection conn, CancellationToken ct)
     {
         var poll = TimeSpan.FromSeconds(_options.PollSeconds);
         var grace = TimeSpan.FromSeconds(_options.StopGraceSeconds);
@@ -145,6 +148,7 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
                 await Task.WhenAny(child.Exited, Task.Delay(poll, CancellationToken.None));
                 await pump.PumpAsync(db, conn);
                 await plan.WhileRunningAsync(db);
+                await provenance.RecordAsync(transitions);
 
                 if (stop == StopReason.None)
                 {
