@@ -48,6 +48,7 @@ public static class PlatformApi
         builder.Services.AddScoped<SuiteEvaluation>();
         builder.Services.AddScoped<MetricQueries>();
         builder.Services.AddSingleton<MetricCache>();
+        builder.Services.AddScoped<RerunComparison>();
         builder.Services.AddScoped<LeaderboardService>();
         builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         builder.Services.AddSingleton(sp => new ProgressRelay(connectionString, sp.GetRequiredService<IServiceScopeFactory>(),

@@ -59,6 +59,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             Kebab(e.Property(r => r.Status)).HasMaxLength(32);
             Kebab(e.Property(r => r.Queue)).HasMaxLength(16);
             e.Property(r => r.Spec).HasColumnType("jsonb");
+            e.HasOne<Run>().WithMany().HasForeignKey(r => r.RerunOfId).OnDelete(DeleteBehavior.SetNull);
             e.Property(r => r.Provenance).HasColumnType("jsonb");
             e.Property(r => r.EnvironmentId).HasMaxLength(100);
             e.Property(r => r.Rule).HasMaxLength(500);

@@ -359,6 +359,10 @@ namespace Platform.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("queue");
 
+                    b.Property<Guid?>("RerunOfId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rerun_of_id");
+
                     b.Property<string>("Rule")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -407,6 +411,9 @@ namespace Platform.Migrations
 
                     b.HasIndex("MetaNetworkCheckpointId")
                         .HasDatabaseName("ix_runs_meta_network_checkpoint_id");
+
+                    b.HasIndex("RerunOfId")
+                        .HasDatabaseName("ix_runs_rerun_of_id");
 
                     b.HasIndex("Tags")
                         .HasDatabaseName("ix_runs_tags");
@@ -604,6 +611,12 @@ namespace Platform.Migrations
                         .HasForeignKey("MetaNetworkCheckpointId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_runs_checkpoints_meta_network_checkpoint_id");
+
+                    b.HasOne("Platform.Data.Entities.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RerunOfId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_runs_runs_rerun_of_id");
 
                     b.HasOne("Platform.Data.Entities.Team", "Team")
                         .WithMany()

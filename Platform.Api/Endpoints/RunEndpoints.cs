@@ -40,6 +40,16 @@ public static class RunEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "image/gif").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A replay of the run's final policy (animated GIF)")
             .WithDescription("Recorded by the worker when a training run succeeds; 404 while the run has none.");
+        runs.MapPost("/{id:guid}/rerun", Rerun)
+            .Produces<RunDto>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Re-run a run")
+            .WithDescription("A new run with the original's spec and seed (quota-checked like a submission), marked as its re-run (rerunOfId). " +
+                             "When both have finished, GET /api/runs/{id}/rerun-comparison says whether the re-run's metrics match bit for bit.");
+        runs.MapGet("/{id:guid}/rerun-comparison", CompareRerun)
+            .Produces<RerunComparisonDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A re-run against its original")
+            .WithDescription("outcome: pending (not both finished), identical (every metric point equal, wall-clock rates left out) or differs " +
+                             "(the first step and metric where they differ); and whether machine kind, resolved configuration and code were the same.");
         runs.MapPost("/{id:guid}/cancel", Cancel)
             .WithSummary("Cancel a run")
             .WithDescription("A queued run is cancelled at once (200); a running one is asked to stop (202); a finished one gives 409.");
@@ -101,6 +111,19 @@ public static class RunEndpoints
         maxPoints ??= DefaultMaxPoints;
         if (await service.MetricsVersionAsync(user.GetTeamId(), id, ct) is not { } version) return Problems.NotFound("Run");
         return TypedResults.Bytes(await metrics.ReadJsonAsync(id, version, name, maxPoints, ct), "application/json");
+    }
+
+    private static async Task<IResult> Rerun(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct)
+    {
+        if (await service.RerunAsync(user.GetTeamId(), user.GetUserId(), id, ct) is not { } result) return Problems.NotFound("Run");
+        if (result.Refusal is { } refusal) return Problems.Quota(refusal);
+        return TypedResults.Created($"/api/runs/{result.Run!.Id}", RunDto.From(result.Run!));
+    }
+
+    private static async Task<IResult> CompareRerun(Guid id, ClaimsPrincipal user, RunService service, RerunComparison comparison, CancellationToken ct)
+    {
+        if (await service.GetAsync(user.GetTeamId(), id, ct) is not { } run) return Problems.NotFound("Run");
+        return await comparison.CompareAsync(run, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound("Original run");
     }
 
     private static async Task<IResult> Replay(Guid id, ClaimsPrincipal user, RunService service, PlatformDbContext db, ArtifactStore store,

@@ -19,7 +19,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     /// quotaChecked: the caller has checked the team's quotas for a request of several runs (a suite evaluation).
     /// </summary>
     public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct,
-        bool quotaChecked = false)
+        bool quotaChecked = false, Guid? rerunOf = null)
     {
         if (idempotencyKey is not null && await FindByKeyAsync(teamId, idempotencyKey, ct) is { } existing)
             return new SubmitResult(existing, false);
@@ -42,6 +42,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             Tags = spec.Tags,
             MetaNetworkCheckpointId = spec.MetaNetworkCheckpointId,
             IdempotencyKey = idempotencyKey,
+            RerunOfId = rerunOf,
             CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Runs.Add(run);
@@ -81,6 +82,16 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
 
     public Task<Run?> GetAsync(Guid teamId, Guid id, CancellationToken ct) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
+
+    /// <summary>
+    /// Re-runs one of the team's runs: a new run with the original's stored spec (environment, rule, seed, every option it
+    /// named, queue, tags), marked as its re-run, quota-checked like any submission. Null when the run is not the team's.
+    /// </summary>
+    public async Task<SubmitResult?> RerunAsync(Guid teamId, Guid userId, Guid id, CancellationToken ct)
+    {
+        if (await GetAsync(teamId, id, ct) is not { } original) return null;
+        return await SubmitAsync(RunSpecJson.Deserialize(original.Spec), teamId, userId, null, ct, rerunOf: original.Id);
+    }
 
     /// <summary>The run's metrics version if the run is the team's, else null (the scope check of a metric read).</summary>
     public Task<long?> MetricsVersionAsync(Guid teamId, Guid id, CancellationToken ct) =>

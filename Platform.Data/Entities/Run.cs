@@ -69,6 +69,9 @@ public class Run
     public double? FinalReturnTrainLevels { get; set; }
     public double? FinalReturnTestLevels { get; set; }
 
+    /// <summary>Lineage: the run this one re-runs (POST /api/runs/{id}/rerun: the same spec and seed), if any.</summary>
+    public Guid? RerunOfId { get; set; }
+
     /// <summary>Lineage: the meta-network (update rule) checkpoint this run used, if any.</summary>
     public Guid? MetaNetworkCheckpointId { get; set; }
     public Checkpoint? MetaNetworkCheckpoint { get; set; }

@@ -43,7 +43,10 @@ public static class RunFolderLayout
 
     /// <summary>Metric names the platform's pages and leaderboards read.</summary>
     public const string MetricEpisodeReturn = "episode_return", MetricInnerReturn = "inner_return",
-        MetricStepsPerSecond = "steps_per_second", MetricMeanReturn = "mean_return";
+        MetricStepsPerSecond = "steps_per_second", MetricMetaStepsPerSecond = "meta_steps_per_second", MetricMeanReturn = "mean_return";
+
+    /// <summary>Metrics that measure the wall clock, not the computation: a re-run's bit-for-bit comparison leaves them out.</summary>
+    public static readonly IReadOnlyList<string> WallClockMetrics = [MetricStepsPerSecond, MetricMetaStepsPerSecond];
 
     /// <summary>
     /// A ProcGen train run's final policy evaluated on its training levels and on test levels it never saw: both a

@@ -101,13 +101,19 @@ public class ApiFixture : IAsyncLifetime
         return new TestUser(user.Id, team.Id, email, password, key);
     }
 
-    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters) =>
+        Convert.ToInt64(await ScalarObjectAsync(sql, parameters));
+
+    public async Task<double> ScalarDoubleAsync(string sql, params (string Name, object Value)[] parameters) =>
+        Convert.ToDouble(await ScalarObjectAsync(sql, parameters));
+
+    private async Task<object?> ScalarObjectAsync(string sql, (string Name, object Value)[] parameters)
     {
         await using var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+        return await cmd.ExecuteScalarAsync();
     }
 
     public Task<long> CountRunsAsync() => ScalarAsync("SELECT count(*) FROM runs");

@@ -278,6 +278,28 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.GotoAsync("/checkpoints");
         await WebFixture.WaitForCircuitAsync(page);
         await WebFixture.ScreenshotAsync(page, "checkpoints");
+
+        // Re-run from the run page: the same spec and seed, on the same worker. The learner is deterministic, so once the
+        // re-run has finished its page says every metric point matches the original's bit for bit (issue #16).
+        await page.GotoAsync($"/runs/{runId}");
+        await WebFixture.WaitForCircuitAsync(page);
+        await page.ClickAsync("[data-test=rerun]");
+        await page.WaitForURLAsync(url => url.Contains("/runs/", StringComparison.Ordinal) && !url.Contains(runId.ToString(), StringComparison.Ordinal),
+            new() { Timeout = 30_000 });
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-test=rerun-original]")).ToHaveAttributeAsync("href", $"/runs/{runId}");
+        var comparison = page.Locator("[data-test=rerun-comparison]");
+        try
+        {
+            await Assertions.Expect(comparison).ToHaveAttributeAsync("data-outcome", "identical", new() { Timeout = 300_000 });
+        }
+        catch (PlaywrightException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{await comparison.TextContentAsync()}\n{ex.Message}\n--- worker log ---\n{worker.Log}");
+        }
+        await Assertions.Expect(comparison).ToContainTextAsync("Same kind of machine: yes");
+        await Assertions.Expect(page.Locator("[data-test=provenance-git_commit]")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[0-9a-f]{40}"));
+        await WebFixture.ScreenshotAsync(page, "rerun-identical");
     }
 
     [BrowserFact]

@@ -78,13 +78,19 @@ public sealed record RunDto(
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
     double? FinalReturnTrainLevels = null, double? FinalReturnTestLevels = null, int? FinalScoreEpisodes = null,
-    JsonElement? Provenance = null)
+    Guid? RerunOfId = null, JsonElement? Provenance = null)
 {
     public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
     public bool IsActive => Status is "queued" or "running";
 }
 
 public sealed record RunPage(List<RunDto> Items, int Page, int PageSize, int Total);
+
+/// <summary>GET /api/runs/{id}/rerun-comparison: outcome pending | identical | differs.</summary>
+public sealed record RerunComparisonDto(
+    Guid RunId, Guid OriginalId, string Outcome, long ComparedPoints,
+    string? FirstDifferenceMetric, long? FirstDifferenceStep, double? OriginalValue, double? RerunValue,
+    bool? SameMachineKind, bool? SameConfiguration, bool? SameCode);
 
 public sealed record MetricPointDto(long Step, double Value, DateTimeOffset WallTime);
 public sealed record MetricSeriesDto(string Name, int TotalPoints, List<MetricPointDto> Points);

@@ -112,6 +112,9 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     }
 
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
+    public Task<ApiResult<RunDto>> RerunAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/rerun", ct: ct);
+    public Task<ApiResult<RerunComparisonDto>> RerunComparisonAsync(Guid id, CancellationToken ct = default) =>
+        SendAsync<RerunComparisonDto>(HttpMethod.Get, $"api/runs/{id}/rerun-comparison", ct: ct);
 
     public Task<ApiResult<List<CheckpointDto>>> CheckpointsAsync(Guid? runId = null, string? kind = null, CancellationToken ct = default)
     {

@@ -325,7 +325,7 @@ public sealed class MetaTrainer
     private void AppendMetrics(double rate) => RunFolder.AppendMetrics(OutDir!, MetaStep, new Dictionary<string, double>
     {
         [RunFolderLayout.MetricInnerReturn] = InnerReturn(),
-        ["meta_steps_per_second"] = rate,
+        [RunFolderLayout.MetricMetaStepsPerSecond] = rate,
         ["env_steps"] = _agents.Sum(a => a.Actors.EnvSteps),
         ["inner_steps"] = _agents.Sum(a => a.InnerSteps),
         ["episodes"] = _agents.Sum(a => a.Actors.EpisodeReturns.Count),
