@@ -49,6 +49,7 @@ public static class PlatformApi
         builder.Services.AddScoped<MetricQueries>();
         builder.Services.AddSingleton<MetricCache>();
         builder.Services.AddScoped<RerunComparison>();
+        builder.Services.AddScoped<Sweeps.SweepService>();
         builder.Services.AddScoped<LeaderboardService>();
         builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         builder.Services.AddSingleton(sp => new ProgressRelay(connectionString, sp.GetRequiredService<IServiceScopeFactory>(),
@@ -90,6 +91,7 @@ public static class PlatformApi
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapRunEndpoints();
+        app.MapSweepEndpoints();
         app.MapCatalogEndpoints();
         app.MapCheckpointEndpoints();
         app.MapLeaderboardEndpoints();

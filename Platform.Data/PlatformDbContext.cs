@@ -14,6 +14,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Run> Runs => Set<Run>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();
@@ -60,6 +61,8 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             Kebab(e.Property(r => r.Queue)).HasMaxLength(16);
             e.Property(r => r.Spec).HasColumnType("jsonb");
             e.HasOne<Run>().WithMany().HasForeignKey(r => r.RerunOfId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
+            e.Property(r => r.SweepPoint).HasColumnType("jsonb");
             e.Property(r => r.Provenance).HasColumnType("jsonb");
             e.Property(r => r.EnvironmentId).HasMaxLength(100);
             e.Property(r => r.Rule).HasMaxLength(500);
@@ -78,6 +81,15 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             e.HasIndex(r => new { r.EnvironmentId, r.CreatedAt });
             e.HasIndex(r => r.Tags).HasMethod("gin");
             e.HasIndex(r => new { r.TeamId, r.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL");
+        });
+
+        model.Entity<Sweep>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Method).HasMaxLength(16);
+            e.Property(x => x.Definition).HasColumnType("jsonb");
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.TeamId, x.CreatedAt });
         });
 
         model.Entity<MetricPoint>(e =>

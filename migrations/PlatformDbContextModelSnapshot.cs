@@ -388,6 +388,14 @@ namespace Platform.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<string>("SweepPoint")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("sweep_point");
+
                     b.PrimitiveCollection<List<string>>("Tags")
                         .IsRequired()
                         .HasColumnType("text[]")
@@ -414,6 +422,9 @@ namespace Platform.Migrations
 
                     b.HasIndex("RerunOfId")
                         .HasDatabaseName("ix_runs_rerun_of_id");
+
+                    b.HasIndex("SweepId")
+                        .HasDatabaseName("ix_runs_sweep_id");
 
                     b.HasIndex("Tags")
                         .HasDatabaseName("ix_runs_tags");
@@ -458,6 +469,55 @@ namespace Platform.Migrations
                         .HasName("pk_suites");
 
                     b.ToTable("suites", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_requested_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedByUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_user_id");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("definition");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("method");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sweeps");
+
+                    b.HasIndex("TeamId", "CreatedAt")
+                        .HasDatabaseName("ix_sweeps_team_id_created_at");
+
+                    b.ToTable("sweeps", (string)null);
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.Team", b =>
@@ -618,6 +678,12 @@ namespace Platform.Migrations
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_runs_runs_rerun_of_id");
 
+                    b.HasOne("Platform.Data.Entities.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_runs_sweeps_sweep_id");
+
                     b.HasOne("Platform.Data.Entities.Team", "Team")
                         .WithMany()
                         .HasForeignKey("TeamId")
@@ -630,6 +696,16 @@ namespace Platform.Migrations
                     b.Navigation("MetaNetworkCheckpoint");
 
                     b.Navigation("Team");
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.Sweep", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweeps_teams_team_id");
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.User", b =>

@@ -19,7 +19,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     /// quotaChecked: the caller has checked the team's quotas for a request of several runs (a suite evaluation).
     /// </summary>
     public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct,
-        bool quotaChecked = false, Guid? rerunOf = null)
+        bool quotaChecked = false, Guid? rerunOf = null, Guid? sweepId = null, string? sweepPoint = null)
     {
         if (idempotencyKey is not null && await FindByKeyAsync(teamId, idempotencyKey, ct) is { } existing)
             return new SubmitResult(existing, false);
@@ -43,6 +43,8 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             MetaNetworkCheckpointId = spec.MetaNetworkCheckpointId,
             IdempotencyKey = idempotencyKey,
             RerunOfId = rerunOf,
+            SweepId = sweepId,
+            SweepPoint = sweepPoint,
             CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Runs.Add(run);

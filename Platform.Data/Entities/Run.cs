@@ -69,6 +69,10 @@ public class Run
     public double? FinalReturnTrainLevels { get; set; }
     public double? FinalReturnTestLevels { get; set; }
 
+    /// <summary>The sweep this run belongs to, if any, and its point there: the swept parameters' values and the seed (jsonb).</summary>
+    public Guid? SweepId { get; set; }
+    public string? SweepPoint { get; set; }
+
     /// <summary>Lineage: the run this one re-runs (POST /api/runs/{id}/rerun: the same spec and seed), if any.</summary>
     public Guid? RerunOfId { get; set; }
 

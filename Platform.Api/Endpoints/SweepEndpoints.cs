@@ -1,0 +1,45 @@
+using System.Security.Claims;
+using Platform.Api.Auth;
+using Platform.Api.Infrastructure;
+using Platform.Api.Sweeps;
+
+namespace Platform.Api.Endpoints;
+
+/// <summary>/api/sweeps: a base run expanded over parameter values and seeds (issue #16), scoped to the caller's team.</summary>
+public static class SweepEndpoints
+{
+    public static void MapSweepEndpoints(this IEndpointRouteBuilder app)
+    {
+        var sweeps = app.MapGroup("/api/sweeps").WithTags("Sweeps");
+        sweeps.MapPost("/", Create).Accepts<SubmitSweepRequest>("application/json")
+            .Produces<SweepCreatedDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Submit a sweep")
+            .WithDescription($"method grid (every combination of the listed values) or random (count draws; a parameter may be a distribution " +
+                             $"{{\"distribution\": \"uniform\" | \"log-uniform\" | \"int-uniform\", \"low\", \"high\"}}), times the seeds; at most " +
+                             $"{SweepExpansion.MaxRuns} runs. Every run is validated against the run options and the quota is checked for all of " +
+                             "them at once: a bad combination refuses the whole sweep and nothing is stored.");
+        sweeps.MapGet("/", List).WithSummary("The team's sweeps, newest first, with their runs' counts by status");
+        sweeps.MapGet("/{id:guid}", Get).Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One sweep: its runs, counts by status, each setting's final scores over seeds, the best setting, and per parameter the final score by value");
+        sweeps.MapPost("/{id:guid}/cancel", Cancel)
+            .Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Cancel a sweep's unfinished runs");
+    }
+
+    private static async Task<IResult> Create(HttpRequest request, ClaimsPrincipal user, SweepService service, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<SubmitSweepRequest>(request);
+        if (problem is not null) return problem;
+        var result = await service.CreateAsync(body!, user.GetTeamId(), user.GetUserId(), ct);
+        return result.Problem ?? TypedResults.Created($"/api/sweeps/{result.Created!.Id}", result.Created);
+    }
+
+    private static async Task<IResult> List(ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListAsync(user.GetTeamId(), ct));
+
+    private static async Task<IResult> Get(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
+        await service.GetAsync(user.GetTeamId(), id, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound("Sweep");
+
+    private static async Task<IResult> Cancel(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
+        await service.CancelAsync(user.GetTeamId(), id, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound("Sweep");
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Platform.Api.Infrastructure;
+using Platform.Api.Runs;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Api.Sweeps;
+
+/// <summary>Sweeps of one team: create (validate every run, check quotas once, then submit), list, summarise, cancel.</summary>
+public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuotas quotas)
+{
+    public sealed record CreateResult(SweepCreatedDto? Created, IResult? Problem);
+
+    public async Task<CreateResult> CreateAsync(SubmitSweepRequest request, Guid teamId, Guid userId, CancellationToken ct)
+    {
+        var (expanded, errors) = SweepExpansion.Expand(request);
+        if (expanded is null) return new(null, Problems.Validation(errors));
+
+        // Every run is validated before anything is stored: one bad combination refuses the whole sweep.
+        var specs = new List<(Data.Runs.RunSpec Spec, string Point)>();
+        for (int i = 0; i < expanded.Runs.Count; i++)
+        {
+            var (run, point) = expanded.Runs[i];
+            var (spec, runErrors) = await RunSpecValidator.ValidateAsync(run, teamId, db, ct);
+            if (spec is null)
+            {
+                var where = string.Join(", ", point.Select(kv => $"{kv.Key}={kv.Value.GetRawText()}"));
+                return new(null, Problems.Validation(runErrors.ToDictionary(kv => kv.Key.StartsWith("hyperparameters.", StringComparison.Ordinal)
+                    && point.ContainsKey(kv.Key["hyperparameters.".Length..]) ? "parameters." + kv.Key["hyperparameters.".Length..] : "base." + kv.Key,
+                    kv => kv.Value.Select(m => $"{m} (run {i + 1} of {expanded.Runs.Count}: {where})").ToArray())));
+            }
+            specs.Add((spec, JsonSerializer.Serialize(point)));
+        }
+        if (await quotas.CheckAsync(teamId, specs.Select(s => s.Spec).ToList(), ct) is { } refusal) return new(null, Problems.Quota(refusal));
+
+        var sweep = new Sweep
+        {
+            Id = Guid.CreateVersion7(), TeamId = teamId, CreatedByUserId = userId, Name = request.Name!.Trim(),
+            Method = request.Method ?? SweepExpansion.Grid, CreatedAt = DateTimeOffset.UtcNow,
+            Definition = JsonSerializer.Serialize(new
+            {
+                request.Base, method = request.Method ?? SweepExpansion.Grid, request.Parameters, request.Count,
+                seeds = request.Seeds, randomSeed = expanded.RandomSeed,
+            }, Infrastructure.ApiJson.Strict),
+        };
+        db.Sweeps.Add(sweep);
+        await db.SaveChangesAsync(ct);
+        var ids = new List<Guid>();
+        foreach (var (spec, point) in specs)
+        {
+            var result = await runs.SubmitAsync(spec, teamId, userId, null, CancellationToken.None, quotaChecked: true, sweepId: sweep.Id, sweepPoint: point);
+            ids.Add(result.Run!.Id);
+        }
+        return new(new SweepCreatedDto(sweep.Id, ids), null);
+    }
+
+    public async Task<IReadOnlyList<SweepListItemDto>> ListAsync(Guid teamId, CancellationToken ct)
+    {
+        var sweeps = await db.Sweeps.AsNoTracking().Where(s => s.TeamId == teamId).OrderByDescending(s => s.CreatedAt).Take(200).ToListAsync(ct);
+        var ids = sweeps.Select(s => s.Id).ToList();
+        var counts = await db.Runs.AsNoTracking().Where(r => r.SweepId != null && ids.Contains(r.SweepId.Value))
+            .GroupBy(r => new { r.SweepId, r.Status }).Select(g => new { g.Key.SweepId, g.Key.Status, N = g.Count() }).ToListAsync(ct);
+        return sweeps.Select(s =>
+        {
+            var mine = counts.Where(c => c.SweepId == s.Id).ToDictionary(c => WireNames.ToWire(c.Status), c => c.N);
+            return new SweepListItemDto(s.Id, s.Name, s.Method, s.CreatedAt, s.CancelRequestedAt, mine.Values.Sum(), mine);
+        }).ToList();
+    }
+
+    public async Task<SweepDto?> GetAsync(Guid teamId, Guid id, CancellationToken ct)
+    {
+        var sweep = await db.Sweeps.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.TeamId == teamId, ct);
+        if (sweep is null) return null;
+        var members = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.TeamId == teamId).OrderBy(r => r.CreatedAt).ToListAsync(ct);
+        var runDtos = members.Select(r => new SweepRunDto(r.Id, WireNames.ToWire(r.Status), r.FinalScore,
+            r.SweepPoint is { } p ? JsonDocument.Parse(p).RootElement.Clone() : default)).ToList();
+        var counts = runDtos.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
+
+        static JsonElement WithoutSeed(JsonElement point) => JsonSerializer.SerializeToElement(point.ValueKind == JsonValueKind.Object
+            ? point.EnumerateObject().Where(p => p.Name != SweepExpansion.SeedKey).OrderBy(p => p.Name, StringComparer.Ordinal).ToDictionary(p => p.Name, p => p.Value)
+            : []);
+        static (int Finished, double? Mean, double? Min, double? Max) Scores(IEnumerable<SweepRunDto> rs)
+        {
+            var scores = rs.Where(r => r.Status == "succeeded" && r.FinalScore is not null).Select(r => r.FinalScore!.Value).ToList();
+            return scores.Count == 0 ? (0, null, null, null) : (scores.Count, scores.Average(), scores.Min(), scores.Max());
+        }
+        var settings = runDtos.GroupBy(r => WithoutSeed(r.Point).GetRawText()).Select(g =>
+        {
+            var (finished, mean, min, max) = Scores(g);
+            return new SweepSettingDto(JsonDocument.Parse(g.Key).RootElement.Clone(), g.Count(), finished, mean, min, max);
+        }).ToList();
+        var best = settings.Where(s => s.MeanFinalScore is not null).MaxBy(s => s.MeanFinalScore);
+
+        var names = runDtos.Where(r => r.Point.ValueKind == JsonValueKind.Object)
+            .SelectMany(r => r.Point.EnumerateObject().Select(p => p.Name)).Where(n => n != SweepExpansion.SeedKey).Distinct().Order(StringComparer.Ordinal);
+        var byParameter = names.ToDictionary(n => n, n => (IReadOnlyList<SweepValueDto>)runDtos
+            .Where(r => r.Point.ValueKind == JsonValueKind.Object && r.Point.TryGetProperty(n, out _))
+            .GroupBy(r => r.Point.GetProperty(n).GetRawText())
+            .Select(g => { var (f, mean, min, max) = Scores(g); return new SweepValueDto(JsonDocument.Parse(g.Key).RootElement.Clone(), f, mean, min, max); })
+            .OrderBy(v => v.Value.ValueKind == JsonValueKind.Number ? v.Value.GetDouble() : 0).ThenBy(v => v.Value.GetRawText(), StringComparer.Ordinal)
+            .ToList());
+        return new SweepDto(sweep.Id, sweep.Name, sweep.Method, sweep.CreatedAt, sweep.CancelRequestedAt,
+            JsonDocument.Parse(sweep.Definition).RootElement.Clone(), counts, runDtos, settings, best, byParameter);
+    }
+
+    /// <summary>Cancels every run of the sweep that has not finished (queued at once, running ones asked to stop).</summary>
+    public async Task<SweepDto?> CancelAsync(Guid teamId, Guid id, CancellationToken ct)
+    {
+        var sweep = await db.Sweeps.FirstOrDefaultAsync(s => s.Id == id && s.TeamId == teamId, ct);
+        if (sweep is null) return null;
+        sweep.CancelRequestedAt ??= DateTimeOffset.UtcNow;
+        await db.SaveChangesAsync(ct);
+        var active = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.TeamId == teamId
+            && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).Select(r => r.Id).ToListAsync(ct);
+        foreach (var runId in active) await runs.CancelAsync(teamId, runId, ct);
+        return await GetAsync(teamId, id, ct);
+    }
+}
