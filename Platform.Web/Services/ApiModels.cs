@@ -86,6 +86,23 @@ public sealed record RunDto(
 
 public sealed record RunPage(List<RunDto> Items, int Page, int PageSize, int Total);
 
+public sealed record SweepListItemDto(Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt,
+    int Runs, Dictionary<string, int> Counts);
+
+public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point);
+
+public sealed record SweepSettingDto(JsonElement Point, int Runs, int Finished, double? MeanFinalScore, double? MinFinalScore, double? MaxFinalScore);
+
+public sealed record SweepValueDto(JsonElement Value, int Finished, double? MeanFinalScore, double? MinFinalScore, double? MaxFinalScore);
+
+public sealed record SweepDto(
+    Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,
+    Dictionary<string, int> Counts, List<SweepRunDto> Runs, List<SweepSettingDto> Settings, SweepSettingDto? Best,
+    Dictionary<string, List<SweepValueDto>> ByParameter)
+{
+    public bool IsActive => Counts.GetValueOrDefault("queued") + Counts.GetValueOrDefault("running") > 0;
+}
+
 /// <summary>GET /api/runs/{id}/rerun-comparison: outcome pending | identical | differs.</summary>
 public sealed record RerunComparisonDto(
     Guid RunId, Guid OriginalId, string Outcome, long ComparedPoints,

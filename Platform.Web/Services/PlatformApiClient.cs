@@ -112,6 +112,10 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     }
 
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
+    public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>
+        SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps", ct: ct);
+    public Task<ApiResult<SweepDto>> SweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Get, $"api/sweeps/{id}", ct: ct);
+    public Task<ApiResult<SweepDto>> CancelSweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Post, $"api/sweeps/{id}/cancel", ct: ct);
     public Task<ApiResult<RunDto>> RerunAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/rerun", ct: ct);
     public Task<ApiResult<RerunComparisonDto>> RerunComparisonAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<RerunComparisonDto>(HttpMethod.Get, $"api/runs/{id}/rerun-comparison", ct: ct);
