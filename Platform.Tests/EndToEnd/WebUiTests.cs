@@ -300,6 +300,17 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(comparison).ToContainTextAsync("Same kind of machine: yes");
         await Assertions.Expect(page.Locator("[data-test=provenance-git_commit]")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[0-9a-f]{40}"));
         await WebFixture.ScreenshotAsync(page, "rerun-identical");
+
+        // Clone and edit: the submit form starts from the run's spec.
+        await page.ClickAsync("[data-test=clone-run]");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-test=cloned-from]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#steps")).ToHaveValueAsync("3000");
+        await Assertions.Expect(page.Locator("#seeds")).ToHaveValueAsync("3");
+        await Assertions.Expect(page.Locator("#hp-log-every")).ToHaveValueAsync("2");
+        await Assertions.Expect(page.Locator("#hp-checkpoint-every")).ToHaveValueAsync("1000");
+        await Assertions.Expect(page.Locator("[data-test=submit-button]")).ToContainTextAsync("Submit 1 run(s)");
+        await WebFixture.ScreenshotAsync(page, "submit-cloned");
     }
 
     [BrowserFact]
