@@ -214,18 +214,12 @@ public sealed class AgentNetwork
     {
         CheckObservations(obs);
         long n = obs.shape[0];
-        int k = 0;
-        var torso = Torso(p, obs, ref k);
-        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).Plus(p[k + 1]); k += 2; return r; }
-        var logits = Lin(torso);
-        Tensor? y = Heads.PredictionSize > 0 ? Lin(torso) : null;
-        Tensor? v = Heads.ValueSize > 0 ? Lin(torso) : null;
-        if (!Heads.Model) return new AgentForward(logits, y, v, null, null, null);
+        var (logits, y, v, cell, k) = TorsoHeads(p, obs);
+        if (cell is null) return new AgentForward(logits, y, v, null, null, null);
 
         // Action-conditional model: root (cell = linear(torso), hidden = tanh(cell)), one LSTM step per action
         // with the one-hot action as input; Haiku gate order (i, g, f, o) and +1 on the forget gate.
         int a = Heads.Actions;
-        var cell = Lin(torso);                                                     // [N, H]
         var oneHot = eye(a, dtype: obs.dtype, device: obs.device).repeat(n, 1);   // [N·A, A]
         var (z, auxPi, q) = Model(p, k, cell.repeat_interleave(a, 0), oneHot);      // [N·A, ...]
         return new AgentForward(logits, y, v, z?.reshape(n, a, -1), auxPi.reshape(n, a, a), q.reshape(n, a, -1));
@@ -245,14 +239,9 @@ public sealed class AgentNetwork
         long n = obs.shape[0];
         if (actions.dim() != 1 || actions.shape[0] != n || actions.dtype != ScalarType.Int64)
             throw new ArgumentException($"actions must be int64 [{n}], got {actions.dtype} [{string.Join(", ", actions.shape)}]");
-        int k = 0;
-        var torso = Torso(p, obs, ref k);
-        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).Plus(p[k + 1]); k += 2; return r; }
-        var logits = Lin(torso);
-        Tensor? y = Heads.PredictionSize > 0 ? Lin(torso) : null;
-        Tensor? v = Heads.ValueSize > 0 ? Lin(torso) : null;
+        var (logits, y, v, root, k) = TorsoHeads(p, obs);
+        var cell = root!;                                                          // [N, H]
         int a = Heads.Actions;
-        var cell = Lin(torso);                                                     // [N, H]
         Tensor? z, auxPi, q;
         using (no_grad())
         {
@@ -262,6 +251,22 @@ public sealed class AgentNetwork
         var (zAt, auxPiAt, qAt) = Model(p, k, cell, nn.functional.one_hot(actions, a).to(obs.dtype));  // [N, ...]
         var all = new AgentForward(logits, y, v, z?.reshape(n, a, -1), auxPi.reshape(n, a, a), q.reshape(n, a, -1));
         return (all, new ModelAtActions(actions, zAt, auxPiAt, qAt));
+    }
+
+    /// <summary>
+    /// The torso and its linear heads: logits [N, A], y [N, P] and v [N, V] when the network has them, and the action
+    /// model's root cell [N, H] (null without a model); <c>K</c> indexes the parameters that follow (the model's LSTM).
+    /// </summary>
+    private (Tensor Logits, Tensor? Y, Tensor? V, Tensor? Cell, int K) TorsoHeads(IReadOnlyList<Tensor> p, Tensor obs)
+    {
+        int k = 0;
+        var torso = Torso(p, obs, ref k);
+        Tensor Lin(Tensor x) { var r = x.matmul(p[k]).Plus(p[k + 1]); k += 2; return r; }
+        var logits = Lin(torso);
+        Tensor? y = Heads.PredictionSize > 0 ? Lin(torso) : null;
+        Tensor? v = Heads.ValueSize > 0 ? Lin(torso) : null;
+        Tensor? cell = Heads.Model ? Lin(torso) : null;
+        return (logits, y, v, cell, k);
     }
 
     /// <summary>
