@@ -171,13 +171,17 @@ public sealed class WebFixture : WorkerFixture, IAsyncLifetime
         foreach (var text in texts)
             await openItems.Filter(new() { HasTextRegex = new Regex("^" + Regex.Escape(text)) }).First.ClickAsync();
         // A multi-select stays open: Escape closes it. Under load the count read just after the last click can miss the
-        // popover (it re-renders), and a close can be lost: check again, then close by clicking outside it.
+        // popover (it re-renders), and a close can be lost: check again, then close by clicking its overlay (the
+        // transparent layer MudBlazor puts under an open popover: the page's top corner is the app bar, which lies above
+        // that layer and swallowed the clicks meant to close it), then at the page's bottom corner.
+        var overlay = page.Locator(".mud-overlay").Last;
         for (var attempt = 1; ; attempt++)
         {
             if (await openItems.CountAsync() > 0)
             {
                 if (attempt == 1) await page.Keyboard.PressAsync("Escape");
-                else await page.Mouse.ClickAsync(2, 2);
+                else if (attempt == 2 && await overlay.CountAsync() > 0) await overlay.DispatchEventAsync("click");
+                else await page.Mouse.ClickAsync(5, (page.ViewportSize?.Height ?? 720) - 5);
             }
             try
             {
