@@ -125,13 +125,10 @@ public static class SweepExpansion
     /// <summary>A copy of the base with the setting's values and the seed put in.</summary>
     private static SubmitRunRequest Materialize(SubmitRunRequest b, Dictionary<string, JsonElement> setting, long seed)
     {
-        var r = new SubmitRunRequest
-        {
-            Kind = b.Kind, Env = b.Env, Envs = b.Envs is null ? null : [.. b.Envs], Rule = b.Rule, Steps = b.Steps, Init = b.Init,
-            AgentCheckpointId = b.AgentCheckpointId, Episodes = b.Episodes, Greedy = b.Greedy, Levels = b.Levels, Seed = seed, Queue = b.Queue,
-            Hyperparameters = b.Hyperparameters is null ? [] : new(b.Hyperparameters), Tags = b.Tags is null ? null : [.. b.Tags],
-            MetaNetworkCheckpointId = b.MetaNetworkCheckpointId,
-        };
+        // A deep copy through the request's own JSON contract: a field added to SubmitRunRequest is carried without listing it here.
+        var r = JsonSerializer.Deserialize<SubmitRunRequest>(JsonSerializer.SerializeToUtf8Bytes(b, Infrastructure.ApiJson.Strict), Infrastructure.ApiJson.Strict)!;
+        r.Seed = seed;
+        r.Hyperparameters ??= [];
         foreach (var (name, value) in setting)
         {
             if (name == Rule) r.Rule = value.GetString();
