@@ -39,7 +39,14 @@ public sealed record SweepSettingDto(JsonElement Point, int Runs, int Finished, 
 /// <summary>One value of a swept parameter over every finished run that had it (other parameters and seeds pooled).</summary>
 public sealed record SweepValueDto(JsonElement Value, int Finished, double? MeanFinalScore, double? MinFinalScore, double? MaxFinalScore);
 
+/// <summary>
+/// One rule's robustness over the sweep (<see cref="SweepRobustness"/>): of its settings with a finished run
+/// (<paramref name="Settings"/>), how many have a mean final score within 10 % of its best, normalised per environment
+/// from random play (0) to that best (1).
+/// </summary>
+public sealed record SweepRobustnessDto(string Rule, int Settings, int WithinTenPercent, double? Share, string? Note);
+
 public sealed record SweepDto(
     Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,
     IReadOnlyDictionary<string, int> Counts, IReadOnlyList<SweepRunDto> Runs, IReadOnlyList<SweepSettingDto> Settings,
-    SweepSettingDto? Best, IReadOnlyDictionary<string, IReadOnlyList<SweepValueDto>> ByParameter);
+    SweepSettingDto? Best, IReadOnlyDictionary<string, IReadOnlyList<SweepValueDto>> ByParameter, IReadOnlyList<SweepRobustnessDto> Robustness);

@@ -91,6 +91,12 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
             return new SweepSettingDto(JsonDocument.Parse(g.Key).RootElement.Clone(), g.Count(), finished, mean, min, max);
         }).ToList();
         var best = settings.Where(s => s.MeanFinalScore is not null).MaxBy(s => s.MeanFinalScore);
+        // A setting's rule and environment are its runs' (the same for all of them: both are part of the point when swept).
+        var robustness = SweepRobustness.Summarise(members.Zip(runDtos)
+            .GroupBy(m => (m.First.Rule, m.First.EnvironmentId, Point: WithoutSeed(m.Second.Point).GetRawText()))
+            .Select(g => (g.Key, Scores(g.Select(m => m.Second))))
+            .Where(x => x.Item2.Mean is not null)
+            .Select(x => new SweepRobustness.Setting(x.Key.Rule, x.Key.EnvironmentId, x.Item2.Mean!.Value)));
 
         var names = runDtos.Where(r => r.Point.ValueKind == JsonValueKind.Object)
             .SelectMany(r => r.Point.EnumerateObject().Select(p => p.Name)).Where(n => n != SweepExpansion.SeedKey).Distinct().Order(StringComparer.Ordinal);
@@ -101,7 +107,7 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
             .OrderBy(v => v.Value.ValueKind == JsonValueKind.Number ? v.Value.GetDouble() : 0).ThenBy(v => v.Value.GetRawText(), StringComparer.Ordinal)
             .ToList());
         return new SweepDto(sweep.Id, sweep.Name, sweep.Method, sweep.CreatedAt, sweep.CancelRequestedAt,
-            JsonDocument.Parse(sweep.Definition).RootElement.Clone(), counts, runDtos, settings, best, byParameter);
+            JsonDocument.Parse(sweep.Definition).RootElement.Clone(), counts, runDtos, settings, best, byParameter, robustness);
     }
 
     /// <summary>Cancels every run of the sweep that has not finished (queued at once, running ones asked to stop).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Platform.Data.Entities;
 using Platform.Tests.Api;
@@ -8,35 +9,72 @@ using Platform.Tests.Jobs;
 
 namespace Platform.Tests.EndToEnd;
 
-/// <summary>A small sweep through the real API, queue, worker and browser (issue #16): its page follows the runs live and
-/// plots the final score against the swept value.</summary>
+/// <summary>A small sweep through the browser's form, the real API, queue, worker and browser (issue #16): its page follows
+/// the runs live, plots the final score against the swept value and summarises the rule's robustness.</summary>
 public class SweepWebTests(WebFixture fx) : IClassFixture<WebFixture>
 {
     [BrowserFact]
-    public async Task ASmallSweepRunsAndItsPagePlotsTheFinalScoreAgainstTheSweptValue()
+    public async Task ASweepSubmittedFromTheFormRunsAndItsPagePlotsTheFinalScoreAgainstTheSweptValue()
     {
         Assert.True(WorkerProcess.TrainerAvailable, "The trainer (Platform.Workers train) is not in this build.");
         var user = await fx.CreateUserAsync("team-sweep-web", "sweep@web.test", "a sweep team password");
         using var client = fx.Client(user.ApiKey);
-        var created = await HttpAssertions.ReadJsonAsync(await client.PostAsJsonAsync("/api/sweeps", new
-        {
-            name = "catch lr", method = "grid", seeds = new[] { 1 },
-            @base = new { env = "catch/5x5", rule = "actor-critic", steps = 600, hyperparameters = new Dictionary<string, object> { ["net"] = "small", ["log-every"] = 2 } },
-            parameters = new Dictionary<string, object> { ["lr"] = new[] { 1e-3, 1e-2 } },
-        }), HttpStatusCode.Created);
-        var sweepId = created.GetProperty("id").GetGuid();
-        var runIds = created.GetProperty("runIds").EnumerateArray().Select(r => r.GetGuid()).ToList();
 
         var page = await fx.NewPageAsync();
         await fx.SignInAsync(page, user.Email, user.Password);
         await page.GotoAsync("/sweeps");
         await WebFixture.WaitForCircuitAsync(page);
-        await page.ClickAsync($"a[href='/sweeps/{sweepId}']");
+        await page.ClickAsync("[data-test=new-sweep]");
+        await Assertions.Expect(page.Locator("[data-test=sweep-fields]")).ToBeVisibleAsync();
+        await WebFixture.WaitForCircuitAsync(page);
+
+        // The base run: the ordinary form.
+        await WebFixture.ChooseAsync(page, "env-select", "catch/5x5");
+        await WebFixture.ChooseAsync(page, "rule-select", "actor-critic");
+        await WebFixture.ChooseAsync(page, "hp-net", "small");
+        await page.FillAsync("#steps", "600");
+        await page.FillAsync("#seeds", "1");
+        await page.FillAsync("#hp-log-every", "2");
+
+        // Nothing swept yet: the form says so and submits nothing.
+        await page.FillAsync("#sweep-name", "catch lr");
+        await page.ClickAsync("[data-test=submit-button]");
+        await Assertions.Expect(page.Locator("[data-test=error-sweep-swept]")).ToBeVisibleAsync();
+
+        // The learning rate over two values, checked against the option's range as it is typed.
+        await WebFixture.ChooseAsync(page, "sweep-parameters", "Learning rate");
+        await page.FillAsync("#sweep-values-lr", "0.001, 11");
+        await page.ClickAsync("[data-test=submit-button]");
+        await Assertions.Expect(page.Locator("[data-test=error-sweep-lr]")).ToContainTextAsync("'11'");
+        Assert.Empty((await HttpAssertions.ReadJsonAsync(await client.GetAsync("/api/sweeps"))).EnumerateArray());
+        await page.FillAsync("#sweep-values-lr", "0.001, 0.01");
+        await Assertions.Expect(page.Locator("[data-test=submit-button]")).ToContainTextAsync("Submit sweep of 2 run(s)");
+        await WebFixture.ScreenshotAsync(page, "sweep-form");
+        await page.ClickAsync("[data-test=submit-button]");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/sweeps/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+        var sweepId = Guid.Parse(page.Url[^36..]);
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-test=sweep-name]")).ToHaveTextAsync("catch lr");
         await Assertions.Expect(page.Locator("[data-test=sweep-count-queued]")).ToContainTextAsync("2");
 
+        // Each run is the form's base with its learning rate and the seed put in.
+        var sweep = await HttpAssertions.ReadJsonAsync(await client.GetAsync($"/api/sweeps/{sweepId}"));
+        var runIds = sweep.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToList();
+        Assert.Equal(2, runIds.Count);
+        var lrs = new List<double>();
+        foreach (var runId in runIds)
+        {
+            var run = await HttpAssertions.ReadJsonAsync(await client.GetAsync($"/api/runs/{runId}"));
+            Assert.Equal(("actor-critic", "catch/5x5", 600L, 1L), (run.GetProperty("rule").GetString(), run.GetProperty("env").GetString(),
+                run.GetProperty("totalSteps").GetInt64(), run.GetProperty("seed").GetInt64()));
+            var hyper = run.GetProperty("spec").GetProperty("hyperparameters");
+            Assert.Equal("small", hyper.GetProperty("net").GetString());
+            lrs.Add(hyper.GetProperty("lr").GetDouble());
+        }
+        Assert.Equal([0.001, 0.01], lrs.Order());
+
         // The worker runs both; the page follows without a reload.
+        await page.EvaluateAsync("() => window.__noReload = 42");
         using var worker = fx.StartWorker("w-sweep-web");
         foreach (var runId in runIds)
         {
@@ -46,6 +84,8 @@ public class SweepWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test=sweep-count-succeeded]")).ToContainTextAsync("2", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-test=sweep-parameter-lr] [data-test=sweep-plot]")).ToHaveAttributeAsync("data-points", "2");
         await Assertions.Expect(page.Locator("[data-test=sweep-best]")).ToContainTextAsync("lr=");
+        await Assertions.Expect(page.Locator("[data-test=robustness-row][data-rule=actor-critic]")).ToBeVisibleAsync();
+        Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await WebFixture.ScreenshotAsync(page, "sweep");
     }
 }

@@ -12,9 +12,7 @@ public class ApiKeyChoicesTests
     public void TheSettingsPageOffersTheApisScopesAndLifetimesItAccepts()
     {
         // Platform.Web.dll of the same build, read by reflection: only its ApiKeyChoices class is touched.
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var webDll = Path.Combine(WebFixture.RepoRoot(), "Platform.Web", "bin", testBin.Parent!.Name, testBin.Name, "Platform.Web.dll");
-        var choices = Assembly.LoadFrom(webDll).GetType("Platform.Web.Services.ApiKeyChoices", throwOnError: true)!;
+        var choices = WebAssemblyOfThisBuild.Type("Platform.Web.Services.ApiKeyChoices");
         T Read<T>(string name) => (T)(choices.GetField(name, BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
             ?? throw new InvalidOperationException($"ApiKeyChoices.{name} is missing"));
 

@@ -95,10 +95,12 @@ public sealed record SweepSettingDto(JsonElement Point, int Runs, int Finished, 
 
 public sealed record SweepValueDto(JsonElement Value, int Finished, double? MeanFinalScore, double? MinFinalScore, double? MaxFinalScore);
 
+public sealed record SweepRobustnessDto(string Rule, int Settings, int WithinTenPercent, double? Share, string? Note);
+
 public sealed record SweepDto(
     Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,
     Dictionary<string, int> Counts, List<SweepRunDto> Runs, List<SweepSettingDto> Settings, SweepSettingDto? Best,
-    Dictionary<string, List<SweepValueDto>> ByParameter)
+    Dictionary<string, List<SweepValueDto>> ByParameter, List<SweepRobustnessDto> Robustness)
 {
     public bool IsActive => Counts.GetValueOrDefault("queued") + Counts.GetValueOrDefault("running") > 0;
 }
@@ -147,6 +149,19 @@ public sealed class SubmitRunBody
     public bool? Greedy { get; set; }
     public string? Levels { get; set; }
 }
+
+/// <summary>Body of POST /api/sweeps: the base run, grid or random, the swept parameters (values or distributions), the seeds.</summary>
+public sealed class SubmitSweepBody
+{
+    public string? Name { get; set; }
+    public SubmitRunBody? Base { get; set; }
+    public string? Method { get; set; }
+    public Dictionary<string, JsonElement>? Parameters { get; set; }
+    public int? Count { get; set; }
+    public List<long>? Seeds { get; set; }
+}
+
+public sealed record SweepCreatedDto(Guid Id, List<Guid> RunIds);
 
 /// <summary>Body of POST /api/checkpoints/{id}/evaluate and its answer.</summary>
 public sealed record EvaluateOnSuiteBody(string Suite, long Steps, List<long> Seeds, string Queue);

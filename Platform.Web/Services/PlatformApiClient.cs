@@ -90,9 +90,12 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         catch (TaskCanceledException ex) when (!ct.IsCancellationRequested) { return ApiResult<byte[]>.FromUnreachable(ex); }
     }
 
+    /// <summary>Request bodies leave out what the user left empty, so the API applies its defaults.</summary>
+    private static readonly JsonSerializerOptions WithoutNulls = new(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public Task<ApiResult<RunDto>> SubmitAsync(SubmitRunBody body, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        var content = JsonContent.Create(body, options: new JsonSerializerOptions(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
+        var content = JsonContent.Create(body, options: WithoutNulls);
         return SendWithHeaderAsync<RunDto>(HttpMethod.Post, "api/runs", content, "Idempotency-Key", idempotencyKey, ct);
     }
 
@@ -110,6 +113,9 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         }
         catch (HttpRequestException ex) { return ApiResult<T>.FromUnreachable(ex); }
     }
+
+    public Task<ApiResult<SweepCreatedDto>> SubmitSweepAsync(SubmitSweepBody body, CancellationToken ct = default) =>
+        SendAsync<SweepCreatedDto>(HttpMethod.Post, "api/sweeps", JsonContent.Create(body, options: WithoutNulls), ct);
 
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
     public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>
