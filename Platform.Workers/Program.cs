@@ -34,6 +34,8 @@ app.Configure(config =>
         .WithDescription("Meta-trains the Disco rule on a population of agents; checkpoints in the Disco103 .npz layout.");
     config.AddCommand<EvaluateCommand>("evaluate")
         .WithDescription("Runs a trained checkpoint for K episodes; last line 'mean_return=<x> episodes=<k>'.");
+    config.AddCommand<InspectRuleCommand>("inspect-rule")
+        .WithDescription("What a rule asks of a checkpoint's agent (pi_hat, implied advantage) beside GAE and Q advantages; probes of y and z; a JSON report.");
     config.AddCommand<BenchLearnerCommand>("bench-learner")
         .WithDescription("Learner loop throughput: env steps/s, learner updates/s, share of time in actor, forward, rule, backward.");
     config.AddCommand<PlotCommand>("plot")
