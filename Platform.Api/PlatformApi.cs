@@ -94,6 +94,7 @@ public static class PlatformApi
         app.MapSweepEndpoints();
         app.MapCatalogEndpoints();
         app.MapCheckpointEndpoints();
+        app.MapInspectionEndpoints();
         app.MapLeaderboardEndpoints();
         app.MapHub<ProgressHub>(ProgressHub.Path);
         return app;

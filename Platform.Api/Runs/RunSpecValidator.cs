@@ -57,6 +57,7 @@ public static partial class RunSpecValidator
         {
             RunKind.MetaTrain => await ValidateMetaTrainAsync(request, teamId, db, errors, ct),
             RunKind.Evaluate => await ValidateEvaluateAsync(request, teamId, db, errors, ct),
+            RunKind.Inspect => await ValidateInspectAsync(request, teamId, db, errors, ct),
             _ => await ValidateTrainAsync(request, teamId, db, errors, ct),
         };
         if (errors.Count > 0 || spec is null) return (null, errors);
@@ -153,8 +154,67 @@ public static partial class RunSpecValidator
         if (request.Levels is { } levels && EvaluateOptions.Levels.Check(RunOption.Value(levels)) is { } levelsProblem)
             errors.Add(EvaluateOptions.Levels.FieldPath, levelsProblem);
 
+        var (agent, env) = await ValidateAgentAsync(request, teamId, db, errors, "evaluate", ct);
+        if (request.Levels == EvaluateOptions.TestLevelSet && env is not null && EnvironmentCatalog.Contains(env) && !EnvironmentCatalog.Get(env).HasTestLevels)
+            errors.Add(EvaluateOptions.Levels.FieldPath, $"Only ProcGen environments have test levels; {env} has none.");
+        if (errors.Count > 0) return null;
+
+        var episodes = request.Episodes ?? EvaluateOptions.Episodes.IntDefault;
+        var rule = AgentRule(agent!);
+        return new EvaluateRunSpec
+        {
+            Env = env!, Steps = episodes, Episodes = episodes, Greedy = request.Greedy ?? false, AgentCheckpointId = agent!.Id, Rule = rule,
+            Levels = request.Levels ?? EvaluateOptions.TrainLevelSet,
+            MetaNetworkCheckpointId = agent.Run!.MetaNetworkCheckpointId,
+        };
+    }
+
+    private static async Task<RunSpec?> ValidateInspectAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors, CancellationToken ct)
+    {
+        NotFor("inspect", errors, ("envs", request.Envs is not null), ("init", request.Init is not null), ("steps", request.Steps is not null),
+            ("greedy", request.Greedy is not null), ("levels", request.Levels is not null),
+            ("metaNetworkCheckpointId", request.MetaNetworkCheckpointId is not null));
+        errors.Check(InspectOptions.Episodes, request.Episodes);
+        var hyperparameters = CheckHyperparameters(request.Hyperparameters, InspectOptions.All, "inspect", errors);
+        var (agent, env) = await ValidateAgentAsync(request, teamId, db, errors, "inspect", ct);
+
+        // The rule applied: the agent's own, or another meta-learned rule for an agent with the predictions it reads (y, z, q).
+        RuleReference? rule = null;
+        var agentRule = agent?.Run is not null ? AgentRule(agent) : null;
+        if (request.Rule is not null)
+        {
+            if (!RuleReference.TryParse(request.Rule, allowNpz: false, out rule, out var ruleError)) errors.Add("rule", ruleError);
+            else if (rule.MetaNetworkId is { } id && !await MetaNetworkVisibleAsync(db, id, teamId, ct)) errors.Add("rule", "No such meta-network checkpoint.");
+            else if (agentRule is not null && IsBaseline(agentRule) && rule.ToString() != agentRule.ToString())
+                errors.Add("rule", $"The agent was trained with {agentRule}: a baseline is inspected with its own rule only.");
+            else if (agentRule is not null && !IsBaseline(agentRule) && IsBaseline(rule))
+                errors.Add("rule", $"{rule} needs its own value head; this agent was trained with {agentRule} (a meta-learned rule's agent).");
+        }
+        if (agentRule is { Kind: RuleKind.NpzFile } && rule is null)
+            errors.Add("rule", "The agent's own rule is a file named on the command line: name the rule to apply (disco103 or meta-network:ID).");
+        if (errors.Count > 0) return null;
+
+        var episodes = request.Episodes ?? InspectOptions.Episodes.IntDefault;
+        rule ??= agentRule!;
+        return new InspectRunSpec
+        {
+            Env = env!, Steps = episodes, Episodes = episodes, AgentCheckpointId = agent!.Id, Rule = rule, AgentRule = agentRule!,
+            Hyperparameters = hyperparameters, MetaNetworkCheckpointId = rule.MetaNetworkId,
+        };
+    }
+
+    private static bool IsBaseline(RuleReference rule) => rule.ToString() is RuleCatalog.ActorCritic or RuleCatalog.Ppo;
+
+    /// <summary>The rule that trained an agent checkpoint, as its run recorded it.</summary>
+    private static RuleReference AgentRule(Checkpoint agent) =>
+        RuleReference.TryParse(agent.Run!.Rule, allowNpz: true, out var rule, out _) ? rule : RuleReference.Disco103;
+
+    /// <summary>An evaluation's or an inspection's agent checkpoint (the team's) and the environment: the one given, or the agent's own.</summary>
+    private static async Task<(Checkpoint? Agent, string? Env)> ValidateAgentAsync(SubmitRunRequest request, Guid teamId, PlatformDbContext db, Errors errors,
+        string what, CancellationToken ct)
+    {
         Checkpoint? agent = null;
-        if (request.AgentCheckpointId is not { } agentId) errors.Add("agentCheckpointId", "Required: the agent checkpoint to evaluate.");
+        if (request.AgentCheckpointId is not { } agentId) errors.Add("agentCheckpointId", $"Required: the agent checkpoint to {what}.");
         else
         {
             agent = await db.Checkpoints.AsNoTracking().Include(c => c.Run)
@@ -172,18 +232,7 @@ public static partial class RunSpecValidator
             if (to.ActionCount != from.ActionCount || !to.ObservationShape.SequenceEqual(from.ObservationShape))
                 errors.Add("env", $"The agent was trained on {source.EnvironmentId}, whose observations or actions differ from {env}'s.");
         }
-        if (request.Levels == EvaluateOptions.TestLevelSet && env is not null && EnvironmentCatalog.Contains(env) && !EnvironmentCatalog.Get(env).HasTestLevels)
-            errors.Add(EvaluateOptions.Levels.FieldPath, $"Only ProcGen environments have test levels; {env} has none.");
-        if (errors.Count > 0) return null;
-
-        var episodes = request.Episodes ?? EvaluateOptions.Episodes.IntDefault;
-        var rule = RuleReference.TryParse(agent!.Run!.Rule, allowNpz: true, out var agentRule, out _) ? agentRule : RuleReference.Disco103;
-        return new EvaluateRunSpec
-        {
-            Env = env!, Steps = episodes, Episodes = episodes, Greedy = request.Greedy ?? false, AgentCheckpointId = agent.Id, Rule = rule,
-            Levels = request.Levels ?? EvaluateOptions.TrainLevelSet,
-            MetaNetworkCheckpointId = agent.Run.MetaNetworkCheckpointId,
-        };
+        return (agent, env);
     }
 
     /// <summary>

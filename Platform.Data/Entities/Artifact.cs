@@ -1,10 +1,10 @@
 namespace Platform.Data.Entities;
 
-public enum ArtifactKind { Replay }
+public enum ArtifactKind { Replay, Inspection }
 
 /// <summary>
 /// A file a run produced that is neither an agent checkpoint nor a meta-network (those are <see cref="Checkpoint"/>s):
-/// today the replay GIF of its final policy. Stored like checkpoints: a location relative to the storage root, size, SHA-256.
+/// the replay GIF of a training run's final policy, the report of an inspection (<see cref="Runs.RunFolderLayout.InspectionFile"/>). Stored like checkpoints: a location relative to the storage root, size, SHA-256.
 /// </summary>
 public class Artifact
 {

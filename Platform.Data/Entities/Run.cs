@@ -1,6 +1,6 @@
 namespace Platform.Data.Entities;
 
-public enum RunKind { Train, Evaluate, MetaTrain }
+public enum RunKind { Train, Evaluate, MetaTrain, Inspect }
 
 public enum RunStatus { Queued, Running, Succeeded, Failed, Cancelled }
 

@@ -27,6 +27,8 @@ public static class RunFolderLayout
     public const string MetaNetworkFile = "meta_network.npz";
     public const string MetaNetworksFolder = "meta-networks";
     public const string ReplayFile = "replay.gif";
+    /// <summary>What an inspect run writes: the rule inspector's report (<c>inspect-rule --out</c>).</summary>
+    public const string InspectionFile = "inspection.json";
     /// <summary>Where and how the run was computed, written by the trainer at each start (<see cref="RunProvenanceKeys"/>).</summary>
     public const string ProvenanceFile = "provenance.json";
 

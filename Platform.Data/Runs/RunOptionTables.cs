@@ -10,7 +10,7 @@ namespace Platform.Data.Runs;
 /// </summary>
 public static class RunOptionTables
 {
-    public const string Train = "train", MetaTrain = "meta-train", Evaluate = "evaluate";
+    public const string Train = "train", MetaTrain = "meta-train", Evaluate = "evaluate", Inspect = "inspect";
 
     /// <summary>By run kind (its wire name), in the order forms show them.</summary>
     /// <remarks>A property, not a field: the tables' own initialisers use this class's helpers.</remarks>
@@ -19,6 +19,7 @@ public static class RunOptionTables
         [Train] = TrainOptions.All,
         [MetaTrain] = MetaTrainOptions.All,
         [Evaluate] = EvaluateOptions.All,
+        [Inspect] = InspectOptions.All,
     };
 
     /// <summary>Options passed as hyperparameters (not a field of the submission of their own).</summary>
@@ -290,4 +291,19 @@ public static class EvaluateOptions
     public const string TrainLevelSet = "train", TestLevelSet = "test";
 
     public static readonly IReadOnlyList<RunOption> All = [Episodes, Greedy, Levels, Seed];
+}
+
+/// <summary><c>inspect</c>: what a rule asks of a trained agent on fresh episodes (<c>inspect-rule</c>, issue #17).</summary>
+public static class InspectOptions
+{
+    public const int MaxEpisodes = 1000;
+
+    public static readonly RunOption Episodes = RunOptionTables.Int("episodes", "Episodes",
+        "Complete episodes to roll out (on up to 16 environments side by side); every step of them is in the report.", 20, 1, MaxEpisodes, "platform",
+        field: "episodes");
+    public static readonly RunOption Seed = RunOptionTables.Seed(0);
+    public static readonly RunOption EndsWithin = RunOptionTables.Int("ends-within", "Probe horizon (steps)",
+        "The probes' target \"the episode ends within K steps\".", 5, 1, 1000, "platform");
+
+    public static readonly IReadOnlyList<RunOption> All = [Episodes, EndsWithin, Seed];
 }

@@ -13,6 +13,7 @@ namespace Platform.Data.Runs;
 [JsonDerivedType(typeof(TrainRunSpec), RunOptionTables.Train)]
 [JsonDerivedType(typeof(MetaTrainRunSpec), RunOptionTables.MetaTrain)]
 [JsonDerivedType(typeof(EvaluateRunSpec), RunOptionTables.Evaluate)]
+[JsonDerivedType(typeof(InspectRunSpec), RunOptionTables.Inspect)]
 public abstract record RunSpec
 {
     /// <summary>The run's environment (meta-train: the first of its environments).</summary>
@@ -31,6 +32,7 @@ public abstract record RunSpec
     {
         MetaTrainRunSpec => RunKind.MetaTrain,
         EvaluateRunSpec => RunKind.Evaluate,
+        InspectRunSpec => RunKind.Inspect,
         _ => RunKind.Train,
     };
     /// <summary>What the run is listed and leaderboarded under.</summary>
@@ -74,6 +76,21 @@ public sealed record EvaluateRunSpec : RunSpec
     public string Levels { get; init; } = EvaluateOptions.TrainLevelSet;
     /// <summary>The rule that trained the agent (what the evaluation is listed under).</summary>
     public required RuleReference Rule { get; init; }
+    [JsonIgnore] public override string ListedRule => Rule.ToString();
+}
+
+/// <summary>
+/// <c>inspect</c>: an agent checkpoint rolled out for Steps = <see cref="Episodes"/> episodes on Env, with <see cref="Rule"/>
+/// applied to the rollout as the learner would (<c>inspect-rule</c>); its report is the run's inspection.json.
+/// </summary>
+public sealed record InspectRunSpec : RunSpec
+{
+    public required Guid AgentCheckpointId { get; init; }
+    public required int Episodes { get; init; }
+    /// <summary>The rule applied: the agent's own unless another meta-learned rule was asked for.</summary>
+    public required RuleReference Rule { get; init; }
+    /// <summary>The rule that trained the agent.</summary>
+    public required RuleReference AgentRule { get; init; }
     [JsonIgnore] public override string ListedRule => Rule.ToString();
 }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Platform.Data.Runs;
 using Platform.Workers.Inspection;
 using Spectre.Console.Cli;
 
@@ -20,12 +21,12 @@ public sealed class InspectRuleCommand : Command<InspectRuleCommand.Settings>
         public string? Rule { get; init; }
         [CommandOption("--env <ID>")] [Description("Environment id (default: the run's).")]
         public string? Env { get; init; }
-        [CommandOption("--episodes <N>")] [Description("Complete episodes to roll out (1 to 1000; default 20), on min(N, 16) environments side by side.")]
-        public int Episodes { get; init; } = 20;
-        [CommandOption("--seed <S>")] [Description("Seed of the environments and the action sampling (default 0).")]
+        [CommandOption("--episodes <N>")] [RunOptionHelp(RunOptionTables.Inspect, "episodes")]
+        public int Episodes { get; init; } = InspectOptions.Episodes.IntDefault;
+        [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.Inspect, "seed")]
         public ulong Seed { get; init; }
-        [CommandOption("--ends-within <K>")] [Description("The probes' \"episode ends within K steps\" (default 5).")]
-        public int EndsWithin { get; init; } = 5;
+        [CommandOption("--ends-within <K>")] [RunOptionHelp(RunOptionTables.Inspect, "ends-within")]
+        public int EndsWithin { get; init; } = InspectOptions.EndsWithin.IntDefault;
         [CommandOption("--out <FILE>")] [Description("Where to write the JSON report.")]
         public string? Out { get; init; }
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
@@ -40,7 +41,7 @@ public sealed class InspectRuleCommand : Command<InspectRuleCommand.Settings>
         InspectionReport report;
         try
         {
-            report = RuleInspector.Inspect(new InspectOptions(s.Checkpoint, s.Rule, s.Env, s.Episodes, s.Seed, s.EndsWithin, Device: s.Device));
+            report = RuleInspector.Inspect(new InspectionRequest(s.Checkpoint, s.Rule, s.Env, s.Episodes, s.Seed, s.EndsWithin, Device: s.Device));
         }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         var dir = Path.GetDirectoryName(Path.GetFullPath(s.Out));

@@ -12,10 +12,11 @@ using static TorchSharp.torch;
 namespace Platform.Workers.Inspection;
 
 /// <summary>What to inspect: an agent checkpoint, the rule to apply (default: the agent's own), where and how long.</summary>
-public sealed record InspectOptions(string Checkpoint, string? Rule = null, string? Env = null, int Episodes = 20, ulong Seed = 0,
+/// <remarks>Episodes and the probe horizon are the inspect option table's (<see cref="InspectOptions"/>), which the CLI and the API share.</remarks>
+public sealed record InspectionRequest(string Checkpoint, string? Rule = null, string? Env = null, int Episodes = 20, ulong Seed = 0,
     int EndsWithinK = 5, int ProbeComponents = 16, string Device = "cpu")
 {
-    public const int MaxEpisodes = 1000, MaxLanes = 16;
+    public const int MaxLanes = 16;
     /// <summary>A lane whose episodes never end stops the rollout here (steps per lane).</summary>
     public const int MaxStepsPerLane = 20_000;
 }
@@ -49,10 +50,10 @@ public static class RuleInspector
         public double Gae;
     }
 
-    public static InspectionReport Inspect(InspectOptions o)
+    public static InspectionReport Inspect(InspectionRequest o)
     {
-        if (o.Episodes is < 1 or > InspectOptions.MaxEpisodes) throw new ArgumentException($"--episodes must be 1 to {InspectOptions.MaxEpisodes}");
-        if (o.EndsWithinK < 1) throw new ArgumentException("--ends-within must be at least 1");
+        if (InspectOptions.Episodes.CheckRange(o.Episodes) is not null) throw new ArgumentException($"--episodes must be {InspectOptions.Episodes.RangeDescription}");
+        if (InspectOptions.EndsWithin.CheckRange(o.EndsWithinK) is not null) throw new ArgumentException($"--ends-within must be {InspectOptions.EndsWithin.RangeDescription}");
         var device = TorchDevices.Parse(o.Device);
         var policy = Policy.Load(o.Checkpoint, device);
         var config = policy.Config;
@@ -100,14 +101,14 @@ public static class RuleInspector
             _ => throw new InvalidOperationException(ruleName),
         };
 
-        int lanesCount = Math.Min(o.Episodes, InspectOptions.MaxLanes), t = config.RolloutLength;
+        int lanesCount = Math.Min(o.Episodes, InspectionRequest.MaxLanes), t = config.RolloutLength;
         var pool = new ActorPool(envId, lanesCount, o.Seed, config.EnvironmentOptions());
         var rng = new LearnerRng(o.Seed * 0x9E3779B97F4A7C15UL + 7);
         var shape = spec.ObservationShape.ToArray();
         Tensor PolicyLogits(float[] obs) => policy.Network.Logits(policy.Parameters, tensor(obs, [lanesCount, shape[0], shape[1], shape[2]]).to(device));
         var lanes = Enumerable.Range(0, lanesCount).Select(_ => new Lane()).ToArray();
         int window = 0;
-        while (pool.EpisodeReturns.Count < o.Episodes && (long)window * t < InspectOptions.MaxStepsPerLane)
+        while (pool.EpisodeReturns.Count < o.Episodes && (long)window * t < InspectionRequest.MaxStepsPerLane)
         {
             var batch = pool.Rollout(t, PolicyLogits, rng);
             using (no_grad())
@@ -277,7 +278,7 @@ public static class RuleInspector
     /// policy's entropy, features the first principal components of y (and of z at the taken action).
     /// </summary>
     private static InspectionSummary Summarise(List<InspectedStepBuilder> steps, Lane[] lanes, List<InspectedEpisode> episodes, double discount,
-        InspectOptions o, out double[][]? yPc, out double[][]? zPc)
+        InspectionRequest o, out double[][]? yPc, out double[][]? zPc)
     {
         var rule = steps.Select(s => (double)s.RuleAdvantage).ToList();
         var classical = new Dictionary<string, List<double>> { ["gae"] = steps.Select(s => s.Gae).ToList() };

@@ -41,6 +41,22 @@ public sealed class ArtifactRegistrar(ArtifactStore store, ILogger logger)
         return (zip, config);
     }
 
+    /// <summary>
+    /// Unpacks an agent checkpoint (<see cref="ResolveAgentCheckpointAsync"/>) under <paramref name="outDir"/> as
+    /// agent/checkpoints/checkpoint/ beside its training run's run.json (the layout the CLI's --checkpoint reads); returns that folder.
+    /// </summary>
+    public async Task<string> UnpackAgentCheckpointAsync(PlatformDbContext db, Guid id, Guid teamId, string outDir, CancellationToken ct)
+    {
+        var (zip, config) = await ResolveAgentCheckpointAsync(db, id, teamId, ct);
+        var agentDir = Path.Combine(outDir, "agent");
+        var checkpointDir = Path.Combine(agentDir, RunFolderLayout.CheckpointsFolder, "checkpoint");
+        if (Directory.Exists(agentDir)) Directory.Delete(agentDir, recursive: true);
+        Directory.CreateDirectory(checkpointDir);
+        ZipFile.ExtractToDirectory(zip, checkpointDir);
+        File.Copy(config, Path.Combine(agentDir, RunFolderLayout.RunFile));
+        return checkpointDir;
+    }
+
     /// <summary>Packs the newest checkpoint folder as RUN/agent-NAME.zip and records it (kind agent).</summary>
     public async Task RegisterAgentCheckpointAsync(PlatformDbContext db, Run run, string outDir)
     {
@@ -112,15 +128,21 @@ public sealed class ArtifactRegistrar(ArtifactStore store, ILogger logger)
     }
 
     /// <summary>Records the run's replay GIF (one per run: a second recording replaces the first's row).</summary>
-    public async Task RegisterReplayAsync(PlatformDbContext db, Run run, string file)
+    public Task RegisterReplayAsync(PlatformDbContext db, Run run, string file) => RegisterRunFileAsync(db, run, ArtifactKind.Replay, file);
+
+    /// <summary>Records an inspect run's report (one per run).</summary>
+    public Task RegisterInspectionAsync(PlatformDbContext db, Run run, string file) => RegisterRunFileAsync(db, run, ArtifactKind.Inspection, file);
+
+    /// <summary>A run's file of one kind: one row per run and kind, a second registration replacing the first's location.</summary>
+    private async Task RegisterRunFileAsync(PlatformDbContext db, Run run, ArtifactKind kind, string file)
     {
         var location = store.LocationOf(file);
         var (size, sha) = (new FileInfo(file).Length, await Sha256Async(file));
-        var existing = await db.Artifacts.FirstOrDefaultAsync(a => a.RunId == run.Id && a.Kind == ArtifactKind.Replay);
+        var existing = await db.Artifacts.FirstOrDefaultAsync(a => a.RunId == run.Id && a.Kind == kind);
         if (existing is null)
             db.Artifacts.Add(new Artifact
             {
-                Id = Guid.CreateVersion7(), Kind = ArtifactKind.Replay, RunId = run.Id, TeamId = run.TeamId,
+                Id = Guid.CreateVersion7(), Kind = kind, RunId = run.Id, TeamId = run.TeamId,
                 StorageUri = location, SizeBytes = size, Sha256 = sha, CreatedAt = DateTimeOffset.UtcNow,
             });
         else (existing.StorageUri, existing.SizeBytes, existing.Sha256, existing.CreatedAt) = (location, size, sha, DateTimeOffset.UtcNow);

@@ -45,6 +45,15 @@ public static class ChildCommandLines
             "--seed", Number(spec.Seed), "--device", device];
     }
 
+    /// <summary><c>inspect-rule [--NAME VALUE]... --checkpoint DIR --rule R --env ID --episodes K --seed S --out FILE --device D</c>.</summary>
+    public static IReadOnlyList<string> Inspect(InspectRunSpec spec, string checkpointDir, string rule, string outFile, string device)
+    {
+        if (InspectOptions.Episodes.CheckRange(spec.Episodes) is { } problem) throw new FormatException($"episodes: {problem}");
+        return ["inspect-rule", .. Options(InspectOptions.All, spec.Hyperparameters),
+            "--checkpoint", checkpointDir, "--rule", rule, "--env", spec.Env, "--episodes", Number(spec.Episodes), "--seed", Number(spec.Seed),
+            "--out", outFile, "--device", device];
+    }
+
     private static IEnumerable<string> Options(IReadOnlyList<RunOption> table, IReadOnlyDictionary<string, JsonElement> given)
     {
         var options = RunOptionTables.Hyperparameters(table).ToDictionary(o => o.Name);

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Data.Runs;
@@ -16,15 +15,7 @@ public sealed class EvaluatePlan : RunPlan
 
     public static async Task<RunPlan> CreateAsync(RunContext context, EvaluateRunSpec spec, PlatformDbContext db, CancellationToken ct)
     {
-        var (zip, config) = await context.Artifacts.ResolveAgentCheckpointAsync(db, spec.AgentCheckpointId, context.Run.TeamId, ct);
-
-        // evaluate wants a checkpoint folder whose grandparent holds run.json: <out>/agent/checkpoints/checkpoint/.
-        var agentDir = Path.Combine(context.OutDir, "agent");
-        var checkpointDir = Path.Combine(agentDir, RunFolderLayout.CheckpointsFolder, "checkpoint");
-        if (Directory.Exists(agentDir)) Directory.Delete(agentDir, recursive: true);
-        Directory.CreateDirectory(checkpointDir);
-        ZipFile.ExtractToDirectory(zip, checkpointDir);
-        File.Copy(config, Path.Combine(agentDir, RunFolderLayout.RunFile));
+        var checkpointDir = await context.Artifacts.UnpackAgentCheckpointAsync(db, spec.AgentCheckpointId, context.Run.TeamId, context.OutDir, ct);
         return new EvaluatePlan { _context = context, Arguments = ChildCommandLines.Evaluate(spec, checkpointDir, context.Device) };
     }
 

@@ -41,6 +41,7 @@ public abstract class RunPlan
             TrainRunSpec train => await TrainPlan.CreateAsync(context, train, db, ct),
             MetaTrainRunSpec meta => await MetaTrainPlan.CreateAsync(context, meta, db, ct),
             EvaluateRunSpec evaluate => await EvaluatePlan.CreateAsync(context, evaluate, db, ct),
+            InspectRunSpec inspect => await InspectPlan.CreateAsync(context, inspect, db, ct),
             var other => throw new FormatException($"Run kind '{WireNames.ToWire(other.Kind)}' is not supported by this worker."),
         };
 
