@@ -122,6 +122,12 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps", ct: ct);
     public Task<ApiResult<SweepDto>> SweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Get, $"api/sweeps/{id}", ct: ct);
     public Task<ApiResult<SweepDto>> CancelSweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Post, $"api/sweeps/{id}/cancel", ct: ct);
+    /// <summary>Starts an inspect run of an agent checkpoint (the agent's own rule, the inspect table's defaults).</summary>
+    public Task<ApiResult<RunDto>> InspectAsync(Guid checkpointId, CancellationToken ct = default) =>
+        SendAsync<RunDto>(HttpMethod.Post, $"api/checkpoints/{checkpointId}/inspect", JsonContent.Create(new { }), ct);
+    /// <summary>An inspect run's report (404 until it has succeeded).</summary>
+    public Task<ApiResult<JsonElement>> InspectionAsync(Guid runId, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Get, $"api/runs/{runId}/inspection", ct: ct);
     public Task<ApiResult<RunDto>> RerunAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/rerun", ct: ct);
     public Task<ApiResult<RerunComparisonDto>> RerunComparisonAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<RerunComparisonDto>(HttpMethod.Get, $"api/runs/{id}/rerun-comparison", ct: ct);
