@@ -31,8 +31,7 @@ public sealed class RerunComparison(PlatformDbContext db)
         if (rerun.RerunOfId is not { } originalId) return null;
         var original = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == originalId && r.TeamId == rerun.TeamId, ct);
         if (original is null) return null;
-        var (machine, config, code) = (SameValues(original, rerun, MachineKeys), SameValues(original, rerun, [RunProvenanceKeys.Config]),
-            SameValues(original, rerun, [RunProvenanceKeys.GitCommit]));
+        var (machine, config, code) = SameProvenance(original, rerun);
         if (!Finished(original) || !Finished(rerun))
             return new RerunComparisonDto(rerun.Id, originalId, RerunComparisonDto.Pending, 0, null, null, null, null, machine, config, code);
 
@@ -63,18 +62,14 @@ public sealed class RerunComparison(PlatformDbContext db)
 
     private static bool Finished(Run r) => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
-    /// <summary>Do both provenance records hold the same values under these keys? Null when either has none.</summary>
-    private static bool? SameValues(Run a, Run b, IEnumerable<string> keys)
+    /// <summary>Do both runs' provenance records agree on the machine, the configuration and the code? Null where either has none.</summary>
+    private static (bool? Machine, bool? Config, bool? Code) SameProvenance(Run a, Run b)
     {
-        if (a.Provenance is null || b.Provenance is null) return null;
+        if (a.Provenance is null || b.Provenance is null) return (null, null, null);
         using var pa = JsonDocument.Parse(a.Provenance);
         using var pb = JsonDocument.Parse(b.Provenance);
-        foreach (var key in keys)
-        {
-            var va = pa.RootElement.TryGetProperty(key, out var x) ? x : default;
-            var vb = pb.RootElement.TryGetProperty(key, out var y) ? y : default;
-            if (!JsonElement.DeepEquals(va, vb)) return false;
-        }
-        return true;
+        bool Same(IEnumerable<string> keys) => keys.All(key => JsonElement.DeepEquals(
+            pa.RootElement.TryGetProperty(key, out var x) ? x : default, pb.RootElement.TryGetProperty(key, out var y) ? y : default));
+        return (Same(MachineKeys), Same([RunProvenanceKeys.Config]), Same([RunProvenanceKeys.GitCommit]));
     }
 }

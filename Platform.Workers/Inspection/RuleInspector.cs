@@ -13,8 +13,8 @@ namespace Platform.Workers.Inspection;
 
 /// <summary>What to inspect: an agent checkpoint, the rule to apply (default: the agent's own), where and how long.</summary>
 /// <remarks>Episodes and the probe horizon are the inspect option table's (<see cref="InspectOptions"/>), which the CLI and the API share.</remarks>
-public sealed record InspectionRequest(string Checkpoint, string? Rule = null, string? Env = null, int Episodes = 20, ulong Seed = 0,
-    int EndsWithinK = 5, int ProbeComponents = 16, string Device = "cpu")
+public sealed record InspectionRequest(string Checkpoint, string? Rule, string? Env, int Episodes, ulong Seed, int EndsWithinK,
+    int ProbeComponents = 16, string Device = "cpu")
 {
     public const int MaxLanes = 16;
     /// <summary>A lane whose episodes never end stops the rollout here (steps per lane).</summary>
