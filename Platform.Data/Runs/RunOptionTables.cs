@@ -256,6 +256,16 @@ public static class MetaTrainOptions
         "Meta-steps between checkpoints (each a meta-network in the Disco103 layout).", 50, 1, MaxMetaSteps, "platform");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",
         "Torch CPU threads.", null, 1, 256, "torch", defaultText: "torch's choice");
+    // Meta-validation (issue #18): fresh agents trained with the rule as it stands, on seeds the meta-training never used.
+    public static readonly RunOption ValidateEvery = RunOptionTables.Int("validate-every", "Validate every M meta-steps",
+        "Every M meta-steps (and at 0 and the end), fresh agents train with the current rule on held-out seeds; their mean return is " +
+        "validation_return, the best-validated rule is kept as best/meta_network.npz and tested at the end on other seeds (0: no validation).",
+        0, 0, MaxMetaSteps, "platform");
+    public static readonly RunOption ValidationAgents = RunOptionTables.Int("validation-agents", "Validation agents",
+        "Fresh agents per validation (agent i on the i-th environment, cycling), and per final test.", 2, 1, 16, "platform");
+    public static readonly RunOption ValidationSteps = RunOptionTables.Int("validation-steps", "Validation budget (environment steps)",
+        "Environment steps each validation agent trains for, with the inner learner's settings; its score is its last 100 episodes' mean return.",
+        10_000, 100, 10_000_000, "platform");
     /// <summary>The inner learner cuts its rollouts and masks its loss as train's Disco learner does: the same options.</summary>
     public static readonly RunOption Segments = TrainOptions.Segments;
     public static readonly RunOption LossMask = TrainOptions.LossMask;
@@ -264,6 +274,7 @@ public static class MetaTrainOptions
     [
         MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
         EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, Network, CheckpointEvery, Threads,
+        ValidateEvery, ValidationAgents, ValidationSteps,
     ];
 }
 

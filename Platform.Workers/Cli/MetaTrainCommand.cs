@@ -59,6 +59,12 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public string? Net { get; init; }
         [CommandOption("--checkpoint-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "checkpoint-every")]
         public long? CheckpointEvery { get; init; }
+        [CommandOption("--validate-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "validate-every")]
+        public long? ValidateEvery { get; init; }
+        [CommandOption("--validation-agents <K>")] [RunOptionHelp(RunOptionTables.MetaTrain, "validation-agents")]
+        public int? ValidationAgents { get; init; }
+        [CommandOption("--validation-steps <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "validation-steps")]
+        public long? ValidationSteps { get; init; }
         [CommandOption("--device <DEVICE>")] [Description("cpu (default) or cuda.")]
         public string? Device { get; init; }
         [CommandOption("--threads <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "threads")]
@@ -106,6 +112,9 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                         s.OutputMeanCost ?? MetaTrainOptions.OutputMeanCost.DoubleDefault, s.TargetKlCost ?? MetaTrainOptions.TargetKlCost.DoubleDefault),
                     Network = TrainCommand.ParseNet(s.Net ?? MetaTrainOptions.Network.StringDefaultFor(null)),
                     CheckpointEvery = s.CheckpointEvery ?? MetaTrainOptions.CheckpointEvery.LongDefault,
+                    ValidateEvery = s.ValidateEvery ?? MetaTrainOptions.ValidateEvery.LongDefault,
+                    ValidationAgents = s.ValidationAgents ?? MetaTrainOptions.ValidationAgents.IntDefault,
+                    ValidationSteps = s.ValidationSteps ?? MetaTrainOptions.ValidationSteps.LongDefault,
                     Device = s.Device ?? "cpu",
                 };
                 config.Validate();

@@ -53,6 +53,10 @@ public sealed record MetaTrainConfig
     public int LogEvery { get; init; } = 1;
     /// <summary>Meta steps between checkpoints (meta-network in the Disco103 layout + everything needed to resume).</summary>
     public long CheckpointEvery { get; init; } = MetaTrainOptions.CheckpointEvery.LongDefault;
+    /// <summary>Meta-validation every this many meta-steps (0: none); <see cref="MetaValidation"/>.</summary>
+    public long ValidateEvery { get; init; } = MetaTrainOptions.ValidateEvery.LongDefault;
+    public int ValidationAgents { get; init; } = MetaTrainOptions.ValidationAgents.IntDefault;
+    public long ValidationSteps { get; init; } = MetaTrainOptions.ValidationSteps.LongDefault;
 
     public void Validate()
     {
@@ -72,6 +76,9 @@ public sealed record MetaTrainConfig
         MetaTrainOptions.InnerLearningRate.Require(InnerLearningRate);
         MetaTrainOptions.MetaLearningRate.Require(MetaLearningRate);
         MetaTrainOptions.MetaGradClip.Require(MetaGradClip);
+        MetaTrainOptions.ValidateEvery.Require(ValidateEvery);
+        MetaTrainOptions.ValidationAgents.Require(ValidationAgents);
+        MetaTrainOptions.ValidationSteps.Require(ValidationSteps);
         MetaTrainOptions.EntropyCost.Require(Loss.EntropyCost);
         MetaTrainOptions.PredictionEntropyCost.Require(Loss.PredictionEntropyCost);
         MetaTrainOptions.OutputMeanCost.Require(Loss.OutputMeanCost);

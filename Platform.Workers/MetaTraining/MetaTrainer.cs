@@ -186,6 +186,9 @@ public sealed class MetaTrainer
         long lastCheckpoint = MetaStep;
         long logStart = Stopwatch.GetTimestamp(), logSteps = MetaStep;
         double rate = 0;
+        var validation = Config.ValidateEvery > 0 && OutDir is not null ? new MetaValidation(Config, OutDir) : null;
+        // The initial rule is validated too (a fresh run only: a resumed one did it before).
+        if (validation is not null && MetaStep == 0 && validation.Best is null) Validate(validation);
         while (MetaStep < Config.MetaSteps)
         {
             if (cancel.IsCancellationRequested)
@@ -206,15 +209,36 @@ public sealed class MetaTrainer
                 SaveCheckpoint();
                 lastCheckpoint = MetaStep;
             }
+            if (validation is not null && MetaStep % Config.ValidateEvery == 0 && MetaStep < Config.MetaSteps)
+            {
+                if (lastCheckpoint != MetaStep) (_, lastCheckpoint) = (SaveCheckpoint(), MetaStep);
+                Validate(validation);
+            }
             progress?.Invoke(new MetaTrainProgress(MetaStep, Config.MetaSteps, _lastLogs.GetValueOrDefault("meta_loss", double.NaN), InnerReturn(), rate));
         }
         if (OutDir is not null)
         {
             SaveCheckpoint();
             var summary = new JsonObject { [RunFolderLayout.SummaryMetaSteps] = MetaStep, [RunFolderLayout.SummaryFinalInnerReturn] = Finite(InnerReturn()), ["env_steps"] = _agents.Sum(a => a.Actors.EnvSteps) };
+            if (validation is not null)
+            {
+                Validate(validation);
+                FinalizerGate.Open();
+                try { validation.Test(summary); }
+                finally { FinalizerGate.Close(); }
+            }
             File.WriteAllText(Path.Combine(OutDir, SummaryFile), summary.ToJsonString(Json));
         }
         return new MetaTrainResult(MetaStep, InnerReturn(), false);
+    }
+
+    /// <summary>Validates this meta-step's checkpoint (written before). The fresh agents' trainers manage the finalizer gate themselves.</summary>
+    private void Validate(MetaValidation validation)
+    {
+        var file = Path.Combine(OutDir!, RunFolderLayout.CheckpointsFolder, RunFolderLayout.MetaCheckpointName(MetaStep), MetaNetworkFile);
+        FinalizerGate.Open();
+        try { validation.Validate(MetaStep, file); }
+        finally { FinalizerGate.Close(); }
     }
 
     /// <summary>Mean over agents of their last 100 episode returns (agents with no finished episode are skipped).</summary>
