@@ -169,6 +169,10 @@ namespace Platform.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("run_id");
 
+                    b.Property<bool>("Selected")
+                        .HasColumnType("boolean")
+                        .HasColumnName("selected");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -192,6 +196,10 @@ namespace Platform.Migrations
                     b.Property<Guid?>("TeamId")
                         .HasColumnType("uuid")
                         .HasColumnName("team_id");
+
+                    b.Property<double?>("ValidationReturn")
+                        .HasColumnType("double precision")
+                        .HasColumnName("validation_return");
 
                     b.HasKey("Id")
                         .HasName("pk_checkpoints");

@@ -15,9 +15,13 @@ using Platform.Data.Storage;
 
 namespace Platform.Api.Endpoints;
 
-/// <summary>MetaTrainedOn: for meta-networks, the environment ids and/or suites the rule was meta-trained on (null: unknown).</summary>
+/// <summary>
+/// MetaTrainedOn: for meta-networks, the environment ids and/or suites the rule was meta-trained on (null: unknown).
+/// ValidationReturn and Selected: a meta-network of a run with meta-validation, its validation return and whether it is the
+/// run's best-validated rule.
+/// </summary>
 public sealed record CheckpointDto(Guid Id, CheckpointKind Kind, string Name, Guid? RunId, long Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null);
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false);
 
 public static class CheckpointEndpoints
 {
@@ -167,7 +171,8 @@ public static class CheckpointEndpoints
         }
         if (runId is not null) query = query.Where(c => c.RunId == runId);
         return TypedResults.Ok(await query.OrderByDescending(c => c.CreatedAt).Take(limit)
-            .Select(c => new CheckpointDto(c.Id, c.Kind, c.Name, c.RunId, c.Step, c.SizeBytes, c.Sha256, c.CreatedAt, c.TeamId == null, c.MetaTrainedOn))
+            .Select(c => new CheckpointDto(c.Id, c.Kind, c.Name, c.RunId, c.Step, c.SizeBytes, c.Sha256, c.CreatedAt, c.TeamId == null, c.MetaTrainedOn,
+                c.ValidationReturn, c.Selected))
             .ToListAsync(ct));
     }
 

@@ -23,6 +23,10 @@ public class Checkpoint
     /// <summary>Where the file is: an absolute path, a path relative to Platform:StorageRoot, or a file:// URI.</summary>
     public required string StorageUri { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Meta-networks of a run with meta-validation: the rule's validation return at this meta-step (null: not validated).</summary>
+    public double? ValidationReturn { get; set; }
+    /// <summary>The best-validated meta-network of its run (the one meta-validation selected; at most one per run).</summary>
+    public bool Selected { get; set; }
 
     /// <summary>
     /// For meta-networks: what the rule was meta-trained on, as environment ids ("catch/5x5") and/or whole suites

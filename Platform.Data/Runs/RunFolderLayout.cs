@@ -26,6 +26,12 @@ public static class RunFolderLayout
     /// <summary>The frozen rule inside each meta-train checkpoint folder, in the released Disco103 .npz layout.</summary>
     public const string MetaNetworkFile = "meta_network.npz";
     public const string MetaNetworksFolder = "meta-networks";
+    /// <summary>
+    /// Meta-validation (<c>meta-train --validate-every</c>): one line per validation {"meta_step", "validation_return"}, and
+    /// the best-validated rule as best/meta_network.npz with best/best.json {"meta_step", "validation_return"}.
+    /// </summary>
+    public const string ValidationsFile = "validations.jsonl", BestFolder = "best", BestFile = "best.json";
+    public const string MetricValidationReturn = "validation_return";
     public const string ReplayFile = "replay.gif";
     /// <summary>What an inspect run writes: the rule inspector's report (<c>inspect-rule --out</c>).</summary>
     public const string InspectionFile = "inspection.json";

@@ -62,6 +62,8 @@ public class RunKindWorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
             hyperparameters = new Dictionary<string, object>
             {
                 ["agents"] = 2, ["inner-steps"] = 2, ["rollout"] = 4, ["batch"] = 4, ["net"] = "small", ["checkpoint-every"] = 2,
+                // Meta-validation at meta-steps 0, 2 and 4 (issue #18): one fresh agent each, briefly.
+                ["validate-every"] = 2, ["validation-agents"] = 1, ["validation-steps"] = 200,
             },
         });
         using var worker = fx.StartWorker("w-meta");
@@ -84,6 +86,12 @@ public class RunKindWorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         // each downloadable with its SHA-256 and a valid Disco103-layout meta-network.
         var checkpoints = (await WorkerFixture.GetJsonAsync(client, $"/api/checkpoints?runId={runId}&kind=meta-network")).EnumerateArray().ToList();
         Assert.Equal([0L, 2L, 4L], checkpoints.Select(c => c.GetProperty("step").GetInt64()).Order());
+        // Each carries its validation return; the one meta-validation selected (best/best.json) is marked, and only it.
+        var best = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "best", "best.json"))).RootElement;
+        Assert.All(checkpoints, c => Assert.Equal(System.Text.Json.JsonValueKind.Number, c.GetProperty("validationReturn").ValueKind));
+        var selected = Assert.Single(checkpoints, c => c.GetProperty("selected").GetBoolean());
+        Assert.Equal(best.GetProperty("meta_step").GetInt64(), selected.GetProperty("step").GetInt64());
+        Assert.Equal(best.GetProperty("validation_return").GetDouble(), selected.GetProperty("validationReturn").GetDouble());
         foreach (var checkpoint in checkpoints)
         {
             Assert.Equal(["catch/5x5"], checkpoint.GetProperty("metaTrainedOn").EnumerateArray().Select(e => e.GetString()));

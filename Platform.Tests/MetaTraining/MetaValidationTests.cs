@@ -29,18 +29,18 @@ public sealed class MetaValidationTests : IDisposable
         Assert.True(code == 0, err);
 
         var validations = File.ReadLines(Path.Combine(_dir, RunFolderLayout.MetricsFile)).Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(l => l.GetProperty("values").TryGetProperty(MetaValidation.MetricValidationReturn, out _))
-            .Select(l => (Step: l.GetProperty("step").GetInt64(), Return: l.GetProperty("values").GetProperty(MetaValidation.MetricValidationReturn).GetDouble()))
+            .Where(l => l.GetProperty("values").TryGetProperty(RunFolderLayout.MetricValidationReturn, out _))
+            .Select(l => (Step: l.GetProperty("step").GetInt64(), Return: l.GetProperty("values").GetProperty(RunFolderLayout.MetricValidationReturn).GetDouble()))
             .ToList();
         Assert.Equal([0L, 2L, 4L], validations.Select(v => v.Step));
         Assert.All(validations, v => Assert.True(double.IsFinite(v.Return)));
 
         // The kept rule is the first best-validated checkpoint's meta-network, byte for byte.
         var best = validations.First(v => v.Return == validations.Max(x => x.Return));
-        var kept = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, MetaValidation.BestFolder, MetaValidation.BestFile))).RootElement;
+        var kept = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, RunFolderLayout.BestFolder, RunFolderLayout.BestFile))).RootElement;
         Assert.Equal(best.Step, kept.GetProperty("meta_step").GetInt64());
         Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, RunFolderLayout.CheckpointsFolder, RunFolderLayout.MetaCheckpointName(best.Step), RunFolderLayout.MetaNetworkFile)),
-            File.ReadAllBytes(Path.Combine(_dir, MetaValidation.BestFolder, RunFolderLayout.MetaNetworkFile)));
+            File.ReadAllBytes(Path.Combine(_dir, RunFolderLayout.BestFolder, RunFolderLayout.MetaNetworkFile)));
 
         var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, RunFolderLayout.SummaryFile))).RootElement;
         Assert.Equal(best.Step, summary.GetProperty(MetaValidation.SummaryBestMetaStep).GetInt64());

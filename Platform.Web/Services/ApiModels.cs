@@ -116,7 +116,7 @@ public sealed record MetricSeriesDto(string Name, int TotalPoints, List<MetricPo
 public sealed record RunMetricsDto(Guid RunId, List<MetricSeriesDto> Series);
 
 public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null);
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false);
 
 public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised, double? TrainLevels = null, double? TestLevels = null);
 public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, List<Guid> ReferenceRunIds);

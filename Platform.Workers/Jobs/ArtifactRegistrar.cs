@@ -127,6 +127,39 @@ public sealed class ArtifactRegistrar(ArtifactStore store, ILogger logger)
         }
     }
 
+    /// <summary>
+    /// A meta-train run with meta-validation: each registered meta-network gets its validation return (validations.jsonl)
+    /// and the best-validated one (best/best.json) is marked selected, the others not.
+    /// </summary>
+    public static async Task RecordValidationsAsync(PlatformDbContext db, Run run, string outDir)
+    {
+        var file = Path.Combine(outDir, RunFolderLayout.ValidationsFile);
+        var bestFile = Path.Combine(outDir, RunFolderLayout.BestFolder, RunFolderLayout.BestFile);
+        if (!File.Exists(file)) return;
+        var scores = new Dictionary<long, double?>();
+        foreach (var line in await File.ReadAllLinesAsync(file))
+        {
+            // A line being written is skipped until it is whole.
+            try
+            {
+                var v = System.Text.Json.Nodes.JsonNode.Parse(line);
+                if (v?["meta_step"] is { } step) scores[step.GetValue<long>()] = v[RunFolderLayout.MetricValidationReturn]?.GetValue<double>();
+            }
+            catch (System.Text.Json.JsonException) { }
+        }
+        long? selected = null;
+        if (File.Exists(bestFile))
+            try { selected = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(bestFile))?["meta_step"]?.GetValue<long>(); }
+            catch (System.Text.Json.JsonException) { }
+        var checkpoints = await db.Checkpoints.Where(c => c.RunId == run.Id && c.Kind == CheckpointKind.MetaNetwork).ToListAsync();
+        foreach (var c in checkpoints)
+        {
+            if (scores.TryGetValue(c.Step, out var score)) c.ValidationReturn = score;
+            c.Selected = c.Step == selected;
+        }
+        await db.SaveChangesAsync();
+    }
+
     /// <summary>Records the run's replay GIF (one per run: a second recording replaces the first's row).</summary>
     public Task RegisterReplayAsync(PlatformDbContext db, Run run, string file) => RegisterRunFileAsync(db, run, ArtifactKind.Replay, file);
 

@@ -37,6 +37,7 @@ public sealed class MetaTrainPlan : RunPlan
         try
         {
             await _context.Artifacts.RegisterMetaNetworksAsync(db, _context.Run, _spec, _context.OutDir, _registered);
+            await ArtifactRegistrar.RecordValidationsAsync(db, _context.Run, _context.OutDir);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

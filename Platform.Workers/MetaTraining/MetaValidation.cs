@@ -16,8 +16,6 @@ namespace Platform.Workers.MetaTraining;
 /// </summary>
 public sealed class MetaValidation(MetaTrainConfig config, string outDir)
 {
-    public const string BestFolder = "best", BestFile = "best.json";
-    public const string MetricValidationReturn = "validation_return";
     public const string SummaryBestMetaStep = "best_meta_step", SummaryBestValidationReturn = "best_validation_return",
         SummaryTestReturn = "test_return", SummaryValidationSeeds = "validation_seeds", SummaryTestSeeds = "test_seeds";
     /// <summary>Validation and test seeds live far above the seeds runs are given, apart from each other.</summary>
@@ -27,17 +25,17 @@ public sealed class MetaValidation(MetaTrainConfig config, string outDir)
     public IReadOnlyList<long> TestSeeds => Seeds(TestSeedBase);
     private List<long> Seeds(long origin) => Enumerable.Range(0, config.ValidationAgents).Select(i => origin + config.Seed % 100_000_000 * 16 + i).ToList();
 
-    public string BestDir => Path.Combine(outDir, BestFolder);
+    public string BestDir => Path.Combine(outDir, RunFolderLayout.BestFolder);
 
     /// <summary>The best validation so far (resume-safe: read from best.json).</summary>
     public (long MetaStep, double Return)? Best
     {
         get
         {
-            var file = Path.Combine(BestDir, BestFile);
+            var file = Path.Combine(BestDir, RunFolderLayout.BestFile);
             if (!File.Exists(file)) return null;
             var best = JsonNode.Parse(File.ReadAllText(file))!;
-            return (best["meta_step"]!.GetValue<long>(), best[MetricValidationReturn]!.GetValue<double>());
+            return (best["meta_step"]!.GetValue<long>(), best[RunFolderLayout.MetricValidationReturn]!.GetValue<double>());
         }
     }
 
@@ -45,7 +43,9 @@ public sealed class MetaValidation(MetaTrainConfig config, string outDir)
     public double Validate(long metaStep, string metaNetworkFile)
     {
         var score = Score(metaNetworkFile, ValidationSeeds);
-        RunFolder.AppendMetrics(outDir, metaStep, [new(MetricValidationReturn, score)]);
+        RunFolder.AppendMetrics(outDir, metaStep, [new(RunFolderLayout.MetricValidationReturn, score)]);
+        File.AppendAllText(Path.Combine(outDir, RunFolderLayout.ValidationsFile),
+            new JsonObject { ["meta_step"] = metaStep, [RunFolderLayout.MetricValidationReturn] = double.IsFinite(score) ? score : null }.ToJsonString() + "\n");
         // Ties keep the earlier checkpoint; a NaN (no agent finished an episode) is never the best.
         if (double.IsFinite(score) && (Best is not { } best || score > best.Return))
         {
@@ -53,7 +53,7 @@ public sealed class MetaValidation(MetaTrainConfig config, string outDir)
             if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
             Directory.CreateDirectory(tmp);
             File.Copy(metaNetworkFile, Path.Combine(tmp, RunFolderLayout.MetaNetworkFile));
-            File.WriteAllText(Path.Combine(tmp, BestFile), new JsonObject { ["meta_step"] = metaStep, [MetricValidationReturn] = score }.ToJsonString());
+            File.WriteAllText(Path.Combine(tmp, RunFolderLayout.BestFile), new JsonObject { ["meta_step"] = metaStep, [RunFolderLayout.MetricValidationReturn] = score }.ToJsonString());
             if (Directory.Exists(BestDir)) Directory.Delete(BestDir, recursive: true);
             Directory.Move(tmp, BestDir);
         }
