@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Issue #18, item 2 ("before"): how often the Catch-from-random recipe (docs/LEARNING.md, "Catch from a random
+# initialisation") discovers a working rule, over independent meta-training seeds, now with meta-validation choosing
+# the checkpoint instead of a person: validation at meta-steps 0, 200, 400 and 600 (one fresh agent, 30,000 steps, the
+# fresh-agent budget of that section), the best-validated rule then tested on a fresh agent with a seed disjoint from
+# validation's. Usage: scripts/experiments/meta-catch-seeds.sh [SEEDS...]   (default 1 2 3 4 5)
+# Resumable: each seed's run lives in runs/meta-seeds/catch5-random-s<seed>/; an unfinished one resumes from its latest
+# checkpoint, a finished one is skipped. After each seed docs/learning/meta-catch-seeds.tsv is rewritten (commit it as
+# it grows). THREADS=2 runs the meta-training on two torch threads (the 1- vs 2-thread comparison).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ $# -gt 0 ]; then SEEDS=("$@"); else SEEDS=(1 2 3 4 5); fi
+CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}
+THREADS=${THREADS:-1}
+ROOT=runs/meta-seeds; TABLE=docs/learning/meta-catch-seeds.tsv
+mkdir -p "$ROOT"
+
+table() {
+  /usr/bin/python3 - "$ROOT" "$TABLE" <<'PY'
+import glob, json, os, sys
+root, out = sys.argv[1], sys.argv[2]
+rows = ["run\tmeta_steps\tvalidations\tbest_meta_step\tbest_validation_return\ttest_return\tfinal_inner_return"]
+for d in sorted(glob.glob(os.path.join(root, 'catch5-random-*'))):
+    vals = []
+    vf = os.path.join(d, 'validations.jsonl')
+    if os.path.exists(vf):
+        vals = [json.loads(l) for l in open(vf) if l.strip()]
+    summary = os.path.join(d, 'summary.json')
+    s = json.load(open(summary)) if os.path.exists(summary) else {}
+    f = lambda x: "" if x is None else f"{x:.3f}"
+    shown = " ".join(f"{v['meta_step']}:{f(v.get('validation_return'))}" for v in vals)
+    rows.append("\t".join([os.path.basename(d), str(s.get('meta_steps', '')), shown, str(s.get('best_meta_step', '')),
+                           f(s.get('best_validation_return')), f(s.get('test_return')), f(s.get('final_inner_return'))]))
+open(out, 'w').write("\n".join(rows) + "\n")
+PY
+}
+
+for seed in "${SEEDS[@]}"; do
+  run="$ROOT/catch5-random-s$seed$([ "$THREADS" = 1 ] || echo "-t$THREADS")"
+  if [ -f "$run/summary.json" ]; then continue; fi
+  if [ -e "$run/checkpoints/latest" ]; then
+    $CLI meta-train --resume "$run" --meta-steps 600
+  else
+    # The recipe of meta-train-catch.sh, with meta-validation choosing the checkpoint.
+    $CLI meta-train --envs catch/5x5 --init random --seed "$seed" --meta-steps 600 \
+        --agents 4 --net small --batch 16 --inner-lr 0.01 --meta-lr 0.003 --meta-grad-clip 1e-4 --lifetime 400 --target-kl-cost 0 \
+        --checkpoint-every 100 --validate-every 200 --validation-agents 1 --validation-steps 30000 --threads "$THREADS" --out "$run"
+  fi
+  table
+done
+table
+cat "$TABLE"
