@@ -85,18 +85,17 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
             var scores = rs.Where(r => r.Status == "succeeded" && r.FinalScore is not null).Select(r => r.FinalScore!.Value).ToList();
             return scores.Count == 0 ? (0, null, null, null) : (scores.Count, scores.Average(), scores.Min(), scores.Max());
         }
-        var settings = runDtos.GroupBy(r => WithoutSeed(r.Point).GetRawText()).Select(g =>
+        // One group per setting (a point without its seed). Its rule and environment are its runs' (the same for all of
+        // them: both are part of the point when swept).
+        var groups = members.Zip(runDtos, (run, dto) => (Run: run, Dto: dto)).GroupBy(m => WithoutSeed(m.Dto.Point).GetRawText()).ToList();
+        var settings = groups.Select(g =>
         {
-            var (finished, mean, min, max) = Scores(g);
+            var (finished, mean, min, max) = Scores(g.Select(m => m.Dto));
             return new SweepSettingDto(JsonDocument.Parse(g.Key).RootElement.Clone(), g.Count(), finished, mean, min, max);
         }).ToList();
         var best = settings.Where(s => s.MeanFinalScore is not null).MaxBy(s => s.MeanFinalScore);
-        // A setting's rule and environment are its runs' (the same for all of them: both are part of the point when swept).
-        var robustness = SweepRobustness.Summarise(members.Zip(runDtos)
-            .GroupBy(m => (m.First.Rule, m.First.EnvironmentId, Point: WithoutSeed(m.Second.Point).GetRawText()))
-            .Select(g => (g.Key, Scores(g.Select(m => m.Second))))
-            .Where(x => x.Item2.Mean is not null)
-            .Select(x => new SweepRobustness.Setting(x.Key.Rule, x.Key.EnvironmentId, x.Item2.Mean!.Value)));
+        var robustness = SweepRobustness.Summarise(groups.Zip(settings).Where(x => x.Second.MeanFinalScore is not null)
+            .Select(x => new SweepRobustness.Setting(x.First.First().Run.Rule, x.First.First().Run.EnvironmentId, x.Second.MeanFinalScore!.Value)));
 
         var names = runDtos.Where(r => r.Point.ValueKind == JsonValueKind.Object)
             .SelectMany(r => r.Point.EnumerateObject().Select(p => p.Name)).Where(n => n != SweepExpansion.SeedKey).Distinct().Order(StringComparer.Ordinal);

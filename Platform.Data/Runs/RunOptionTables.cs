@@ -308,10 +308,12 @@ public static class EvaluateOptions
 public static class InspectOptions
 {
     public const int MaxEpisodes = 1000;
+    /// <summary>Environments rolled out side by side: min(episodes, this).</summary>
+    public const int MaxLanes = 16;
 
     public static readonly RunOption Episodes = RunOptionTables.Int("episodes", "Episodes",
-        "Complete episodes to roll out (on up to 16 environments side by side); every step of them is in the report.", 20, 1, MaxEpisodes, "platform",
-        field: "episodes");
+        $"Complete episodes to roll out (on up to {MaxLanes} environments side by side); every step of them is in the report.", 20, 1, MaxEpisodes,
+        "platform", field: "episodes");
     public static readonly RunOption Seed = RunOptionTables.Seed(0);
     public static readonly RunOption EndsWithin = RunOptionTables.Int("ends-within", "Probe horizon (steps)",
         "The probes' target \"the episode ends within K steps\".", 5, 1, 1000, "platform");

@@ -32,7 +32,7 @@ public sealed record InspectionReport(
     };
 }
 
-/// <param name="Lanes">Environments stepped side by side (min(episodes, 16)).</param>
+/// <param name="Lanes">Environments stepped side by side: min(episodes, <see cref="Platform.Data.Runs.InspectOptions.MaxLanes"/>).</param>
 /// <param name="RolloutLength">T: the rule is applied to [T+1, B] windows as the learner does, its state carried from one to the next.</param>
 /// <param name="Discount">γ of the rule's value function; also the GAE's and the probes' discounted return.</param>
 /// <param name="EndsWithinK">The probes' "episode ends within k steps".</param>

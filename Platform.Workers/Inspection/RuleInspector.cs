@@ -16,7 +16,6 @@ namespace Platform.Workers.Inspection;
 public sealed record InspectionRequest(string Checkpoint, string? Rule, string? Env, int Episodes, ulong Seed, int EndsWithinK,
     int ProbeComponents = 16, string Device = "cpu")
 {
-    public const int MaxLanes = 16;
     /// <summary>A lane whose episodes never end stops the rollout here (steps per lane).</summary>
     public const int MaxStepsPerLane = 20_000;
 }
@@ -101,7 +100,7 @@ public static class RuleInspector
             _ => throw new InvalidOperationException(ruleName),
         };
 
-        int lanesCount = Math.Min(o.Episodes, InspectionRequest.MaxLanes), t = config.RolloutLength;
+        int lanesCount = Math.Min(o.Episodes, InspectOptions.MaxLanes), t = config.RolloutLength;
         var pool = new ActorPool(envId, lanesCount, o.Seed, config.EnvironmentOptions());
         var rng = new LearnerRng(o.Seed * 0x9E3779B97F4A7C15UL + 7);
         var shape = spec.ObservationShape.ToArray();
@@ -140,7 +139,7 @@ public static class RuleInspector
 
         var steps = lanes.SelectMany(l => l.Steps).ToList();
         var episodes = Episodes(lanes);
-        var summary = Summarise(steps, lanes, episodes, discount, o, out var yPc, out var zPc);
+        var summary = Summarise(steps, episodes, discount, o, out var yPc, out var zPc);
         var channels = spec.ChannelNames.ToList();
         return new InspectionReport(InspectionReport.SchemaId, policy.Checkpoint, envId, ruleName, config.Rule, ruleState,
             spec.ActionNames.ToList(),
@@ -277,7 +276,7 @@ public static class RuleInspector
     /// (at least one) held out: targets the discounted return from the step, "the episode ends within k steps" and the
     /// policy's entropy, features the first principal components of y (and of z at the taken action).
     /// </summary>
-    private static InspectionSummary Summarise(List<InspectedStepBuilder> steps, Lane[] lanes, List<InspectedEpisode> episodes, double discount,
+    private static InspectionSummary Summarise(List<InspectedStepBuilder> steps, List<InspectedEpisode> episodes, double discount,
         InspectionRequest o, out double[][]? yPc, out double[][]? zPc)
     {
         var rule = steps.Select(s => (double)s.RuleAdvantage).ToList();

@@ -16,6 +16,8 @@ public sealed class MetaTrainPlan : RunPlan
     private RunContext _context = null!;
     private MetaTrainRunSpec _spec = null!;
     private HashSet<long>? _registered;
+    /// <summary>What the validations were last recorded from: they are read again only when one of these changes.</summary>
+    private (long ValidationsLength, DateTime BestWritten, int Registered) _validationsRecorded;
 
     public static async Task<RunPlan> CreateAsync(RunContext context, MetaTrainRunSpec spec, PlatformDbContext db, CancellationToken ct)
     {
@@ -37,7 +39,14 @@ public sealed class MetaTrainPlan : RunPlan
         try
         {
             await _context.Artifacts.RegisterMetaNetworksAsync(db, _context.Run, _spec, _context.OutDir, _registered);
-            await ArtifactRegistrar.RecordValidationsAsync(db, _context.Run, _context.OutDir);
+            var validations = new FileInfo(Path.Combine(_context.OutDir, RunFolderLayout.ValidationsFile));
+            var seen = (validations.Exists ? validations.Length : -1,
+                File.GetLastWriteTimeUtc(Path.Combine(_context.OutDir, RunFolderLayout.BestFolder, RunFolderLayout.BestFile)), _registered.Count);
+            if (seen != _validationsRecorded)
+            {
+                await ArtifactRegistrar.RecordValidationsAsync(db, _context.Run, _context.OutDir);
+                _validationsRecorded = seen;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -211,7 +211,11 @@ public sealed class MetaTrainer
             }
             if (validation is not null && MetaStep % Config.ValidateEvery == 0 && MetaStep < Config.MetaSteps)
             {
-                if (lastCheckpoint != MetaStep) (_, lastCheckpoint) = (SaveCheckpoint(), MetaStep);
+                if (lastCheckpoint != MetaStep)
+                {
+                    SaveCheckpoint();
+                    lastCheckpoint = MetaStep;
+                }
                 Validate(validation);
             }
             progress?.Invoke(new MetaTrainProgress(MetaStep, Config.MetaSteps, _lastLogs.GetValueOrDefault("meta_loss", double.NaN), InnerReturn(), rate));
