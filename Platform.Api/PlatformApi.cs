@@ -50,6 +50,9 @@ public static class PlatformApi
         builder.Services.AddSingleton<MetricCache>();
         builder.Services.AddScoped<RerunComparison>();
         builder.Services.AddScoped<Sweeps.SweepService>();
+        builder.Services.AddScoped<Pipelines.PipelineService>();
+        builder.Services.AddScoped<Pipelines.PipelineAdvancer>();
+        builder.Services.AddHostedService<Pipelines.PipelineAdvancerService>();
         builder.Services.AddScoped<LeaderboardService>();
         builder.Services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         builder.Services.AddSingleton(sp => new ProgressRelay(connectionString, sp.GetRequiredService<IServiceScopeFactory>(),
@@ -92,6 +95,7 @@ public static class PlatformApi
         app.MapAuthEndpoints();
         app.MapRunEndpoints();
         app.MapSweepEndpoints();
+        app.MapPipelineEndpoints();
         app.MapCatalogEndpoints();
         app.MapCheckpointEndpoints();
         app.MapInspectionEndpoints();

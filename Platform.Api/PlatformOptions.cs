@@ -32,6 +32,9 @@ public sealed class PlatformOptions
     /// <summary>Per-team limits on submissions (<see cref="Runs.RunQuotas"/>).</summary>
     public Runs.QuotaOptions Quotas { get; set; } = new();
 
+    /// <summary>How the API advances transfer pipelines (<see cref="Pipelines.PipelineAdvancerService"/>).</summary>
+    public Pipelines.PipelineOptions Pipelines { get; set; } = new();
+
     /// <summary>Largest request body accepted (JSON endpoints); uploads would raise it per endpoint.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 

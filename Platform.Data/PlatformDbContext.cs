@@ -15,6 +15,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<Pipeline> Pipelines => Set<Pipeline>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();
@@ -63,6 +64,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             e.HasOne<Run>().WithMany().HasForeignKey(r => r.RerunOfId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
             e.Property(r => r.SweepPoint).HasColumnType("jsonb");
+            e.HasOne<Pipeline>().WithMany().HasForeignKey(r => r.PipelineId).OnDelete(DeleteBehavior.SetNull);
             e.Property(r => r.Provenance).HasColumnType("jsonb");
             e.Property(r => r.EnvironmentId).HasMaxLength(100);
             e.Property(r => r.Rule).HasMaxLength(500);
@@ -90,6 +92,19 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             e.Property(x => x.Definition).HasColumnType("jsonb");
             e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.TeamId, x.CreatedAt });
+        });
+
+        model.Entity<Pipeline>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Definition).HasColumnType("jsonb");
+            Kebab(e.Property(x => x.Stage)).HasMaxLength(32);
+            e.Property(x => x.Error).HasMaxLength(2000);
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Checkpoint>().WithMany().HasForeignKey(x => x.SelectedCheckpointId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => new { x.TeamId, x.CreatedAt });
+            // The advancer's scan: pipelines still waiting on their meta-train run or creating their evaluation runs.
+            e.HasIndex(x => x.Stage);
         });
 
         model.Entity<MetricPoint>(e =>

@@ -280,6 +280,74 @@ namespace Platform.Migrations
                     b.ToTable("metric_points", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.Pipeline", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_requested_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedByUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_user_id");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("definition");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<Guid>("MetaTrainRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("meta_train_run_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("SelectedCheckpointId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("selected_checkpoint_id");
+
+                    b.Property<string>("Stage")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("stage");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_pipelines");
+
+                    b.HasIndex("SelectedCheckpointId")
+                        .HasDatabaseName("ix_pipelines_selected_checkpoint_id");
+
+                    b.HasIndex("Stage")
+                        .HasDatabaseName("ix_pipelines_stage");
+
+                    b.HasIndex("TeamId", "CreatedAt")
+                        .HasDatabaseName("ix_pipelines_team_id_created_at");
+
+                    b.ToTable("pipelines", (string)null);
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.Run", b =>
                 {
                     b.Property<Guid>("Id")
@@ -357,6 +425,10 @@ namespace Platform.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("metrics_version");
 
+                    b.Property<Guid?>("PipelineId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pipeline_id");
+
                     b.Property<string>("Provenance")
                         .HasColumnType("jsonb")
                         .HasColumnName("provenance");
@@ -427,6 +499,9 @@ namespace Platform.Migrations
 
                     b.HasIndex("MetaNetworkCheckpointId")
                         .HasDatabaseName("ix_runs_meta_network_checkpoint_id");
+
+                    b.HasIndex("PipelineId")
+                        .HasDatabaseName("ix_runs_pipeline_id");
 
                     b.HasIndex("RerunOfId")
                         .HasDatabaseName("ix_runs_rerun_of_id");
@@ -665,6 +740,22 @@ namespace Platform.Migrations
                         .HasConstraintName("fk_metric_points_runs_run_id");
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.Pipeline", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Checkpoint", null)
+                        .WithMany()
+                        .HasForeignKey("SelectedCheckpointId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_pipelines_checkpoints_selected_checkpoint_id");
+
+                    b.HasOne("Platform.Data.Entities.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pipelines_teams_team_id");
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.Run", b =>
                 {
                     b.HasOne("Platform.Data.Entities.EnvironmentRecord", "Environment")
@@ -679,6 +770,12 @@ namespace Platform.Migrations
                         .HasForeignKey("MetaNetworkCheckpointId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_runs_checkpoints_meta_network_checkpoint_id");
+
+                    b.HasOne("Platform.Data.Entities.Pipeline", null)
+                        .WithMany()
+                        .HasForeignKey("PipelineId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_runs_pipelines_pipeline_id");
 
                     b.HasOne("Platform.Data.Entities.Run", null)
                         .WithMany()

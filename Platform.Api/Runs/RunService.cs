@@ -19,7 +19,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     /// quotaChecked: the caller has checked the team's quotas for a request of several runs (a suite evaluation).
     /// </summary>
     public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct,
-        bool quotaChecked = false, Guid? rerunOf = null, Guid? sweepId = null, string? sweepPoint = null)
+        bool quotaChecked = false, Guid? rerunOf = null, Guid? sweepId = null, string? sweepPoint = null, Guid? pipelineId = null)
     {
         if (idempotencyKey is not null && await FindByKeyAsync(teamId, idempotencyKey, ct) is { } existing)
             return new SubmitResult(existing, false);
@@ -45,6 +45,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             RerunOfId = rerunOf,
             SweepId = sweepId,
             SweepPoint = sweepPoint,
+            PipelineId = pipelineId,
             CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Runs.Add(run);

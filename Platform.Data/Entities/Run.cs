@@ -73,6 +73,9 @@ public class Run
     public Guid? SweepId { get; set; }
     public string? SweepPoint { get; set; }
 
+    /// <summary>The transfer pipeline this run belongs to, if any (its meta-train run, or one of its evaluation runs).</summary>
+    public Guid? PipelineId { get; set; }
+
     /// <summary>Lineage: the run this one re-runs (POST /api/runs/{id}/rerun: the same spec and seed), if any.</summary>
     public Guid? RerunOfId { get; set; }
 
