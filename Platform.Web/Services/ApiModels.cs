@@ -178,3 +178,58 @@ public sealed record GeneralisationDto(List<GeneralisationSuiteDto> Suites, List
 public sealed record LivePoint(string Name, long Step, double Value, DateTimeOffset WallTime);
 public sealed record MetricsMessage(Guid RunId, List<LivePoint> Points);
 public sealed record ProgressMessage(Guid RunId, long Step, long TotalSteps);
+
+// Transfer pipelines (/api/pipelines, issue #18): the API's PipelineContracts.
+
+/// <summary>Body of POST /api/pipelines: a meta-train submission and where its selected rule is evaluated.</summary>
+public sealed class SubmitPipelineBody
+{
+    public string? Name { get; set; }
+    /// <summary>A POST /api/runs body of kind meta-train; its hyperparameters must set validate-every ≥ 1.</summary>
+    public SubmitRunBody? MetaTrain { get; set; }
+    public PipelineEvaluationBody? Evaluation { get; set; }
+}
+
+/// <summary>A suite or the environments, the steps and seeds of every evaluation run, the baselines (empty: none), their train options.</summary>
+public sealed class PipelineEvaluationBody
+{
+    public string? Suite { get; set; }
+    public List<string>? Envs { get; set; }
+    public long? Steps { get; set; }
+    public List<long>? Seeds { get; set; }
+    public List<string>? Baselines { get; set; }
+    public Dictionary<string, JsonElement>? Hyperparameters { get; set; }
+    public string? Queue { get; set; }
+}
+
+public sealed record PipelineCreatedDto(Guid Id, Guid MetaTrainRunId, List<Guid> RunIds);
+
+/// <summary>Stage: meta-training | evaluating | finished | failed | cancelled.</summary>
+public sealed record PipelineListItemDto(Guid Id, string Name, string Stage, DateTimeOffset CreatedAt, int Runs, Dictionary<string, int> Counts);
+
+public sealed record PipelineSelectedRuleDto(Guid CheckpointId, string Rule, long MetaStep, double? ValidationReturn);
+
+public sealed record PipelineEnvironmentDto(string Env, bool InDistribution, string Score, double? Random, double? Reference,
+    string Normalisation, string? Unavailable);
+
+public sealed record PipelineCellDto(string Env, int Runs, int Finished, List<double> Scores, double? Mean, double? MeanNormalised);
+
+/// <summary>Role: selected-rule | baseline. Iqm and its 95 % CI over the normalised scores of <see cref="IqmEnvironments"/> environments.</summary>
+public sealed record PipelineRuleDto(string Label, string? Rule, string Role, int Runs, int Finished, List<PipelineCellDto> Cells,
+    double? Iqm, double? IqmLow, double? IqmHigh, int IqmEnvironments, int IqmScores);
+
+/// <summary>Role: meta-train | selected-rule | baseline.</summary>
+public sealed record PipelineRunDto(Guid Id, string Role, string Kind, string Env, string Rule, long Seed, string Status,
+    long CurrentStep, long TotalSteps, double? Score, string? Error);
+
+public sealed record PipelineDto(
+    Guid Id, string Name, string Stage, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,
+    PipelineRunDto MetaTrainRun, PipelineSelectedRuleDto? SelectedRule, List<PipelineEnvironmentDto> Environments,
+    List<PipelineRuleDto> Rules, List<PipelineRunDto> Runs, Dictionary<string, int> Counts)
+{
+    /// <summary>Still moving: its runs change and the stage advances (the page keeps reading it, and it can be cancelled).</summary>
+    public bool IsActive => Stage is "meta-training" or "evaluating";
+
+    /// <summary>The tag every run of the pipeline carries (the API's PipelineService.Tag): how the status feed's runs are told apart.</summary>
+    public string Tag => "pipeline:" + Id;
+}

@@ -117,6 +117,14 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     public Task<ApiResult<SweepCreatedDto>> SubmitSweepAsync(SubmitSweepBody body, CancellationToken ct = default) =>
         SendAsync<SweepCreatedDto>(HttpMethod.Post, "api/sweeps", JsonContent.Create(body, options: WithoutNulls), ct);
 
+    public Task<ApiResult<PipelineCreatedDto>> SubmitPipelineAsync(SubmitPipelineBody body, CancellationToken ct = default) =>
+        SendAsync<PipelineCreatedDto>(HttpMethod.Post, "api/pipelines", JsonContent.Create(body, options: WithoutNulls), ct);
+    public Task<ApiResult<List<PipelineListItemDto>>> PipelinesAsync(CancellationToken ct = default) =>
+        SendAsync<List<PipelineListItemDto>>(HttpMethod.Get, "api/pipelines", ct: ct);
+    public Task<ApiResult<PipelineDto>> PipelineAsync(Guid id, CancellationToken ct = default) => SendAsync<PipelineDto>(HttpMethod.Get, $"api/pipelines/{id}", ct: ct);
+    public Task<ApiResult<PipelineDto>> CancelPipelineAsync(Guid id, CancellationToken ct = default) =>
+        SendAsync<PipelineDto>(HttpMethod.Post, $"api/pipelines/{id}/cancel", ct: ct);
+
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
     public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>
         SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps", ct: ct);
