@@ -18,11 +18,20 @@ namespace Platform.Api.Pipelines;
 public sealed class PipelineAdvancer(PlatformDbContext db, RunService runs, ILogger<PipelineAdvancer> logger)
 {
     private static readonly RunStatus[] Active = [RunStatus.Queued, RunStatus.Running];
+    /// <summary>How long a pipeline may be without its meta-train run before its submission counts as interrupted.</summary>
+    public static readonly TimeSpan InterruptedAfter = TimeSpan.FromMinutes(5);
 
     public async Task AdvanceAsync(Guid id, CancellationToken ct)
     {
         var pipeline = await db.Pipelines.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
-        if (pipeline is null || pipeline.MetaTrainRunId == Guid.Empty) return;   // not yet fully created
+        if (pipeline is null) return;
+        if (pipeline.MetaTrainRunId == Guid.Empty)
+        {
+            // Being created; one whose creator died before storing its meta-train run is failed rather than left waiting.
+            if (DateTimeOffset.UtcNow - pipeline.CreatedAt > InterruptedAfter)
+                await FailAsync(pipeline, "The submission was interrupted before its meta-train run was stored.", ct);
+            return;
+        }
         if (pipeline.Stage == PipelineStage.MetaTraining) await AfterMetaTrainingAsync(pipeline, ct);
         pipeline = await db.Pipelines.AsNoTracking().FirstAsync(p => p.Id == id, ct);
         if (pipeline.Stage == PipelineStage.Evaluating) await EvaluateAsync(pipeline, ct);

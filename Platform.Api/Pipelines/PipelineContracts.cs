@@ -58,10 +58,11 @@ public sealed record PipelineCellDto(string Env, int Runs, int Finished, IReadOn
 
 /// <summary>
 /// One rule over the evaluation: per environment, and the interquartile mean of its normalised scores with a 95 %
-/// stratified-bootstrap confidence interval (over the environments that can be normalised).
+/// stratified-bootstrap confidence interval (over the environments that can be normalised). With one score per environment
+/// the bootstrap cannot vary (it resamples within each environment): no interval then, and <paramref name="IqmNote"/> says why.
 /// </summary>
 public sealed record PipelineRuleDto(string Label, string? Rule, string Role, int Runs, int Finished, IReadOnlyList<PipelineCellDto> Cells,
-    double? Iqm, double? IqmLow, double? IqmHigh, int IqmEnvironments, int IqmScores);
+    double? Iqm, double? IqmLow, double? IqmHigh, int IqmEnvironments, int IqmScores, string? IqmNote);
 
 /// <summary>A run of the pipeline; role meta-train | selected-rule | baseline.</summary>
 public sealed record PipelineRunDto(Guid Id, string Role, string Kind, string Env, string Rule, long Seed, string Status,

@@ -16,6 +16,7 @@ namespace Platform.Api.Pipelines;
 public static class PipelineResults
 {
     public const string MetaTrainRole = "meta-train", SelectedRuleRole = "selected-rule", BaselineRole = "baseline";
+    public const string SingleSeedNote = "one seed per environment: no confidence interval (the bootstrap resamples within each environment)";
 
     public static PipelineDto Build(Pipeline pipeline, IReadOnlyList<Run> members, Checkpoint? selected)
     {
@@ -68,13 +69,15 @@ public static class PipelineResults
             }).ToList();
             var strata = cells.Where(c => c.Normalised.Length > 0).Select(c => (IReadOnlyList<double>)c.Normalised).ToList();
             double? iqm = null, low = null, high = null;
+            string? note = null;
             if (strata.Count > 0)
             {
                 iqm = ScoreStatistics.InterquartileMean(strata);
-                (low, high) = ScoreStatistics.StratifiedBootstrapCi(strata);
+                if (strata.All(s => s.Count == 1)) note = SingleSeedNote;
+                else (low, high) = ScoreStatistics.StratifiedBootstrapCi(strata);
             }
             return new PipelineRuleDto(rule.Label, rule.Rule, rule.Role, mine.Count, mine.Count(r => r.Status == RunStatus.Succeeded),
-                cells.Select(c => c.Cell).ToList(), iqm, low, high, strata.Count, strata.Sum(s => s.Count));
+                cells.Select(c => c.Cell).ToList(), iqm, low, high, strata.Count, strata.Sum(s => s.Count), note);
         }).ToList();
 
         var metaDto = runDtos.FirstOrDefault(r => r.Role == MetaTrainRole)

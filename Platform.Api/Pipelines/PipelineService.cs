@@ -60,7 +60,18 @@ public sealed class PipelineService(PlatformDbContext db, RunService runs, RunQu
         db.Pipelines.Add(pipeline);
         await db.SaveChangesAsync(ct);
 
-        var meta = await runs.SubmitAsync(plan.MetaTrain, teamId, userId, null, CancellationToken.None, quotaChecked: true, pipelineId: id);
+        SubmitResult meta;
+        try
+        {
+            meta = await runs.SubmitAsync(plan.MetaTrain, teamId, userId, null, CancellationToken.None, quotaChecked: true, pipelineId: id);
+        }
+        catch
+        {
+            // Nothing of the pipeline runs: it must not sit in meta-training for ever (the advancer also fails one left so).
+            await db.Pipelines.Where(p => p.Id == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.Stage, PipelineStage.Failed)
+                .SetProperty(p => p.Error, "The submission was interrupted before its meta-train run was stored."), CancellationToken.None);
+            throw;
+        }
         pipeline.MetaTrainRunId = meta.Run!.Id;
         await db.SaveChangesAsync(CancellationToken.None);
         var ids = new List<Guid> { meta.Run.Id };
@@ -99,9 +110,10 @@ public sealed class PipelineService(PlatformDbContext db, RunService runs, RunQu
             foreach (var (field, messages) in problems) errors["metaTrain." + ShiftTag(field, 1)] = messages;
             meta = spec as MetaTrainRunSpec;
             var validateEvery = MetaTrainOptions.ValidateEvery;
-            if (meta is not null && !(meta.Hyperparameters.TryGetValue(validateEvery.Name, out var every) && every.GetDouble() >= 1))
+            var every = meta is not null && meta.Hyperparameters.TryGetValue(validateEvery.Name, out var given) ? given.GetDouble() : 0;
+            if (meta is not null && (every < 1 || every > meta.Steps))
                 Add("metaTrain." + validateEvery.FieldPath,
-                    $"A pipeline takes the rule meta-validation selects: set {validateEvery.Name} (1 to the meta-steps; validation also runs at 0 and at the end).");
+                    $"A pipeline takes the rule meta-validation selects: set {validateEvery.Name} from 1 to the meta-steps ({meta.Steps}); validation also runs at 0 and at the end.");
         }
 
         // The evaluation.

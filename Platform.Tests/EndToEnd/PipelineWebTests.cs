@@ -138,8 +138,10 @@ public class PipelineWebTests(WebFixture fx) : IClassFixture<WebFixture>
         var number = @"-?\d+(\.\d+)?";
         foreach (var row in await page.Locator("[data-test=result-row]").AllAsync())
         {
-            await Assertions.Expect(row.Locator("[data-test=iqm]")).ToHaveAttributeAsync("data-has-ci", "true");
-            await Assertions.Expect(row.Locator("[data-test=iqm-value]")).ToHaveTextAsync(new Regex($@"^{number} \[{number}, {number}\]$"));
+            // One seed per environment: an IQM, and instead of a degenerate [x, x] interval the note saying why there is none.
+            await Assertions.Expect(row.Locator("[data-test=iqm]")).ToHaveAttributeAsync("data-has-ci", "false");
+            await Assertions.Expect(row.Locator("[data-test=iqm-value]")).ToHaveTextAsync(new Regex($@"^{number}$"));
+            await Assertions.Expect(row.Locator("[data-test=iqm-note]")).ToContainTextAsync("one seed per environment");
             await Assertions.Expect(row.Locator("[data-test=iqm]")).ToContainTextAsync("over 2 environments, 2 scores");
         }
         await Assertions.Expect(page.Locator("[data-test=normalisation]")).ToHaveCountAsync(2);

@@ -216,7 +216,7 @@ public sealed record PipelineCellDto(string Env, int Runs, int Finished, List<do
 
 /// <summary>Role: selected-rule | baseline. Iqm and its 95 % CI over the normalised scores of <see cref="IqmEnvironments"/> environments.</summary>
 public sealed record PipelineRuleDto(string Label, string? Rule, string Role, int Runs, int Finished, List<PipelineCellDto> Cells,
-    double? Iqm, double? IqmLow, double? IqmHigh, int IqmEnvironments, int IqmScores);
+    double? Iqm, double? IqmLow, double? IqmHigh, int IqmEnvironments, int IqmScores, string? IqmNote);
 
 /// <summary>Role: meta-train | selected-rule | baseline.</summary>
 public sealed record PipelineRunDto(Guid Id, string Role, string Kind, string Env, string Rule, long Seed, string Status,
