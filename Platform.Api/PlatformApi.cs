@@ -66,7 +66,11 @@ public static class PlatformApi
         builder.Services.AddPlatformAuth();
         builder.Services.AddCookieAntiforgery();
         builder.Services.AddPlatformRateLimits(options);
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        // /openapi/v1.json is a contract for client generators: every operation named (WithName) and every response
+        // with its schema; the responses of authentication, scopes and rate limits are added from endpoint metadata.
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>()
+            .AddDocumentTransformer<ApiKeySecurityTransformer>()
+            .AddOperationTransformer<MiddlewareResponsesTransformer>());
 
         var app = builder.Build();
         // JSON and files only: nothing may frame, sniff or be referred from the API; HSTS behind https.

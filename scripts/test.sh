@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what the tests need
-# (as root, via apt: python3-numpy, chromium, postgresql), starts a private PostgreSQL, restores, builds
+# (as root, via apt: python3-numpy, chromium, nodejs and npm, postgresql), starts a private PostgreSQL, restores, builds
 # Release and runs xunit; ends with "N passed, M failed". Extra arguments go to `dotnet test`
 # (e.g. --filter FullyQualifiedName~UpdateRules).
 set -euo pipefail
@@ -11,6 +11,8 @@ need_apt=()
 /usr/bin/python3 -c "import numpy" 2>/dev/null || need_apt+=(python3-numpy)
 # The browser tests (Platform.Tests/EndToEnd) drive Debian's chromium through Playwright's bundled driver.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# The OpenAPI lint (Platform.Tests/Api/OpenApiContractTests) installs Redocly CLI with npm (scripts/openapi-lint.sh).
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need_apt[*]}"

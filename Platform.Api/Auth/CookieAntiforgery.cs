@@ -55,6 +55,7 @@ public static class CookieAntiforgery
                 var tokens = antiforgery.GetAndStoreTokens(http);
                 return TypedResults.Ok(new AntiforgeryTokenDto(tokens.RequestToken!, HeaderName));
             })
+            .WithName("GetAntiforgeryToken")
             .WithSummary("The antiforgery token a signed-in browser sends with requests that change something")
             .WithDescription($"Sets the antiforgery cookie and returns the token to send in the {HeaderName} header on every " +
                              "POST or DELETE authenticated by the session cookie. Not needed with an API key.");

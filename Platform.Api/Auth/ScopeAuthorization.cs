@@ -21,13 +21,20 @@ public static class ScopeAuthorization
         builder.WithMetadata(new RequiredScope(scope));
 
     public static ApiKeyScope Needed(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>() is { } required ? required.Scope
-        : IsRead(http.Request) ? ApiKeyScope.Read : ApiKeyScope.Submit;
+        Needed(http.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>(), IsRead(http.Request));
+
+    /// <summary>
+    /// The scope a request needs: the endpoint's own when it asks for one, else read or submit by method. Shared with the
+    /// OpenAPI document (<see cref="Infrastructure.MiddlewareResponsesTransformer"/>), which declares a 403 where this can refuse.
+    /// </summary>
+    public static ApiKeyScope Needed(RequiredScope? required, bool isRead) =>
+        required?.Scope ?? (isRead ? ApiKeyScope.Read : ApiKeyScope.Submit);
 
     /// <summary>A request that changes nothing: GET, HEAD, OPTIONS, or the progress hub (its negotiation is a POST).</summary>
     public static bool IsRead(HttpRequest request) =>
-        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
-        || request.Path.StartsWithSegments(ApiKeyAuthenticationHandler.HubPathPrefix);
+        IsReadMethod(request.Method) || request.Path.StartsWithSegments(ApiKeyAuthenticationHandler.HubPathPrefix);
+
+    public static bool IsReadMethod(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 
     public sealed class Requirement : IAuthorizationRequirement;
 

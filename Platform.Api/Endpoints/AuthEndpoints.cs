@@ -26,26 +26,27 @@ public static class AuthEndpoints
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
-        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(RateLimits.SignInAddress)
-            .Accepts<LoginRequest>("application/json").Produces<MeDto>().ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(RateLimits.SignInAddress).WithName("SignIn")
+            .Accepts<LoginRequest>("application/json").Produces<MeDto>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("Browser sign-in: sets the session cookie");
         auth.MapPost("/logout", async (HttpContext ctx) =>
         {
             await ctx.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return TypedResults.NoContent();
-        }).WithSummary("Clear the session cookie");
-        auth.MapGet("/me", Me).WithSummary("The signed-in user");
+        }).WithName("SignOut").WithSummary("Clear the session cookie");
+        auth.MapGet("/me", Me).WithName("GetCurrentUser").Produces<MeDto>().WithSummary("The signed-in user");
         auth.MapAntiforgeryEndpoint();
 
-        auth.MapGet("/keys", ListKeys).WithSummary("The user's API keys (prefixes only)");
+        auth.MapGet("/keys", ListKeys).WithName("ListApiKeys").Produces<List<ApiKeyDto>>().WithSummary("The user's API keys (prefixes only)");
         // Minting and revoking keys needs the admin scope: a key that may only read or submit cannot make itself more.
-        auth.MapPost("/keys", CreateKey).RequireScope(ApiKeyScope.Admin).Accepts<CreateApiKeyRequest>("application/json")
-            .Produces<CreatedApiKeyDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+        auth.MapPost("/keys", CreateKey).RequireScope(ApiKeyScope.Admin).WithName("CreateApiKey").Accepts<CreateApiKeyRequest>("application/json")
+            .Produces<CreatedApiKeyDto>(StatusCodes.Status201Created).ProducesValidationProblem()
             .WithSummary("Create an API key (shown once)")
             .WithDescription("Body {name[, scope, expiresInHours]}: scope is read, submit (the default) or admin; the lifetime defaults " +
                              "to Platform:ApiKeys:DefaultLifetimeHours and may not exceed MaxLifetimeHours. Needs the admin scope.");
-        auth.MapDelete("/keys/{id:guid}", RevokeKey).RequireScope(ApiKeyScope.Admin)
+        auth.MapDelete("/keys/{id:guid}", RevokeKey).RequireScope(ApiKeyScope.Admin).WithName("RevokeApiKey")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Revoke an API key; its live progress-hub connections are closed");
     }
 

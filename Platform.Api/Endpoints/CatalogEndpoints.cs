@@ -38,22 +38,22 @@ public static class CatalogEndpoints
                 TypedResults.Ok(await db.Environments.AsNoTracking().OrderBy(e => e.Id)
                     .Select(e => new EnvironmentDto(e.Id, e.SuiteId, e.Suite!.Name, e.Name, e.Description, e.RandomScore, e.ReferenceScore))
                     .ToListAsync(ct)))
-            .WithTags("Catalog").WithSummary("Environments a run may use, with score normalisation constants");
+            .WithTags("Catalog").WithName("ListEnvironments").WithSummary("Environments a run may use, with score normalisation constants");
 
         app.MapGet("/api/suites", () => TypedResults.Ok(EnvironmentCatalog.Suites
                 .Select(s => new SuiteDto(s.Id, s.Name, s.Title, s.Description, s.Aliases, s.EnvironmentIds)).ToList()))
-            .WithTags("Catalog").WithSummary("Environment suites, with the names users may give for them and their environments");
+            .WithTags("Catalog").WithName("ListSuites").WithSummary("Environment suites, with the names users may give for them and their environments");
 
         app.MapGet("/api/rules", () => TypedResults.Ok(RuleCatalog.Listed))
-            .WithTags("Catalog").WithSummary("Update rules a run may use");
+            .WithTags("Catalog").WithName("ListRules").WithSummary("Update rules a run may use");
 
         app.MapGet("/api/run-options", () => TypedResults.Ok(RunOptionTables.All))
-            .WithTags("Catalog").WithSummary("Every option of each run kind: name, type, default, range or choices, help")
+            .WithTags("Catalog").WithName("ListRunOptions").WithSummary("Every option of each run kind: name, type, default, range or choices, help")
             .WithDescription("The tables the API validates submissions against and the worker CLI binds its options from. " +
                              "An option with a field is a field of POST /api/runs; the others go in its hyperparameters.");
 
         app.MapGet("/api/run-options/train/defaults", TrainDefaults)
-            .WithTags("Catalog").WithSummary("The train defaults for one environment and rule, and the throughput to expect on a queue")
+            .WithTags("Catalog").WithName("GetTrainDefaults").WithSummary("The train defaults for one environment and rule, and the throughput to expect on a queue")
             .WithDescription("Each train option's default for a run on env with rule (the option table's suite and rule defaults, " +
                              "with their sources; steps is the suggested budget) and the environment steps per second to expect on " +
                              "queue: the median of your team's last finished runs of that rule family on env there, else the " +

@@ -23,6 +23,19 @@ namespace Platform.Api.Endpoints;
 public sealed record CheckpointDto(Guid Id, CheckpointKind Kind, string Name, Guid? RunId, long Step, long SizeBytes,
     string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false);
 
+/// <summary>The multipart/form-data body of POST /api/checkpoints.</summary>
+/// <remarks>The endpoint reads the form itself, to check the file before storing anything: this type only describes the body in
+/// the OpenAPI document.</remarks>
+public sealed class UploadMetaNetworkForm
+{
+    /// <summary>The .npz file, in the Disco103 layout.</summary>
+    public required IFormFile File { get; init; }
+    /// <summary>1 to 100 printable characters.</summary>
+    public required string Name { get; init; }
+    /// <summary>Optional: comma-separated environment ids or suites the rule was meta-trained on.</summary>
+    public string? MetaTrainedOn { get; init; }
+}
+
 public static class CheckpointEndpoints
 {
     public const string ChecksumHeader = "X-Checksum-Sha256";
@@ -30,20 +43,24 @@ public static class CheckpointEndpoints
     public static void MapCheckpointEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/checkpoints").WithTags("Checkpoints");
-        group.MapGet("/", List).WithSummary("The team's checkpoints and shared ones, newest first");
-        group.MapGet("/{id:guid}/download", Download)
+        group.MapGet("/", List).WithName("ListCheckpoints").Produces<List<CheckpointDto>>().ProducesValidationProblem()
+            .WithSummary("The team's checkpoints and shared ones, newest first");
+        group.MapGet("/{id:guid}/download", Download).WithName("DownloadCheckpoint")
             .WithSummary("Download a checkpoint file")
             .WithDescription("Streams the file (range requests supported); X-Checksum-Sha256 carries its SHA-256 in hex.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+            .WithResponseHeader(StatusCodes.Status200OK, ChecksumHeader, "The file's SHA-256, in lower-case hex.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{id:guid}/evaluate", EvaluateOnSuite)
+        group.MapPost("/{id:guid}/evaluate", EvaluateOnSuite).WithName("EvaluateOnSuite")
             .Accepts<EvaluateOnSuiteRequest>("application/json")
             .Produces<SuiteEvaluationDto>(StatusCodes.Status201Created)
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Evaluate a meta-network on a suite")
             .WithDescription("Body {suite, steps, seeds[, queue, hyperparameters, tags]}: submits one train run per environment of the " +
                              "suite and seed, with this frozen meta-network as the rule (rule meta-network:ID, tagged meta-network:ID and " +
                              "suite-eval:SUITE). Returns the created run ids. With an Idempotency-Key header a repeat returns the same runs.");
-        group.MapPost("/", Upload)
+        group.MapPost("/", Upload).WithName("UploadMetaNetwork")
+            .Accepts<UploadMetaNetworkForm>("multipart/form-data")
             .WithSummary("Upload a meta-network (.npz in the Disco103 layout)")
             .WithDescription("multipart/form-data with fields 'file' (the .npz), 'name' and optionally 'metaTrainedOn' " +
                              "(comma-separated environment ids or suites the rule was meta-trained on). Every array is checked against " +
@@ -53,8 +70,7 @@ public static class CheckpointEndpoints
             .WithMetadata(new RequestSizeLimitAttribute(PlatformOptions.DefaultMaxUploadBytes))
             .Produces<CheckpointDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
 
     private static async Task<IResult> Upload(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db,

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
@@ -32,18 +33,19 @@ public static class InspectionEndpoints
     public static void MapInspectionEndpoints(this IEndpointRouteBuilder app)
     {
         var checkpoints = app.MapGroup("/api/checkpoints").WithTags("Checkpoints");
-        checkpoints.MapPost("/{id:guid}/inspect", Submit)
+        checkpoints.MapPost("/{id:guid}/inspect", Submit).WithName("InspectCheckpoint")
             .Accepts<InspectCheckpointRequest>("application/json")
             .Produces<RunDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Inspect what a rule asks of an agent checkpoint")
             .WithDescription("Body {rule?, env?, episodes?, seed?, hyperparameters?}: a run of kind inspect on the cpu queue rolls the agent " +
                              "out for the episodes and applies the rule as the learner would; GET /api/checkpoints/{id}/inspect or " +
                              "GET /api/runs/{runId}/inspection returns the report when it succeeds.");
-        checkpoints.MapGet("/{id:guid}/inspect", Latest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+        checkpoints.MapGet("/{id:guid}/inspect", Latest).WithName("GetCheckpointInspection")
+            .Produces<JsonObject>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The newest inspection report of an agent checkpoint (404 until one has succeeded)");
-        app.MapGroup("/api/runs").WithTags("Runs").MapGet("/{id:guid}/inspection", OfRun)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+        app.MapGroup("/api/runs").WithTags("Runs").MapGet("/{id:guid}/inspection", OfRun).WithName("GetRunInspection")
+            .Produces<JsonObject>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An inspect run's report (404 until the run has succeeded)");
     }
 

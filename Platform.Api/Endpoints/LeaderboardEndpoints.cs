@@ -9,14 +9,14 @@ public static class LeaderboardEndpoints
 {
     public static void MapLeaderboardEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/leaderboards/generalisation", Generalisation).WithTags("Leaderboards")
-            .Produces<GeneralisationDto>()
+        app.MapGet("/api/leaderboards/generalisation", Generalisation).WithTags("Leaderboards").WithName("GetGeneralisationLeaderboard")
+            .Produces<GeneralisationDto>().ProducesValidationProblem()
             .WithSummary("Generalisation: each rule's IQM per suite beside what it was meta-trained on")
             .WithDescription("Rows per rule (a meta-network checkpoint counts as the rule meta-network:ID): what it was meta-trained on " +
                              "(recorded with the checkpoint; Disco103: Atari + ProcGen + DMLab) and, per suite its runs were evaluated on, the " +
                              "IQM with 95% CI at each step budget, marked in or out of distribution. steps restricts to one step budget.");
-        app.MapGet("/api/leaderboards/{suite}", Get).WithTags("Leaderboards")
-            .Produces<LeaderboardDto>().ProducesProblem(StatusCodes.Status404NotFound)
+        app.MapGet("/api/leaderboards/{suite}", Get).WithTags("Leaderboards").WithName("GetLeaderboard")
+            .Produces<LeaderboardDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Leaderboard of a suite (catch, minatar, procgen)")
             .WithDescription("Per environment × rule × step budget: each seed's final score and normalised score; per rule: the IQM " +
                              "of normalised scores with a 95% stratified-bootstrap CI (rliable). Every number names its runs. " +

@@ -11,17 +11,17 @@ public static class PipelineEndpoints
     public static void MapPipelineEndpoints(this IEndpointRouteBuilder app)
     {
         var pipelines = app.MapGroup("/api/pipelines").WithTags("Pipelines");
-        pipelines.MapPost("/", Create).Accepts<SubmitPipelineRequest>("application/json")
+        pipelines.MapPost("/", Create).WithName("SubmitPipeline").Accepts<SubmitPipelineRequest>("application/json")
             .Produces<PipelineCreatedDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Submit a transfer pipeline")
             .WithDescription("One meta-train run (with meta-validation: validate-every ≥ 1) and, at once, the baselines' train runs on the " +
                              "evaluation environments; when the meta-train run succeeds, the rule meta-validation selected is frozen and trains " +
                              $"fresh agents on the same environments, seeds and budget. At most {Sweeps.SweepExpansion.MaxRuns} runs; every run " +
                              "is validated and the quota checked for all of them before anything is stored.");
-        pipelines.MapGet("/", List).Produces<IReadOnlyList<PipelineListItemDto>>().WithSummary("The team's pipelines, newest first, with their runs' counts by status");
-        pipelines.MapGet("/{id:guid}", Get).Produces<PipelineDto>().ProducesProblem(StatusCodes.Status404NotFound)
+        pipelines.MapGet("/", List).WithName("ListPipelines").Produces<IReadOnlyList<PipelineListItemDto>>().WithSummary("The team's pipelines, newest first, with their runs' counts by status");
+        pipelines.MapGet("/{id:guid}", Get).WithName("GetPipeline").Produces<PipelineDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One pipeline: its stage, the selected rule, and per rule and environment the scores, normalised, with each rule's IQM and 95 % CI");
-        pipelines.MapPost("/{id:guid}/cancel", Cancel).Produces<PipelineDto>().ProducesProblem(StatusCodes.Status404NotFound)
+        pipelines.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelPipeline").Produces<PipelineDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Cancel a pipeline: its unfinished runs, and the selected rule's runs are not made");
     }
 

@@ -22,35 +22,39 @@ public static class RunEndpoints
     {
         var runs = app.MapGroup("/api/runs").WithTags("Runs");
 
-        runs.MapPost("/", Submit)
+        runs.MapPost("/", Submit).WithName("SubmitRun")
             .Accepts<SubmitRunRequest>("application/json")
             .Produces<RunDto>(StatusCodes.Status201Created).Produces<RunDto>()
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Submit a run")
             .WithDescription("Validates the spec, stores the run and enqueues it on the cpu or gpu queue. " +
                              "With an Idempotency-Key header, repeating the request returns the first run (200) instead of creating another.");
-        runs.MapGet("/", List).WithSummary("List the team's runs, newest first");
-        runs.MapGet("/{id:guid}", Get).WithSummary("One run").ProducesProblem(StatusCodes.Status404NotFound);
-        runs.MapGet("/{id:guid}/metrics", Metrics)
+        runs.MapGet("/", List).WithName("ListRuns").Produces<RunPage>().ProducesValidationProblem()
+            .WithSummary("List the team's runs, newest first");
+        runs.MapGet("/{id:guid}", Get).WithName("GetRun").Produces<RunDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One run");
+        runs.MapGet("/{id:guid}/metrics", Metrics).WithName("GetRunMetrics")
             .Produces<RunMetricsDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A run's metric series")
             .WithDescription($"name picks one series (default: all); maxPoints downsamples each to at most that many points (bucket means; " +
                              $"default {DefaultMaxPoints:N0}, at most {MaxMaxPoints:N0}): a read is bounded however long the run was.");
-        runs.MapGet("/{id:guid}/replay", Replay)
-            .Produces(StatusCodes.Status200OK, contentType: "image/gif").ProducesProblem(StatusCodes.Status404NotFound)
+        runs.MapGet("/{id:guid}/replay", Replay).WithName("GetRunReplay")
+            .Produces<Stream>(StatusCodes.Status200OK, "image/gif").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A replay of the run's final policy (animated GIF)")
             .WithDescription("Recorded by the worker when a training run succeeds; 404 while the run has none.");
-        runs.MapPost("/{id:guid}/rerun", Rerun)
+        runs.MapPost("/{id:guid}/rerun", Rerun).WithName("CreateRerun")
             .Produces<RunDto>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Re-run a run")
             .WithDescription("A new run with the original's spec and seed (quota-checked like a submission), marked as its re-run (rerunOfId). " +
                              "When both have finished, GET /api/runs/{id}/rerun-comparison says whether the re-run's metrics match bit for bit.");
-        runs.MapGet("/{id:guid}/rerun-comparison", CompareRerun)
+        runs.MapGet("/{id:guid}/rerun-comparison", CompareRerun).WithName("CompareRerun")
             .Produces<RerunComparisonDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A re-run against its original")
             .WithDescription("outcome: pending (not both finished), identical (every metric point equal, wall-clock rates left out) or differs " +
                              "(the first step and metric where they differ); and whether machine kind, resolved configuration and code were the same.");
-        runs.MapPost("/{id:guid}/cancel", Cancel)
+        runs.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelRun")
+            .Produces<RunDto>().Produces<RunDto>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a run")
             .WithDescription("A queued run is cancelled at once (200); a running one is asked to stop (202); a finished one gives 409.");
     }

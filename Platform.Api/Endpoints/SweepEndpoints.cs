@@ -11,17 +11,17 @@ public static class SweepEndpoints
     public static void MapSweepEndpoints(this IEndpointRouteBuilder app)
     {
         var sweeps = app.MapGroup("/api/sweeps").WithTags("Sweeps");
-        sweeps.MapPost("/", Create).Accepts<SubmitSweepRequest>("application/json")
+        sweeps.MapPost("/", Create).WithName("SubmitSweep").Accepts<SubmitSweepRequest>("application/json")
             .Produces<SweepCreatedDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Submit a sweep")
             .WithDescription($"method grid (every combination of the listed values) or random (count draws; a parameter may be a distribution " +
                              $"{{\"distribution\": \"uniform\" | \"log-uniform\" | \"int-uniform\", \"low\", \"high\"}}), times the seeds; at most " +
                              $"{SweepExpansion.MaxRuns} runs. Every run is validated against the run options and the quota is checked for all of " +
                              "them at once: a bad combination refuses the whole sweep and nothing is stored.");
-        sweeps.MapGet("/", List).WithSummary("The team's sweeps, newest first, with their runs' counts by status");
-        sweeps.MapGet("/{id:guid}", Get).Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
+        sweeps.MapGet("/", List).WithName("ListSweeps").Produces<IReadOnlyList<SweepListItemDto>>().WithSummary("The team's sweeps, newest first, with their runs' counts by status");
+        sweeps.MapGet("/{id:guid}", Get).WithName("GetSweep").Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One sweep: its runs, counts by status, each setting's final scores over seeds, the best setting, and per parameter the final score by value");
-        sweeps.MapPost("/{id:guid}/cancel", Cancel)
+        sweeps.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelSweep")
             .Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Cancel a sweep's unfinished runs");
     }
