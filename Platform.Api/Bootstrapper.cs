@@ -17,6 +17,9 @@ namespace Platform.Api;
 /// </summary>
 public static class Bootstrapper
 {
+    /// <summary>The name of the first administrator's API key (the Settings page warns before it is revoked).</summary>
+    public const string BootstrapKeyName = "bootstrap";
+
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
@@ -82,7 +85,7 @@ public static class Bootstrapper
             PasswordHash = "", IsAdmin = true, DisplayName = "Administrator", CreatedAt = DateTimeOffset.UtcNow,
         };
         admin.PasswordHash = hasher.HashPassword(admin, password);
-        var (apiKey, key) = AuthEndpoints.NewApiKey(admin.Id, "bootstrap", ApiKeyScope.Admin,
+        var (apiKey, key) = AuthEndpoints.NewApiKey(admin.Id, BootstrapKeyName, ApiKeyScope.Admin,
             TimeSpan.FromHours(options.ApiKeys.DefaultLifetimeHours), options.AdminApiKey);
         db.AddRange(team, admin, apiKey);
         try

@@ -155,7 +155,17 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.GotoAsync($"/runs/{runId}");
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "queued");
+        // Cancelling asks first (issue #19, item 7); keeping the run changes nothing.
+        var dialog = page.Locator(".mud-dialog");
         await page.ClickAsync("[data-test=cancel-run]");
+        await Assertions.Expect(dialog).ToContainTextAsync("Cancel this run?");
+        await Assertions.Expect(dialog).ToContainTextAsync("It will not start.");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "queued");
+        Assert.Equal("queued", (await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}")).GetProperty("status").GetString());
+        await page.ClickAsync("[data-test=cancel-run]");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-test=status]").First).ToHaveAttributeAsync("data-status", "cancelled");
         await WebFixture.ScreenshotAsync(page, "run-cancelled");
 

@@ -21,5 +21,7 @@ public class ApiKeyChoicesTests
         var limits = new ApiKeyOptions();
         Assert.All(Read<IReadOnlyList<int>>("LifetimeDays"), days => Assert.InRange(days * 24, 1, limits.MaxLifetimeHours));
         Assert.Equal(limits.DefaultLifetimeHours, Read<int>("DefaultLifetimeDays") * 24);
+        // The key the Settings page warns about before revoking it: the one the API makes on its first start.
+        Assert.Equal(Platform.Api.Bootstrapper.BootstrapKeyName, Read<string>("BootstrapKeyName"));
     }
 }

