@@ -106,4 +106,32 @@ public class FirstHourWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test=sweep-count-cancelled]")).ToContainTextAsync("2");
         await Assertions.Expect(page.Locator("[data-test=cancel-sweep]")).ToHaveCountAsync(0);
     }
+
+    [BrowserFact]
+    public async Task ARunNeverShowsMoreStepsThanItsBudget()
+    {
+        // The learner steps its environments in batches, so a run may end a little past its budget.
+        var user = await fx.CreateUserAsync("team-steps", "steps@first.hour", "a steps team password");
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(), TeamId = user.TeamId, Kind = RunKind.Train, Status = RunStatus.Succeeded, Queue = RunQueue.Cpu,
+            Spec = "{}", EnvironmentId = "catch/5x5", Rule = "ppo", Seed = 1, TotalSteps = 20_000, CurrentStep = 20_510, FinalScore = -0.22,
+            CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+        };
+        await using (var db = fx.Db())
+        {
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync($"/runs/{run.Id}");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-test=run-steps]")).ToContainTextAsync("20,000 / 20,000");
+
+        await page.GotoAsync("/runs");
+        await WebFixture.WaitForCircuitAsync(page);
+        var row = page.Locator("tr", new() { Has = page.Locator($"a[href='/runs/{run.Id}']") });
+        await Assertions.Expect(row).ToContainTextAsync("20k / 20k");
+    }
 }

@@ -84,6 +84,8 @@ public sealed record RunDto(
 {
     public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
     public bool IsActive => Status is "queued" or "running";
+    /// <summary>The current step as pages show it: never past the total (<see cref="CurveMath.ShownStep"/>).</summary>
+    public long ShownStep => CurveMath.ShownStep(CurrentStep, TotalSteps);
 }
 
 public sealed record RunPage(List<RunDto> Items, int Page, int PageSize, int Total);
@@ -222,7 +224,11 @@ public sealed record PipelineRuleDto(string Label, string? Rule, string Role, in
 
 /// <summary>Role: meta-train | selected-rule | baseline.</summary>
 public sealed record PipelineRunDto(Guid Id, string Role, string Kind, string Env, string Rule, long Seed, string Status,
-    long CurrentStep, long TotalSteps, double? Score, string? Error);
+    long CurrentStep, long TotalSteps, double? Score, string? Error)
+{
+    /// <summary>The current step as pages show it: never past the total (<see cref="CurveMath.ShownStep"/>).</summary>
+    public long ShownStep => CurveMath.ShownStep(CurrentStep, TotalSteps);
+}
 
 public sealed record PipelineDto(
     Guid Id, string Name, string Stage, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,

@@ -87,6 +87,12 @@ public static class CurveMath
         return new YAxis(ticks, scale, ticks / scale, flat ? hi * scale + ticks : null);
     }
 
+    /// <summary>
+    /// The step to show beside a total: a learner steps its environments in batches, so a run may stop a little past its
+    /// budget (20,010 of 20,000), which is shown as the total (the API's progress is clamped the same way).
+    /// </summary>
+    public static long ShownStep(long current, long total) => total > 0 ? Math.Clamp(current, 0, total) : current;
+
     public static string FormatSteps(long s) => s switch
     {
         >= 1_000_000_000 => $"{s / 1e9:0.#}G",

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Platform.Data;
@@ -58,9 +59,26 @@ public abstract class RunPlan
         return summary.RootElement.Clone();
     }
 
-    /// <summary>summary.json's number under <paramref name="key"/>; null when absent or not a number (a NaN is written as null).</summary>
+    /// <summary>
+    /// summary.json's number under <paramref name="key"/>; null when absent or not a number (a NaN is written as null). Every
+    /// score, final score and level return of a run is read here, without float32 noise (<see cref="WithoutFloat32Noise"/>).
+    /// </summary>
     protected static double? Number(JsonElement summary, string key) =>
-        summary.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        summary.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? WithoutFloat32Noise(v.GetDouble()) : null;
+
+    /// <summary>
+    /// The trainer keeps episode returns as float32, and the mean of recent returns it writes (final_return; a
+    /// meta-trainer's inner return with one agent) is a float32 widened to double, which carries the float's binary
+    /// expansion: −0.22f is written as −0.2199999988079071. A value that is exactly a float32 becomes the shortest decimal that reads back as
+    /// that float32 (−0.22), within half a float32 unit of the stored value; any other value (a mean taken in double) is
+    /// kept as it is.
+    /// </summary>
+    public static double WithoutFloat32Noise(double x)
+    {
+        var f = (float)x;
+        if (!float.IsFinite(f) || f != x) return x;
+        return double.Parse(f.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
 
     protected static bool HasCheckpoint(string outDir) => Learning.RunFolder.LatestCheckpointName(outDir) is not null;
 }
