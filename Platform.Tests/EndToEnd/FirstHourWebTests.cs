@@ -18,6 +18,25 @@ namespace Platform.Tests.EndToEnd;
 /// </summary>
 public class FirstHourWebTests(WebFixture fx) : IClassFixture<WebFixture>
 {
+    [Fact]
+    public async Task TheWebAppServesAFaviconAndItsPagesLinkIt()
+    {
+        using var http = new HttpClient { BaseAddress = fx.WebAddress };
+        var ico = await http.GetAsync("/favicon.ico");
+        Assert.Equal(HttpStatusCode.OK, ico.StatusCode);
+        Assert.Equal([0, 0, 1, 0], (await ico.Content.ReadAsByteArrayAsync())[..4]); // an ICO file's header
+
+        // The pages link it, and an SVG icon for the browsers that take one.
+        var html = await http.GetStringAsync("/signin");
+        Assert.Contains("<link rel=\"icon\" href=\"favicon.ico\"", html);
+        // (Razor writes the type's '+' as &#x2B;.)
+        var svg = Regex.Match(html, "<link rel=\"icon\" type=\"image/svg(?:\\+|&#x2B;)xml\" href=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(svg);
+        var svgResponse = await http.GetAsync(svg);
+        Assert.Equal(HttpStatusCode.OK, svgResponse.StatusCode);
+        Assert.Equal("image/svg+xml", svgResponse.Content.Headers.ContentType?.MediaType);
+    }
+
     [BrowserFact]
     public async Task AKeyIsCreatedAsItsNameIsTypedAndRevokedOnlyAfterConfirming()
     {
