@@ -153,4 +153,42 @@ public class FirstHourWebTests(WebFixture fx) : IClassFixture<WebFixture>
         var row = page.Locator("tr", new() { Has = page.Locator($"a[href='/runs/{run.Id}']") });
         await Assertions.Expect(row).ToContainTextAsync("20k / 20k");
     }
+
+    [BrowserFact]
+    public async Task TheSubmitFormStopsAtItsSeedLimitAndTakesAStepBudgetInScientificNotation()
+    {
+        var user = await fx.CreateUserAsync("team-form", "form@first.hour", "a form team password");
+        using var client = fx.Client(user.ApiKey);
+        // The form's own limit (Submit.MaxSeeds in Platform.Web.dll of this build).
+        var maxSeeds = (int)WebAssemblyOfThisBuild.Type("Platform.Web.Components.Pages.Submit").GetField("MaxSeeds")!.GetValue(null)!;
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync("/submit?env=catch/5x5");
+        await WebFixture.WaitForCircuitAsync(page);
+        // The gpu queue has no worker in these tests: the run stays queued.
+        await WebFixture.ChooseAsync(page, "queue-select", "gpu");
+
+        // Past the limit the button is disabled and says the limit; at the limit it submits that many runs.
+        var button = page.Locator("[data-test=submit-button]");
+        var limit = page.Locator("[data-test=submit-limit]");
+        await page.FillAsync("#seeds", string.Join(", ", Enumerable.Range(1, maxSeeds + 5)));
+        await Assertions.Expect(button).ToBeDisabledAsync();
+        await Assertions.Expect(limit).ToContainTextAsync($"At most {maxSeeds} seeds per submission ({maxSeeds + 5} given)");
+        await WebFixture.ScreenshotAsync(page, "submit-seed-limit");
+        await page.FillAsync("#seeds", string.Join(", ", Enumerable.Range(1, maxSeeds)));
+        await Assertions.Expect(button).ToBeEnabledAsync();
+        await Assertions.Expect(button).ToContainTextAsync($"Submit {maxSeeds} run(s)");
+        await Assertions.Expect(limit).ToHaveCountAsync(0);
+
+        // A fraction is no step budget; a whole number in scientific notation is.
+        await page.FillAsync("#seeds", "3");
+        await page.FillAsync("#steps", "1.5");
+        await button.ClickAsync();
+        await Assertions.Expect(page.Locator("[data-test=error-steps]")).ToContainTextAsync("Must be a whole number");
+        await page.FillAsync("#steps", "1e4");
+        var runId = await WebFixture.SubmitAndOpenRunAsync(page);
+        var run = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
+        Assert.Equal(10_000, run.GetProperty("totalSteps").GetInt64());
+        Assert.Equal(3, run.GetProperty("seed").GetInt64());
+    }
 }

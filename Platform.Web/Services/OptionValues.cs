@@ -17,7 +17,8 @@ public static class OptionValues
         if (option.Choices is not null) return option.Choices.Contains(text) ? null : $"One of {string.Join(", ", option.Choices)}.";
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x)) return "Must be a number.";
         if (option.IsInteger && x != Math.Floor(x)) return "Must be a whole number.";
-        return option.CheckRange(x);
+        // An integer option is sent as a whole number (TryWhole); any value in range is one.
+        return option.CheckRange(x) ?? (option.IsInteger && !TryWhole(text, out _) ? "Must be a whole number." : null);
     }
 
     /// <summary>The options the user filled in, as the request's hyperparameters (null when none: the API applies every default).</summary>
@@ -27,14 +28,32 @@ public static class OptionValues
         foreach (var h in options)
             if (values.GetValueOrDefault(h.Name) is { } v && !string.IsNullOrWhiteSpace(v))
                 hyper[h.Name] = h.Choices is not null ? JsonSerializer.SerializeToElement(v)
-                    : h.IsInteger ? JsonSerializer.SerializeToElement(long.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture))
+                    : h.IsInteger ? JsonSerializer.SerializeToElement(Whole(v))
                     : JsonSerializer.SerializeToElement(double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture));
         return hyper.Count > 0 ? hyper : null;
     }
 
-    /// <summary>A whole number as typed ("1_000" allowed).</summary>
-    public static bool TryWhole(string? text, out long value) =>
-        long.TryParse(text?.Replace("_", "").Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    /// <summary>
+    /// A whole number as typed: "1_000" allowed, and any notation whose value is whole ("1e4", "2.5e5", "1E+6", "100.0");
+    /// "1.5" and "1e-3" are not whole numbers.
+    /// </summary>
+    public static bool TryWhole(string? text, out long value)
+    {
+        var t = text?.Replace("_", "").Trim();
+        if (long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value)) return true;
+        // Whole as a double and as a decimal: a double rounds a long fraction away (1.0000000000000000001), a decimal a
+        // tiny one (1e-30); either way it is not a whole number.
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x) || x != Math.Floor(x)
+            || !decimal.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d != decimal.Truncate(d)
+            || d < long.MinValue || d > long.MaxValue)
+            return false;
+        value = (long)d;
+        return true;
+    }
+
+    /// <summary>The value of a whole-number field that passed <see cref="WholeProblem"/>.</summary>
+    public static long Whole(string text) =>
+        TryWhole(text, out var value) ? value : throw new FormatException($"'{text}' is not a whole number.");
 
     /// <summary>A whole-number field of the submission itself (steps, episodes, seed), checked against its option's range; null when fine.</summary>
     public static string? WholeProblem(RunOptionDto option, string? text, bool required)
