@@ -69,40 +69,52 @@ public static class EnvironmentCatalog
             $"catch/{rows}x{cols}", "catch", $"Catch {rows}×{cols}", CatchActionNames.Count, [rows, cols, 1], ["ball_and_paddle"],
             CatchActionNames, random, 1.0, $"random: {MeasureNote}; reference: every ball caught") { Description = description };
 
-        EnvironmentSpec MinAtar(string name, string display, string[] channels, double random) => new(
+        EnvironmentSpec MinAtar(string name, string display, string[] channels, double random, string description) => new(
             $"minatar/{name}", "minatar", display, MinAtarActionNames.Count, [MinAtarGridSize, MinAtarGridSize, channels.Length], channels,
-            MinAtarActionNames, random, double.NaN, $"random: {MeasureNote} (sticky 0.1, ramping on); reference: PPO, to be measured");
+            MinAtarActionNames, random, double.NaN, $"random: {MeasureNote} (sticky 0.1, ramping on); reference: PPO, to be measured")
+            { Description = description };
 
-        EnvironmentSpec ProcGen(string name, string display, string[] channels, double random, double best) => new(
+        EnvironmentSpec ProcGen(string name, string display, string[] channels, double random, double best, string description) => new(
             $"procgen/{name}", "procgen", display, ProcGenActionNames.Count, [ProcGenGridSize, ProcGenGridSize, channels.Length],
-            channels, ProcGenActionNames, random, best, $"random and solver returns over 1000 training levels: {MeasureNote}");
+            channels, ProcGenActionNames, random, best, $"random and solver returns over 1000 training levels: {MeasureNote}")
+            { Description = description };
 
         return
         [
             Catch(8, 8, NormalisationConstants.Catch8x8Random, "Catch on an 8x8 board."),
             Catch(5, 5, NormalisationConstants.Catch5x5Random, "Catch on a 5x5 board."),
             // trail: the cell behind each entity.
-            MinAtar("asterix", "MinAtar Asterix", ["player", "enemy", "trail", "gold"], NormalisationConstants.AsterixRandom),
+            MinAtar("asterix", "MinAtar Asterix", ["player", "enemy", "trail", "gold"], NormalisationConstants.AsterixRandom,
+                "Move through eight lanes picking up gold (+1) while enemies stream in from the sides, faster as time goes on; touching an enemy ends the episode."),
             // trail: the ball's previous cell.
-            MinAtar("breakout", "MinAtar Breakout", ["paddle", "ball", "trail", "brick"], NormalisationConstants.BreakoutRandom),
+            MinAtar("breakout", "MinAtar Breakout", ["paddle", "ball", "trail", "brick"], NormalisationConstants.BreakoutRandom,
+                "Slide a paddle along the bottom row to bounce a diagonally moving ball into the rows of bricks above (+1 a brick); letting the ball past ends the episode."),
             // speed1..speed5: the cell behind each car, by speed.
             MinAtar("freeway", "MinAtar Freeway", ["chicken", "car", "speed1", "speed2", "speed3", "speed4", "speed5"],
-                NormalisationConstants.FreewayRandom),
+                NormalisationConstants.FreewayRandom,
+                "Walk a chicken up across eight lanes of cars (+1 a crossing) as often as 2,500 steps allow; a car that hits it sends it back to the bottom."),
             MinAtar("seaquest", "MinAtar Seaquest",
                 ["sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet", "enemy_fish", "enemy_sub", "oxygen_gauge", "diver_gauge", "diver"],
-                NormalisationConstants.SeaquestRandom),
+                NormalisationConstants.SeaquestRandom,
+                "Steer a submarine that shoots fish and enemy submarines (+1 each) and picks up divers, surfacing with divers aboard for air before its oxygen runs out."),
             // alien_left, alien_right: the alien cells, by the block's current direction.
             MinAtar("space_invaders", "MinAtar Space Invaders", ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"],
-                NormalisationConstants.SpaceInvadersRandom),
-            ProcGen("maze", "ProcGen Maze (grid)", ["wall", "agent", "cheese"], NormalisationConstants.MazeRandom, NormalisationConstants.MazeBest),
+                NormalisationConstants.SpaceInvadersRandom,
+                "Move a cannon along the bottom row and shoot down a block of aliens (+1 each) that marches sideways and down, faster as it thins; their bullets end the episode."),
+            ProcGen("maze", "ProcGen Maze (grid)", ["wall", "agent", "cheese"], NormalisationConstants.MazeRandom, NormalisationConstants.MazeBest,
+                "Find the cheese (+10) in a square maze 3 to 15 cells wide, generated anew for every level."),
             ProcGen("miner", "ProcGen Miner (grid)", ["wall", "dirt", "boulder", "diamond", "exit", "agent"],
-                NormalisationConstants.MinerRandom, NormalisationConstants.MinerBest),
+                NormalisationConstants.MinerRandom, NormalisationConstants.MinerBest,
+                "Dig through a mine for its diamonds (+1 each) without being crushed by falling boulders, then reach the exit (+10)."),
             ProcGen("heist", "ProcGen Heist (grid)", ["wall", "agent", "gem", "door_blue", "door_green", "door_red", "key_blue", "key_green", "key_red"],
-                NormalisationConstants.HeistRandom, NormalisationConstants.HeistBest),
+                NormalisationConstants.HeistRandom, NormalisationConstants.HeistBest,
+                "Collect coloured keys that open the matching doors of a maze and take the gem behind the last door (+10)."),
             ProcGen("chaser", "ProcGen Chaser (grid)", ["wall", "agent", "orb", "power_orb", "enemy", "enemy_vulnerable", "egg"],
-                NormalisationConstants.ChaserRandom, NormalisationConstants.ChaserBest),
+                NormalisationConstants.ChaserRandom, NormalisationConstants.ChaserBest,
+                "Eat every orb of a maze (+10 for the last) while enemies hunt you; a power orb makes them vulnerable for a while."),
             ProcGen("leaper", "ProcGen Leaper (grid)", ["wall", "agent", "car", "log", "water", "finish"],
-                NormalisationConstants.LeaperRandom, NormalisationConstants.LeaperBest),
+                NormalisationConstants.LeaperRandom, NormalisationConstants.LeaperBest,
+                "Hop a frog across lanes of cars and then a river on drifting logs to the finish (+10); a car, the water or the edge ends the episode."),
         ];
     }
 

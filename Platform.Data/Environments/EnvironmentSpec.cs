@@ -31,7 +31,7 @@ public sealed record EnvironmentSpec(
     /// <summary>The id without its suite (<c>breakout</c>): the environments table's name.</summary>
     public string Name => Id[(Id.IndexOf('/', StringComparison.Ordinal) + 1)..];
 
-    /// <summary>A sentence for the environments table, where the name alone does not say enough (Catch's board sizes).</summary>
+    /// <summary>A sentence for the environments table: what the game is about (every catalogue environment has one).</summary>
     public string? Description { get; init; }
 
     public int Height => ObservationShape[0];

@@ -150,7 +150,7 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
             (await check.Suites.AsNoTracking().OrderBy(s => s.Id).ToListAsync()).Select(s => (s.Id, s.Name, s.Description!)));
         Assert.Equal("ProcGen", (await check.Suites.FindAsync("procgen"))!.Name);
         var leaper = await check.Environments.FindAsync("procgen/leaper");
-        Assert.Equal(("procgen", "leaper", (string?)null), (leaper!.SuiteId, leaper.Name, leaper.Description));
+        Assert.Equal(("procgen", "leaper", EnvironmentCatalog.Get("procgen/leaper").Description), (leaper!.SuiteId, leaper.Name, leaper.Description));
         Assert.Equal((NormalisationConstants.LeaperRandom, NormalisationConstants.LeaperBest), (leaper.RandomScore!.Value, leaper.ReferenceScore!.Value));
         var catch8 = await check.Environments.FindAsync("catch/8x8");
         Assert.Equal(("8x8", "Catch on an 8x8 board."), (catch8!.Name, catch8.Description));

@@ -24,6 +24,19 @@ public class EnvironmentCatalogTests
     }
 
     [Fact]
+    public void EveryEnvironmentHasADescriptionOfItsOwn()
+    {
+        // One sentence each, shown with the environment (GET /api/environments): what the game is about (issue #19, item 15).
+        Assert.All(EnvironmentCatalog.All, e =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(e.Description), $"{e.Id} has no description");
+            Assert.EndsWith(".", e.Description);
+            Assert.DoesNotContain(". ", e.Description);
+        });
+        Assert.Equal(EnvironmentCatalog.All.Count, EnvironmentCatalog.All.Select(e => e.Description).Distinct().Count());
+    }
+
+    [Fact]
     public void SuitesListTheirEnvironmentsAndAliases()
     {
         Assert.Equal(["minatar", "procgen", "catch"], EnvironmentCatalog.Suites.Select(s => s.Id));
