@@ -227,7 +227,8 @@ public sealed class LeaderboardService(PlatformDbContext db)
                 string? why = env?.RandomScore is null ? "The random-policy score of this environment has not been measured."
                     : reference is null ? $"No succeeded PPO run on {envId} at {steps} steps to normalise against."
                     : reference == env.RandomScore ? "The PPO baseline scores no better than random." : null;
-                return new NormalisationDto(why is null ? env!.RandomScore : null, why is null ? reference : null,
+                // The measured random score is reported even without a PPO reference: it is the catalogue's, as /api/environments says.
+                return new NormalisationDto(env?.RandomScore, why is null ? reference : null,
                     "random policy → 0, the platform's PPO at the same step budget → 1", why, ppo.Select(s => s.RunId).ToList());
             }
             default:

@@ -108,6 +108,9 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         var noBaseline = entries.Single(e => e.GetProperty("steps").GetInt64() == 50_000);
         Assert.Equal(JsonValueKind.Null, noBaseline.GetProperty("seeds")[0].GetProperty("normalised").ValueKind);
         Assert.Contains("No succeeded PPO run", noBaseline.GetProperty("normalisation").GetProperty("unavailable").GetString());
+        // Issue #19, item 4: without a reference the measured random score is still shown, as /api/environments has it.
+        Assert.Equal(0.5, noBaseline.GetProperty("normalisation").GetProperty("random").GetDouble());
+        Assert.Equal(JsonValueKind.Null, noBaseline.GetProperty("normalisation").GetProperty("reference").ValueKind);
         var freeway = entries.Single(e => e.GetProperty("env").GetString() == "minatar/freeway");
         Assert.Contains("random-policy score", freeway.GetProperty("normalisation").GetProperty("unavailable").GetString());
 
