@@ -107,7 +107,7 @@ public sealed class PipelineService(PlatformDbContext db, RunService runs, RunQu
                 Seed = metaRequest.Seed, Queue = metaRequest.Queue, Hyperparameters = metaRequest.Hyperparameters, Tags = tags,
                 MetaNetworkCheckpointId = metaRequest.MetaNetworkCheckpointId,
             }, teamId, db, ct);
-            foreach (var (field, messages) in problems) errors["metaTrain." + ShiftTag(field, 1)] = messages;
+            foreach (var (field, messages) in SuiteEvaluation.UserFields(problems, fixedTags: 1)) errors["metaTrain." + field] = messages;
             meta = spec as MetaTrainRunSpec;
             var validateEvery = MetaTrainOptions.ValidateEvery;
             var every = meta is not null && meta.Hyperparameters.TryGetValue(validateEvery.Name, out var given) ? given.GetDouble() : 0;
@@ -177,10 +177,6 @@ public sealed class PipelineService(PlatformDbContext db, RunService runs, RunQu
         Kind = WireNames.ToWire(RunKind.Train), Env = env, Rule = rule, Steps = evaluation.Steps, Seed = seed, Queue = evaluation.Queue,
         Hyperparameters = evaluation.Hyperparameters, Tags = [Tag(pipelineId)],
     };
-
-    /// <summary>The validator's tags[i] are the caller's tags[i - fixedTags].</summary>
-    private static string ShiftTag(string field, int fixedTags) =>
-        field.StartsWith("tags[", StringComparison.Ordinal) && int.TryParse(field[5..^1], out var i) ? $"tags[{i - fixedTags}]" : field;
 
     public async Task<IReadOnlyList<PipelineListItemDto>> ListAsync(Guid teamId, CancellationToken ct)
     {

@@ -39,7 +39,7 @@ public sealed class SuiteEvaluation(PlatformDbContext db, RunService runs, RunQu
         QuotaRefusal? Refusal = null);
 
     /// <summary>The train validator's field names as the caller wrote them: its tags[i] are the caller's tags[i - fixedTags].</summary>
-    private static Dictionary<string, string[]> UserFields(Dictionary<string, string[]> problems, int fixedTags) =>
+    internal static Dictionary<string, string[]> UserFields(Dictionary<string, string[]> problems, int fixedTags) =>
         problems.ToDictionary(p => p.Key.StartsWith("tags[", StringComparison.Ordinal) && int.TryParse(p.Key[5..^1], out var i)
             ? $"tags[{i - fixedTags}]" : p.Key, p => p.Value);
 
