@@ -20,7 +20,14 @@ table() {
   /usr/bin/python3 - "$ROOT" "$TABLE" <<'PY'
 import glob, json, os, sys
 root, out = sys.argv[1], sys.argv[2]
-rows = ["env\tseed\tsteps\treturn_last_100\tentropy\tfinal_eval"]
+header = "env\tseed\tsteps\treturn_last_100\tentropy\tfinal_eval"
+# Rows already in the table are kept unless a run folder here has the same env and seed: run folders do not outlive a
+# session's machine, the committed table does.
+kept = {}
+if os.path.exists(out):
+    for line in open(out).read().splitlines()[1:]:
+        if line.strip(): kept[tuple(line.split('\t')[:2])] = line
+rows = {}
 for d in sorted(glob.glob(os.path.join(root, 'minatar-*', 'fast-s*'))):
     metrics = os.path.join(d, 'metrics.jsonl')
     if not os.path.exists(metrics): continue
@@ -35,9 +42,10 @@ for d in sorted(glob.glob(os.path.join(root, 'minatar-*', 'fast-s*'))):
     env = os.path.basename(os.path.dirname(d)).replace('minatar-', 'minatar/', 1)
     v = last['values']
     entropy = f"{v['entropy']:.3f}" if 'entropy' in v else ''
-    rows.append(f"{env}\t{d.rsplit('-s', 1)[1]}\t{last['step']}\t{v.get('episode_return', float('nan')):.2f}\t{entropy}\t{'' if final is None else f'{final:.2f}'}")
+    rows[(env, d.rsplit('-s', 1)[1])] = (f"{env}\t{d.rsplit('-s', 1)[1]}\t{last['step']}\t{v.get('episode_return', float('nan')):.2f}\t{entropy}\t{'' if final is None else f'{final:.2f}'}")
+kept.update(rows)
 os.makedirs(os.path.dirname(out), exist_ok=True)
-open(out, 'w').write('\n'.join(rows) + '\n')
+open(out, 'w').write('\n'.join([header] + [kept[k] for k in sorted(kept)]) + '\n')
 PY
 }
 
@@ -45,6 +53,8 @@ run() {
   local env=$1 seed=$2 dir="$ROOT/$(echo "$1" | tr '/' '-')/fast-s$2"
   # Finished: its summary counts at least STEPS (the last rollout may overshoot the budget).
   if [ -f "$dir/summary.json" ] && /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$dir/summary.json'))['steps'] < $STEPS)"; then return 0; fi
+  # Finished in an earlier session (its folder is gone, its row in the committed table has a final evaluation).
+  if [ ! -d "$dir" ] && awk -F'\t' -v e="$env" -v s="$seed" -v n="$STEPS" '$1==e && $2==s && $3>=n+0 && $6!="" {f=1} END {exit !f}' "$TABLE" 2>/dev/null; then return 0; fi
   mkdir -p "$(dirname "$dir")"
   if [ -f "$dir/run.json" ] && ls "$dir/checkpoints" >/dev/null 2>&1; then
     $CLI train --resume "$dir" --steps "$STEPS" --threads 1 > "$dir.log" 2>&1
