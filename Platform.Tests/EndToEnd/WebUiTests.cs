@@ -111,7 +111,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
     }
 
     [BrowserFact]
-    public async Task InvalidFormShowsMessagesBesideTheFieldsAndSubmitsNothing()
+    public async Task InvalidFormShowsMessagesBesideTheFieldsSubmitsNothingAndForgetsThemForAnotherKind()
     {
         using var client = fx.Client(fx.TeamA.ApiKey);
         var before = await WebFixture.CountTeamRunsAsync(client);
@@ -132,6 +132,15 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test='error-hyperparameters.lr']")).ToContainTextAsync("Must be a number");
         await Assertions.Expect(page.Locator("[data-test=error-tags]")).ToContainTextAsync("bad tag!");
         await WebFixture.ScreenshotAsync(page, "submit-invalid");
+
+        // Issue #19, item 9: the Train form's messages do not follow the user to Evaluate (whose environment is optional),
+        // nor come back with Train; what was typed stays.
+        await page.GetByText("Evaluate", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#episodes")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".field-error")).ToHaveCountAsync(0);
+        await page.GetByText("Train", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#steps")).ToHaveValueAsync("-5");
+        await Assertions.Expect(page.Locator(".field-error")).ToHaveCountAsync(0);
 
         await page.WaitForTimeoutAsync(500);
         Assert.Equal(before, await WebFixture.CountTeamRunsAsync(client));
