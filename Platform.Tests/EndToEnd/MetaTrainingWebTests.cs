@@ -78,6 +78,18 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(row).ToContainTextAsync("meta-trained on catch/5x5");
         await row.Locator("[data-test=evaluate-on-suite]").ClickAsync();
         await WebFixture.ChooseAsync(page, "evaluate-suite", "Catch");
+        // The budget starts at the largest the train defaults suggest for this rule on the suite's games, and the panel says
+        // how many runs it starts and (where a throughput is measured) how long they take.
+        var defaults = new List<JsonElement>();
+        foreach (var env in new[] { "catch/5x5", "catch/8x8" })
+            defaults.Add(await client.GetFromJsonAsync<JsonElement>($"/api/run-options/train/defaults?env={env}&rule=meta-network:{id}&queue=cpu"));
+        var suggested = defaults.Max(d => d.GetProperty("options").EnumerateArray().First(o => o.GetProperty("name").GetString() == "steps").GetProperty("value").GetInt64());
+        await Assertions.Expect(page.Locator("#evaluate-steps")).ToHaveValueAsync(suggested.ToString());
+        var plan = page.Locator("[data-test=evaluate-plan]");
+        await Assertions.Expect(plan).ToContainTextAsync($"6 run(s): 2 game(s) × 3 seed(s), {suggested.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} steps each.");
+        await Assertions.Expect(plan).ToContainTextAsync(defaults.Any(d => d.GetProperty("throughput").ValueKind == JsonValueKind.Object)
+            ? "of cpu worker time in all" : "No throughput has been measured");
+        await Assertions.Expect(page.Locator("[data-test=evaluate-submit]")).ToContainTextAsync("Submit 6 run(s)");
         await page.FillAsync("#evaluate-steps", "-3");
         await page.ClickAsync("[data-test=evaluate-submit]");
         await Assertions.Expect(page.Locator("[data-test=evaluate-panel]")).ToContainTextAsync("A positive whole number of steps");
@@ -86,6 +98,7 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
 
         await page.FillAsync("#evaluate-steps", "500");
         await page.FillAsync("#evaluate-seeds", "4, 5");
+        await Assertions.Expect(plan).ToContainTextAsync("4 run(s): 2 game(s) × 2 seed(s), 500 steps each.");
         await page.ClickAsync("[data-test=evaluate-submit]");
         await Assertions.Expect(page.Locator("[data-test=evaluate-ok]")).ToContainTextAsync("Submitted 4 run(s) on catch");
         await WebFixture.ScreenshotAsync(page, "checkpoints-evaluate-on-suite");

@@ -64,9 +64,15 @@ public sealed record OptionDefaultDto(string Name, JsonElement? Value, string De
 public sealed record ThroughputDto(string Queue, double StepsPerSecond, string Basis)
 {
     /// <summary>"about 3 min", "about 2 h 10 min" for a budget of <paramref name="steps"/>.</summary>
-    public string About(long steps)
+    public string About(long steps) => About(Seconds(steps));
+
+    /// <summary>Seconds a budget of <paramref name="steps"/> takes at this throughput.</summary>
+    public double Seconds(long steps) => steps / Math.Max(1e-9, StepsPerSecond);
+
+    /// <summary>"about 3 min", "about 2 h 10 min" for a duration in seconds.</summary>
+    public static string About(double seconds)
     {
-        var t = TimeSpan.FromSeconds(steps / Math.Max(1e-9, StepsPerSecond));
+        var t = TimeSpan.FromSeconds(seconds);
         return t.TotalMinutes < 1 ? $"about {Math.Max(1, (int)Math.Round(t.TotalSeconds))} s"
             : t.TotalHours < 1 ? $"about {(int)Math.Round(t.TotalMinutes)} min"
             : t.TotalDays < 2 ? $"about {(int)t.TotalHours} h {t.Minutes} min"
