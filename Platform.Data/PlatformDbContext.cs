@@ -83,6 +83,8 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             e.HasIndex(r => new { r.EnvironmentId, r.CreatedAt });
             e.HasIndex(r => r.Tags).HasMethod("gin");
             e.HasIndex(r => new { r.TeamId, r.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL");
+            e.Property(r => r.Name).HasMaxLength(Run.NameMaxLength);
+            e.HasIndex(r => new { r.TeamId, r.Name }).IsUnique().HasFilter("name IS NOT NULL").HasDatabaseName(Run.NameIndex);
         });
 
         model.Entity<Sweep>(e =>

@@ -425,6 +425,11 @@ namespace Platform.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("metrics_version");
 
+                    b.Property<string>("Name")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("name");
+
                     b.Property<Guid?>("PipelineId")
                         .HasColumnType("uuid")
                         .HasColumnName("pipeline_id");
@@ -525,6 +530,11 @@ namespace Platform.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_runs_team_id_idempotency_key")
                         .HasFilter("idempotency_key IS NOT NULL");
+
+                    b.HasIndex("TeamId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_runs_team_id_name")
+                        .HasFilter("name IS NOT NULL");
 
                     b.HasIndex("TeamId", "Status")
                         .HasDatabaseName("ix_runs_team_id_status");

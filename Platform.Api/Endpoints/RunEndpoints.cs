@@ -33,6 +33,11 @@ public static class RunEndpoints
             .WithSummary("List the team's runs, newest first");
         runs.MapGet("/{id:guid}", Get).WithName("GetRun").Produces<RunDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One run");
+        runs.MapPatch("/{id:guid}", Rename).WithName("RenameRun")
+            .Accepts<RenameRunRequest>("application/json")
+            .Produces<RunDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Rename a run")
+            .WithDescription($"name: {RunNames.Rule}; unique within the team (409 names the run that has it).");
         runs.MapGet("/{id:guid}/metrics", Metrics).WithName("GetRunMetrics")
             .Produces<RunMetricsDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A run's metric series")
@@ -68,10 +73,12 @@ public static class RunEndpoints
         if (problem is not null) return problem;
 
         var (spec, errors) = await RunSpecValidator.ValidateAsync(body!, user.GetTeamId(), db, ct);
-        if (spec is null) return Problems.Validation(errors);
+        if (RunNames.Problem(body!.Name) is { } nameProblem) errors["name"] = [nameProblem];
+        if (spec is null || errors.Count > 0) return Problems.Validation(errors);
 
-        var result = await service.SubmitAsync(spec, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct);
+        var result = await service.SubmitAsync(spec, user.GetTeamId(), user.GetUserId(), key.Length == 0 ? null : key, ct, name: body.Name);
         if (result.Refusal is { } refusal) return Problems.Quota(refusal);
+        if (result.NameTakenBy is { } holder) return Problems.Field("name", NameTaken(holder));
         var dto = RunDto.From(result.Run!);
         if (result.Created) return TypedResults.Created($"/api/runs/{dto.Id}", dto);
         request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
@@ -144,6 +151,23 @@ public static class RunEndpoints
         if (path is null || !File.Exists(path))
             return Problems.Status(StatusCodes.Status404NotFound, "This run has no replay yet: the worker records one when a training run succeeds.");
         return TypedResults.PhysicalFile(path, "image/gif", lastModified: File.GetLastWriteTimeUtc(path));
+    }
+
+    private static string NameTaken(Guid holder) => $"Another of the team's runs ({holder}) has this name.";
+
+    private static async Task<IResult> Rename(Guid id, HttpRequest request, ClaimsPrincipal user, RunService service, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<RenameRunRequest>(request);
+        if (problem is not null) return problem;
+        if (body!.Name is null) return Problems.Field("name", "Required.");
+        if (RunNames.Problem(body.Name) is { } nameProblem) return Problems.Field("name", nameProblem);
+        var (outcome, run, holder) = await service.RenameAsync(user.GetTeamId(), id, body.Name, ct);
+        return outcome switch
+        {
+            RunService.RenameOutcome.NotFound => Problems.NotFound("Run"),
+            RunService.RenameOutcome.Taken => Problems.Status(StatusCodes.Status409Conflict, NameTaken(holder!.Value), "name"),
+            _ => TypedResults.Ok(RunDto.From(run!)),
+        };
     }
 
     private static async Task<IResult> Cancel(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct)

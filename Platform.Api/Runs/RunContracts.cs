@@ -36,6 +36,18 @@ public sealed class SubmitRunRequest
     public List<string>? Tags { get; set; }
     /// <summary>Optional and redundant: the meta-network the rule (train) or init (meta-train) names; must agree with it.</summary>
     public Guid? MetaNetworkCheckpointId { get; set; }
+    /// <summary>
+    /// The run's name, unique within the team (rules: PATCH /api/runs/{id}). Default: what the run is, e.g.
+    /// "catch/5x5 disco103 s1", numbered "#2", "#3"… after the first.
+    /// </summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>Body of PATCH /api/runs/{id}.</summary>
+public sealed class RenameRunRequest
+{
+    /// <summary>The new name: unique within the team; letters, digits, spaces and _ . : / # + - ( ), at most 80 characters.</summary>
+    public string? Name { get; set; }
 }
 
 public sealed record RunDto(
@@ -43,7 +55,8 @@ public sealed record RunDto(
     long CurrentStep, long TotalSteps, double Progress, double? FinalScore, List<string> Tags, JsonElement Spec,
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
-    double? FinalReturnTrainLevels, double? FinalReturnTestLevels, int? FinalScoreEpisodes, Guid? RerunOfId, JsonElement? Provenance)
+    double? FinalReturnTrainLevels, double? FinalReturnTestLevels, int? FinalScoreEpisodes, Guid? RerunOfId, JsonElement? Provenance,
+    string? Name)
 {
     /// <summary>The run as lists show it; <paramref name="withProvenance"/> adds its provenance record (one run's read).</summary>
     public static RunDto From(Run r, bool withProvenance = false) => new(
@@ -52,7 +65,7 @@ public sealed record RunDto(
         r.Tags, JsonDocument.Parse(r.Spec).RootElement.Clone(),
         r.MetaNetworkCheckpointId, r.IdempotencyKey, r.WorkerName, r.Error,
         r.CreatedAt, r.StartedAt, r.FinishedAt, r.CancelRequestedAt, r.FinalReturnTrainLevels, r.FinalReturnTestLevels, r.FinalScoreEpisodes,
-        r.RerunOfId, withProvenance && r.Provenance is { } p ? OrderedProvenance(p) : null);
+        r.RerunOfId, withProvenance && r.Provenance is { } p ? OrderedProvenance(p) : null, r.Name);
 
     /// <summary>The stored record (jsonb keeps keys in its own order) with its keys in <see cref="RunProvenanceKeys.All"/>'s order.</summary>
     private static JsonElement OrderedProvenance(string json)

@@ -8,23 +8,35 @@ using Platform.Data.Runs;
 
 namespace Platform.Api.Runs;
 
-/// <summary>The run (new, or the one an idempotency key already named), or the quota that refused it (Run null).</summary>
-public sealed record SubmitResult(Run? Run, bool Created, QuotaRefusal? Refusal = null);
+/// <summary>
+/// The run (new, or the one an idempotency key already named), or why none was stored: the quota that refused it, or the
+/// team's run that already has the name asked for (Run null).
+/// </summary>
+public sealed record SubmitResult(Run? Run, bool Created, QuotaRefusal? Refusal = null, Guid? NameTakenBy = null);
 
 /// <summary>Run submission, listing and cancellation; every query is scoped to the caller's team.</summary>
 public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, RunQuotas quotas, ILogger<RunService> logger)
 {
+    /// <summary>Tries at a generated name when concurrent submissions of the same kind of run keep taking the next number.</summary>
+    private const int MaxNameAttempts = 100;
+
     /// <summary>
-    /// Stores and enqueues a run — or returns the run an idempotency key already named, or the quota that refuses it.
-    /// quotaChecked: the caller has checked the team's quotas for a request of several runs (a suite evaluation).
+    /// Stores and enqueues a run — or returns the run an idempotency key already named, or why none was stored (the quota
+    /// that refuses it, the run that has the name asked for). quotaChecked: the caller has checked the team's quotas for a
+    /// request of several runs (a suite evaluation). name: the caller's choice (checked by <see cref="RunNames.Problem"/>);
+    /// without one the run is named by <see cref="RunNames"/>.
     /// </summary>
+
     public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct,
-        bool quotaChecked = false, Guid? rerunOf = null, Guid? sweepId = null, string? sweepPoint = null, Guid? pipelineId = null)
+        bool quotaChecked = false, Guid? rerunOf = null, Guid? sweepId = null, string? sweepPoint = null, Guid? pipelineId = null,
+        string? name = null)
     {
         if (idempotencyKey is not null && await FindByKeyAsync(teamId, idempotencyKey, ct) is { } existing)
             return new SubmitResult(existing, false);
         if (!quotaChecked && await quotas.CheckAsync(teamId, [spec], ct) is { } refusal)
             return new SubmitResult(null, false, refusal);
+        if (name is not null && await RunNames.HolderAsync(db, teamId, name, null, ct) is { } holder)
+            return new SubmitResult(null, false, NameTakenBy: holder);
 
         var run = new Run
         {
@@ -49,16 +61,31 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Runs.Add(run);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException ex) when (idempotencyKey is not null && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // A concurrent request with the same key won the insert: answer with its run.
-            db.Entry(run).State = EntityState.Detached;
-            return new SubmitResult(await FindByKeyAsync(teamId, idempotencyKey, ct)
-                                    ?? throw new InvalidOperationException("Idempotency key collided but no run found."), false);
+            run.Name = name ?? await RunNames.NextAsync(db, teamId, RunNames.Stem(spec), ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                break;
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg)
+            {
+                if (pg.ConstraintName == Run.NameIndex)
+                {
+                    // A concurrent submission took the name between the check and the insert: a generated name moves on to
+                    // the next number (each collision means another run was stored, so this ends; the bound is a backstop);
+                    // a name the caller chose is refused as if it had been taken before.
+                    if (name is null && attempt < MaxNameAttempts) continue;
+                    db.Entry(run).State = EntityState.Detached;
+                    return new SubmitResult(null, false, NameTakenBy: await RunNames.HolderAsync(db, teamId, run.Name, null, ct));
+                }
+                if (idempotencyKey is null) throw;
+                // A concurrent request with the same key won the insert: answer with its run.
+                db.Entry(run).State = EntityState.Detached;
+                return new SubmitResult(await FindByKeyAsync(teamId, idempotencyKey, ct)
+                                        ?? throw new InvalidOperationException("Idempotency key collided but no run found."), false);
+            }
         }
 
         try
@@ -113,6 +140,28 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
         var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip((q.Page - 1) * q.PageSize).Take(q.PageSize).ToListAsync(ct);
         return new RunPage(runs.Select(r => RunDto.From(r)).ToList(), q.Page, q.PageSize, total);
+    }
+
+    public enum RenameOutcome { NotFound, Renamed, Taken }
+
+    /// <summary>
+    /// Gives the team's run <paramref name="name"/> (already checked by <see cref="RunNames.Problem"/>), unless another of
+    /// the team's runs has it (Taken, with that run's id). Only the name column is written, so a worker's concurrent
+    /// progress updates are not overwritten.
+    /// </summary>
+    public async Task<(RenameOutcome Outcome, Run? Run, Guid? Holder)> RenameAsync(Guid teamId, Guid id, string name, CancellationToken ct)
+    {
+        if (await GetAsync(teamId, id, ct) is null) return (RenameOutcome.NotFound, null, null);
+        if (await RunNames.HolderAsync(db, teamId, name, id, ct) is { } holder) return (RenameOutcome.Taken, null, holder);
+        try
+        {
+            await db.Runs.Where(r => r.Id == id && r.TeamId == teamId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Name, name), ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == Run.NameIndex)
+        {
+            return (RenameOutcome.Taken, null, await RunNames.HolderAsync(db, teamId, name, id, ct));
+        }
+        return (RenameOutcome.Renamed, await GetAsync(teamId, id, ct), null);
     }
 
     public enum CancelOutcome { NotFound, Cancelled, Requested, AlreadyFinished }

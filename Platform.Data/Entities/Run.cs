@@ -21,6 +21,16 @@ public class Run
     /// <summary>The validated submission as JSON (jsonb): what a worker needs to reproduce the run.</summary>
     public required string Spec { get; set; }
 
+    /// <summary>
+    /// What people call the run: readable, unique within the team (<see cref="NameIndex"/>), editable. The API names every run
+    /// it creates (<c>Platform.Api.Runs.RunNames</c>); a run stored before names existed got one from the migration.
+    /// Null only for rows written around the API (tests); pages then show the short id.
+    /// </summary>
+    public string? Name { get; set; }
+    /// <summary>The unique index on (team, name): a violation of it on insert means a concurrent run took the name.</summary>
+    public const string NameIndex = "ix_runs_team_id_name";
+    public const int NameMaxLength = 80;
+
     public required string EnvironmentId { get; set; }
     public EnvironmentRecord? Environment { get; set; }
     public required string Rule { get; set; }
