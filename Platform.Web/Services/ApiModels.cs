@@ -86,8 +86,10 @@ public sealed record RunDto(
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
     double? FinalReturnTrainLevels = null, double? FinalReturnTestLevels = null, int? FinalScoreEpisodes = null,
-    Guid? RerunOfId = null, JsonElement? Provenance = null)
+    Guid? RerunOfId = null, JsonElement? Provenance = null, string? Name = null)
 {
+    /// <summary>What pages call the run: its name, or its short id for a run stored without one.</summary>
+    public string Label() => Name ?? ShortIds.Of(Id);
     public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
     public bool IsActive => Status is "queued" or "running";
     /// <summary>The current step as pages show it: never past the total (<see cref="CurveMath.ShownStep"/>).</summary>

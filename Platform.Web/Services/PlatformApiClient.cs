@@ -126,6 +126,8 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<PipelineDto>(HttpMethod.Post, $"api/pipelines/{id}/cancel", ct: ct);
 
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
+    public Task<ApiResult<RunDto>> RenameRunAsync(Guid id, string name, CancellationToken ct = default) =>
+        SendAsync<RunDto>(HttpMethod.Patch, $"api/runs/{id}", JsonContent.Create(new { name }, options: Json), ct);
     public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>
         SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps", ct: ct);
     public Task<ApiResult<SweepDto>> SweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Get, $"api/sweeps/{id}", ct: ct);
