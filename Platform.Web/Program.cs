@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using Platform.Web;
 using Platform.Web.Components;
 using Platform.Web.Services;
 
@@ -66,6 +67,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapWebEndpoints();
+app.MapApiReference();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -8,6 +8,7 @@ using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Data.Environments;
 using Platform.Data.MetaNetworks;
 using Platform.Data.Npz;
 using Platform.Data.Runs;
@@ -95,13 +96,14 @@ public static class CheckpointEndpoints
         var name = form["name"].ToString().Trim();
         if (name.Length is 0 or > 100 || name.Any(char.IsControl))
             return Problems.Field("name", "A name of 1 to 100 printable characters is required.");
-        // Optional provenance: comma-separated environment ids and/or suites (catch, minatar, procgen, or the paper's atari, dmlab).
+        // Optional provenance: comma-separated environment ids and/or suites (the catalogue's, or the paper's atari, dmlab).
         var trainedOn = form["metaTrainedOn"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Distinct(StringComparer.Ordinal).ToList();
         if (trainedOn.Count > 32) return Problems.Field("metaTrainedOn", "At most 32 entries.");
         foreach (var item in trainedOn)
-            if (item is not ("atari" or "dmlab") && !await db.Suites.AnyAsync(x => x.Id == item, ct) && !await db.Environments.AnyAsync(e => e.Id == item, ct))
-                return Problems.Field("metaTrainedOn", $"'{item}' is neither an environment id, a suite (catch, minatar, procgen) nor atari or dmlab.");
+            if (!EnvironmentCatalog.PaperSuites.ContainsKey(item) && !await db.Suites.AnyAsync(x => x.Id == item, ct) && !await db.Environments.AnyAsync(e => e.Id == item, ct))
+                return Problems.Field("metaTrainedOn", $"'{item}' is neither an environment id, a suite ({string.Join(", ", EnvironmentCatalog.Suites.Select(s => s.Id))}) " +
+                    $"nor a suite of the paper ({string.Join(", ", EnvironmentCatalog.PaperSuites.Keys)}).");
         var file = form.Files.GetFile("file");
         if (file is null || file.Length == 0) return Problems.Field("file", "A non-empty .npz file is required.");
         if (file.Length > options.Value.MaxUploadBytes)

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Platform.Api.Auth;
 using Platform.Api.Infrastructure;
 using Platform.Api.Leaderboards;
+using Platform.Data.Environments;
 
 namespace Platform.Api.Endpoints;
 
@@ -17,10 +18,10 @@ public static class LeaderboardEndpoints
                              "IQM with 95% CI at each step budget, marked in or out of distribution. steps restricts to one step budget.");
         app.MapGet("/api/leaderboards/{suite}", Get).WithTags("Leaderboards").WithName("GetLeaderboard")
             .Produces<LeaderboardDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("Leaderboard of a suite (catch, minatar, procgen)")
+            .WithSummary($"Leaderboard of a suite ({string.Join(", ", EnvironmentCatalog.Suites.Select(s => s.Id))})")
             .WithDescription("Per environment × rule × step budget: each seed's final score and normalised score; per rule: the IQM " +
                              "of normalised scores with a 95% stratified-bootstrap CI (rliable). Every number names its runs. " +
-                             "steps restricts to one step budget.");
+                             "steps restricts to one step budget. A suite's alias (GET /api/suites: atari for minatar) opens its board.");
     }
 
     private static async Task<IResult> Generalisation(ClaimsPrincipal user, LeaderboardService service, CancellationToken ct, long? steps = null)
@@ -32,8 +33,9 @@ public static class LeaderboardEndpoints
     private static async Task<IResult> Get(string suite, ClaimsPrincipal user, LeaderboardService service, CancellationToken ct, long? steps = null)
     {
         if (steps is <= 0) return Problems.Field("steps", "Must be positive.");
-        return await service.BuildAsync(suite.ToLowerInvariant(), user.GetTeamId(), steps, ct) is { } board
+        // Any name of the suite (its id or an alias, any case): links and clients that say atari keep working.
+        return EnvironmentCatalog.SuiteNames.TryGetValue(suite, out var id) && await service.BuildAsync(id, user.GetTeamId(), steps, ct) is { } board
             ? TypedResults.Ok(board)
-            : Problems.Status(StatusCodes.Status404NotFound, $"Unknown suite '{suite}'; expected one of {string.Join(", ", LeaderboardService.Suites.Keys)}.");
+            : Problems.Status(StatusCodes.Status404NotFound, $"Unknown suite '{suite}'; expected one of {string.Join(", ", EnvironmentCatalog.SuiteNames.Keys)}.");
     }
 }

@@ -144,13 +144,12 @@ public sealed class LeaderboardService(PlatformDbContext db)
     }
 
     /// <summary>Display names of suites a rule may have been meta-trained on, the platform's and the paper's.</summary>
-    public static readonly IReadOnlyDictionary<string, string> TrainingSuiteNames = new Dictionary<string, string>
-    {
-        ["atari"] = "Atari", ["minatar"] = "Atari (MinAtar)", ["procgen"] = "ProcGen", ["dmlab"] = "DMLab", ["catch"] = "Catch",
-    };
+    public static readonly IReadOnlyDictionary<string, string> TrainingSuiteNames = EnvironmentCatalog.PaperSuites
+        .Concat(EnvironmentCatalog.Suites.Select(s => KeyValuePair.Create(s.Id, s.Title))).ToDictionary();
 
-    /// <summary>The platform suite a training suite counts as when asking "was it meta-trained on this?": Atari is MinAtar's.</summary>
-    private static string EvaluatedAs(string suite) => suite == "atari" ? "minatar" : suite;
+    /// <summary>The platform suite a training suite counts as when asking "was it meta-trained on this?" (the catalogue's
+    /// aliases: Atari is MinAtar's).</summary>
+    private static string EvaluatedAs(string suite) => EnvironmentCatalog.SuiteNames.GetValueOrDefault(suite, suite);
 
     /// <summary>
     /// The generalisation view: every rule with results on any suite, what it was meta-trained on (recorded data: the

@@ -52,6 +52,16 @@ public static class EnvironmentCatalog
         .SelectMany(s => s.Aliases.Prepend(s.Id).Select(name => KeyValuePair.Create(name, s.Id)))
         .ToDictionary(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Suites of the paper the platform does not run, by id → display name: what a published rule or an uploaded
+    /// meta-network may have been meta-trained on. Atari is the paper's 57 games; MinAtar, which stands in for it here,
+    /// takes its id as an alias (<see cref="SuiteNames"/>), so a rule trained on Atari counts as in distribution on MinAtar.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> PaperSuites { get; } = new Dictionary<string, string>
+    {
+        ["atari"] = "Atari", ["dmlab"] = "DMLab",
+    };
+
     /// <summary>The spec of <paramref name="id"/>; an unknown id throws <see cref="UnknownEnvironmentException"/>.</summary>
     public static EnvironmentSpec Get(string id)
     {

@@ -169,6 +169,23 @@ public class LeaderboardTests(ApiFixture fx) : IClassFixture<ApiFixture>
         await HttpAssertions.AssertProblemAsync(await client.GetAsync("/api/leaderboards/atari2600"), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task ASuitesAliasOpensItsBoardUnderItsOneIdAndTitle()
+    {
+        // Issue #19, item 15f: evaluate-on-suite takes atari for MinAtar, so the leaderboard route does too, and both answer
+        // with the catalogue's id and title.
+        using var client = fx.Client(fx.TeamA.ApiKey);
+        var minatar = EnvironmentCatalog.Suites.Single(s => s.Aliases.Contains("atari"));
+        foreach (var name in new[] { minatar.Id, "atari", "ATARI" })
+        {
+            var board = await HttpAssertions.ReadJsonAsync(await client.GetAsync($"/api/leaderboards/{name}"));
+            Assert.Equal(minatar.Id, board.GetProperty("suite").GetString());
+            Assert.Equal(minatar.Title, board.GetProperty("displayName").GetString());
+        }
+        var problem = await HttpAssertions.AssertProblemAsync(await client.GetAsync("/api/leaderboards/dmlab"), HttpStatusCode.NotFound);
+        Assert.Contains("atari", problem.GetProperty("detail").GetString());
+    }
+
     private async Task<Guid> MetaNetworkAsync(Guid teamId, string name, List<string>? trainedOn)
     {
         await using var db = fx.Db();

@@ -100,7 +100,7 @@ public class MetaTrainingWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.FillAsync("#evaluate-seeds", "4, 5");
         await Assertions.Expect(plan).ToContainTextAsync("4 run(s): 2 game(s) × 2 seed(s), 500 steps each.");
         await page.ClickAsync("[data-test=evaluate-submit]");
-        await Assertions.Expect(page.Locator("[data-test=evaluate-ok]")).ToContainTextAsync("Submitted 4 run(s) on catch");
+        await Assertions.Expect(page.Locator("[data-test=evaluate-ok]")).ToContainTextAsync("Submitted 4 run(s) on Catch"); // the suite's title, as the suite picker and leaderboards name it
         await WebFixture.ScreenshotAsync(page, "checkpoints-evaluate-on-suite");
         var runs = (await client.GetFromJsonAsync<JsonElement>($"/api/runs?tag={tag}")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(4, runs.Count);

@@ -40,21 +40,70 @@ public static class CurveMath
         return result;
     }
 
-    /// <summary>Mean and ±1 standard deviation across seeds at each grid step (where at least one seed has a value).</summary>
-    public static (double?[] Mean, double?[] Low, double?[] High) MeanAndSpread(IReadOnlyList<double?[]> seeds, int length)
+    /// <summary>
+    /// Mean and ± one standard error of the mean (sample standard deviation / √n) across runs at each grid step, where at
+    /// least one run has a value; with one run there the band collapses onto the mean. The standard error, not the
+    /// standard deviation: the band says how well the mean is known, which is what a comparison of rules asks.
+    /// </summary>
+    public static (double?[] Mean, double?[] Low, double?[] High) MeanAndStandardError(IReadOnlyList<double?[]> runs, int length)
     {
         var mean = new double?[length];
         var low = new double?[length];
         var high = new double?[length];
         for (var i = 0; i < length; i++)
         {
-            var v = seeds.Where(s => s[i] is not null).Select(s => s[i]!.Value).ToArray();
+            var v = runs.Where(s => s[i] is not null).Select(s => s[i]!.Value).ToArray();
             if (v.Length == 0) continue;
             var m = v.Average();
-            var sd = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Length - 1)) : 0;
-            mean[i] = m; low[i] = m - sd; high[i] = m + sd;
+            var se = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Length - 1) / v.Length) : 0;
+            mean[i] = m; low[i] = m - se; high[i] = m + se;
         }
         return (mean, low, high);
+    }
+
+    /// <summary>The largest smoothing weight: at 1 the average would never move from the first point.</summary>
+    public const double MaxSmoothing = 0.99;
+
+    /// <summary>
+    /// An exponential moving average over the points in step order, debiased as TensorBoard's smoothing is (the average
+    /// starts at zero and is divided by 1 − weightⁿ), so the first points are not pulled towards zero. Weight 0 returns
+    /// the points unchanged; larger weights smooth more; the weight is clamped to [0, <see cref="MaxSmoothing"/>].
+    /// Steps are kept: smoothing happens before the series are resampled onto the chart's grid.
+    /// </summary>
+    public static List<(long Step, double Value)> Smooth(IReadOnlyList<(long Step, double Value)> points, double weight)
+    {
+        var w = double.IsFinite(weight) ? Math.Clamp(weight, 0, MaxSmoothing) : 0;
+        var result = new List<(long, double)>(points.Count);
+        double average = 0, debias = 1;
+        foreach (var (step, value) in points)
+        {
+            average = average * w + (1 - w) * value;
+            debias *= w;
+            result.Add((step, average / (1 - debias)));
+        }
+        return result;
+    }
+
+    /// <summary>A group's curve on the grid: the mean of its runs and the band of ± one standard error around it.</summary>
+    public sealed record GroupCurve(string Key, int Runs, double?[] Mean, double?[] Low, double?[] High);
+
+    /// <summary>
+    /// The curves of a comparison: every run smoothed with <paramref name="smoothing"/> (<see cref="Smooth"/>), put on one
+    /// grid of up to <paramref name="n"/> steps, and the runs that share a key averaged
+    /// (<see cref="MeanAndStandardError"/>); groups in the order their first run comes. A run with a key of its own is
+    /// its own curve.
+    /// </summary>
+    public static (Grid Grid, List<GroupCurve> Curves) GroupCurves(
+        IReadOnlyList<(string Key, IReadOnlyList<(long Step, double Value)> Points)> runs, double smoothing, int n = 60)
+    {
+        var smoothed = runs.Select(r => (r.Key, Points: (IReadOnlyList<(long, double)>)Smooth(r.Points, smoothing))).ToList();
+        var grid = MakeGrid(smoothed.Select(r => r.Points), n);
+        var curves = smoothed.GroupBy(r => r.Key).Select(g =>
+        {
+            var (mean, low, high) = MeanAndStandardError(g.Select(r => Resample(r.Points, grid.Steps)).ToList(), grid.Steps.Length);
+            return new GroupCurve(g.Key, g.Count(), mean, low, high);
+        }).ToList();
+        return (grid, curves);
     }
 
     /// <summary>
