@@ -12,6 +12,7 @@ namespace Platform.Data.Runs;
 /// RUN/checkpoints/step-000000012000/          (train)       agent parameters, optimiser, replay…
 /// RUN/checkpoints/meta-step-000000000050/     (meta-train)  meta_network.npz in the Disco103 layout, …
 /// RUN/summary.json          the final numbers (train: final_return, steps; meta-train: final_inner_return, meta_steps)
+/// RUN/metrics.jsonl         (evaluate) one evaluation_return point per episode, step = the episode's number
 /// RUN/provenance.json       code, software, machine, command line and resolved configuration (RunProvenanceKeys)
 /// RUN/agent-step-….zip      (worker) a registered agent checkpoint
 /// RUN/meta-networks/meta-step-….npz  (worker) a registered meta-network
@@ -52,6 +53,12 @@ public static class RunFolderLayout
     /// <summary>Metric names the platform's pages and leaderboards read.</summary>
     public const string MetricEpisodeReturn = "episode_return", MetricInnerReturn = "inner_return",
         MetricStepsPerSecond = "steps_per_second", MetricMetaStepsPerSecond = "meta_steps_per_second", MetricMeanReturn = "mean_return";
+
+    /// <summary>
+    /// What <c>evaluate --out DIR</c> writes to DIR/metrics.jsonl: one point per evaluation episode, its return at step =
+    /// the episode's number (1 to K), from which the run's page shows the episodes' spread.
+    /// </summary>
+    public const string MetricEvaluationReturn = "evaluation_return";
 
     /// <summary>Metrics that measure the wall clock, not the computation: a re-run's bit-for-bit comparison leaves them out.</summary>
     public static readonly IReadOnlyList<string> WallClockMetrics = [MetricStepsPerSecond, MetricMetaStepsPerSecond];

@@ -158,7 +158,26 @@ public static class TrainOptions
         ScopedDefaults = [RunOptionTables.On(Catch, null, "small", CatchMeasured)],
     };
     public static readonly RunOption LogEvery = RunOptionTables.Int("log-every", "Log metrics every K learner steps",
-        "Metrics line every K learner iterations.", 10, 1, 1_000_000, "platform");
+        "Metrics line every K learner iterations.", null, 1, 1_000_000, "platform",
+        defaultText: $"{MaxDefaultLogEvery}, or fewer so that the run logs at least {MinLoggedPoints} points (every iteration when it has fewer iterations)");
+    /// <summary>The log interval of a long run when not given: a metrics line every this many iterations.</summary>
+    public const int MaxDefaultLogEvery = 10;
+    /// <summary>
+    /// The metric points a run logs at least when its interval is not given and it has that many iterations, so that a
+    /// short budget (a 20,000-step PPO run is 11 iterations) still draws a curve rather than two points.
+    /// </summary>
+    public const int MinLoggedPoints = 50;
+
+    /// <summary>
+    /// The log interval when not given: <see cref="MaxDefaultLogEvery"/>, lowered (to 1 at least) so that a run of
+    /// <paramref name="steps"/> environment steps, <paramref name="stepsPerIteration"/> per learner iteration, logs
+    /// <see cref="MinLoggedPoints"/> points or on every iteration.
+    /// </summary>
+    public static int DefaultLogEvery(long steps, long stepsPerIteration)
+    {
+        long iterations = (steps + stepsPerIteration - 1) / Math.Max(1, stepsPerIteration);
+        return (int)Math.Clamp(iterations / MinLoggedPoints, 1, MaxDefaultLogEvery);
+    }
     public static readonly RunOption CheckpointEvery = RunOptionTables.Int("checkpoint-every", "Checkpoint every N steps",
         "Checkpoint every N environment steps (0: only at the end).", null, 0, MaxSteps, "platform", defaultText: "steps / 10");
     public static readonly RunOption Threads = RunOptionTables.Int("threads", "CPU threads",

@@ -89,14 +89,14 @@ public class RunKindCommandLineTests
             $$"""{"kind":"evaluate","env":"catch/8x8","rule":"ppo","steps":50,"seed":12,"agentCheckpointId":"{{id}}","episodes":50,"greedy":true}""");
         Assert.Equal(id, spec.AgentCheckpointId);
         Assert.Equal(["evaluate", "--checkpoint", "/r/agent/checkpoints/checkpoint", "--env", "catch/8x8", "--episodes", "50", "--greedy",
-            "--seed", "12", "--device", "cpu"], ChildCommandLines.Evaluate(spec, "/r/agent/checkpoints/checkpoint", "cpu"));
+            "--seed", "12", "--out", "/r", "--device", "cpu"], ChildCommandLines.Evaluate(spec, "/r/agent/checkpoints/checkpoint", "/r", "cpu"));
         var sampled = spec with { Greedy = false, Episodes = 5 };
-        Assert.DoesNotContain("--greedy", ChildCommandLines.Evaluate(sampled, "/c", "cuda"));
-        Assert.Throws<FormatException>(() => ChildCommandLines.Evaluate(spec with { Episodes = 0 }, "/c", "cpu"));
-        Assert.Equal(["--levels", "test"], ChildCommandLines.Evaluate(spec with { Env = "procgen/maze", Levels = "test" }, "/c", "cpu")
+        Assert.DoesNotContain("--greedy", ChildCommandLines.Evaluate(sampled, "/c", "/r", "cuda"));
+        Assert.Throws<FormatException>(() => ChildCommandLines.Evaluate(spec with { Episodes = 0 }, "/c", "/r", "cpu"));
+        Assert.Equal(["--levels", "test"], ChildCommandLines.Evaluate(spec with { Env = "procgen/maze", Levels = "test" }, "/c", "/r", "cpu")
             .SkipWhile(a => a != "--levels").Take(2));
-        Assert.DoesNotContain("--levels", ChildCommandLines.Evaluate(spec with { Levels = "train" }, "/c", "cpu"));
-        Assert.Throws<FormatException>(() => ChildCommandLines.Evaluate(spec with { Levels = "--out=/tmp" }, "/c", "cpu"));
+        Assert.DoesNotContain("--levels", ChildCommandLines.Evaluate(spec with { Levels = "train" }, "/c", "/r", "cpu"));
+        Assert.Throws<FormatException>(() => ChildCommandLines.Evaluate(spec with { Levels = "--out=/tmp" }, "/c", "/r", "cpu"));
         Assert.ThrowsAny<JsonException>(() => RunSpecJson.Deserialize("""{"kind":"evaluate","env":"catch/8x8","rule":"ppo","steps":5,"seed":1,"episodes":5}"""));
     }
 

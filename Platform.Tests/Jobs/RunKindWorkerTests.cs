@@ -48,8 +48,14 @@ public class RunKindWorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         Assert.Equal(expected!.Value.MeanReturn, run.FinalScore.Value);
 
         await using var db = fx.Db();
-        var point = await db.MetricPoints.SingleAsync(p => p.RunId == evalId);
-        Assert.Equal(("mean_return", 30L, run.FinalScore.Value), (point.Name, point.Step, point.Value));
+        var points = await db.MetricPoints.Where(p => p.RunId == evalId).ToListAsync();
+        var mean = points.Single(p => p.Name == Platform.Data.Runs.RunFolderLayout.MetricMeanReturn);
+        Assert.Equal((30L, run.FinalScore.Value), (mean.Step, mean.Value));
+        // And each episode's return (the run page shows their spread), at step = the episode's number.
+        var episodes = points.Where(p => p.Name == Platform.Data.Runs.RunFolderLayout.MetricEvaluationReturn).OrderBy(p => p.Step).ToList();
+        Assert.Equal(2, points.Select(p => p.Name).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), episodes.Select(p => p.Step));
+        Assert.Equal(run.FinalScore.Value, episodes.Average(p => p.Value), tolerance: 1e-4);
     }
 
     [TrainerFact]

@@ -97,10 +97,18 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(RunFolderLayout.EvaluateResultLine(summary.GetProperty(RunFolderLayout.SummaryFinalEvalReturn).GetDouble(), TrainOptions.FinalEvaluationEpisodes),
             stdout.Trim().Split('\n')[^1]);
 
-        (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", "20", "--greedy");
+        // With --out (as the platform's evaluate runs): each episode's return is a metric point, step = its number.
+        var evalDir = Path.Combine(_root, "evaluation");
+        (code, stdout, err) = Cli("evaluate", "--checkpoint", dir, "--episodes", "20", "--greedy", "--out", evalDir);
         Assert.True(code == 0, err);
         var last = stdout.Trim().Split('\n')[^1];
         Assert.Matches(@"^mean_return=-?[0-9.]+(E-?[0-9]+)? episodes=20$", last);
+        var episodes = File.ReadLines(Path.Combine(evalDir, RunFolderLayout.MetricsFile))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(l => (Step: l.GetProperty("step").GetInt64(), Return: l.GetProperty("values").GetProperty(RunFolderLayout.MetricEvaluationReturn).GetDouble()))
+            .ToList();
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), episodes.Select(e => e.Step));
+        Assert.Equal(RunFolderLayout.ParseEvaluateResult([last])!.Value.MeanReturn, episodes.Average(e => e.Return), tolerance: 1e-4);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public class RunOptionTableTests
         Assert.Equal(TrainOptions.Batch.IntDefault, train.BatchSize);
         Assert.Equal(TrainOptions.DefaultReplayRatio(train.BatchSize), train.ReplayRatio);
         Assert.Equal(TrainOptions.ReplayCapacity.IntDefault, train.ReplayCapacity);
-        Assert.Equal(TrainOptions.LogEvery.IntDefault, train.LogEvery);
+        Assert.Null(train.LogEvery);   // from the budget, once the trainer knows its steps per iteration
         train.Validate();
 
         var meta = new MetaTrainConfig();
@@ -176,7 +176,8 @@ public class RunOptionTableTests
             Assert.True(code == 0, err);
             var config = RunFolder.ReadConfig<TrainConfig>(dir);
             var suite = Platform.Data.Environments.EnvironmentCatalog.Get(env).Suite;
-            Assert.Equal(Json(TrainConfig.FromOptions(env, rule, steps: 1, seed: 3)), Json(config));
+            // run.json holds the log interval the trainer chose from the budget: a one-step run logs on its only iteration.
+            Assert.Equal(Json(TrainConfig.FromOptions(env, rule, steps: 1, seed: 3) with { LogEvery = 1 }), Json(config));
             Assert.Equal(TrainOptions.LearningRate.DoubleDefaultFor(suite, rule), config.LearningRate);
             Assert.Equal(TrainOptions.EntropyCost.DoubleDefaultFor(suite, rule), config.EntropyCost);
             Assert.Equal((lr, batch, replayRatio), (config.LearningRate!.Value, config.BatchSize, config.ReplayRatio));

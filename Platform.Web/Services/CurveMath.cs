@@ -107,6 +107,22 @@ public static class CurveMath
     }
 
     /// <summary>
+    /// A steps/s series without its warm-up: the first point (process start, JIT compilation) and the points logged
+    /// before the first learner step (a replay rule's actors filling the buffer run many times faster than training).
+    /// Either would set the y range and flatten the rest of the curve. <paramref name="learnerSteps"/> is the run's
+    /// learner_steps series (empty for runs that log none: then only the first point is left out). A series of two
+    /// points or fewer is kept whole, as is one whose points are all warm-up.
+    /// </summary>
+    public static (IReadOnlyList<(long Step, double Value)> Points, int LeftOut) WithoutWarmUp(
+        IReadOnlyList<(long Step, double Value)> rate, IReadOnlyList<(long Step, double Value)> learnerSteps)
+    {
+        if (rate.Count <= 2) return (rate, 0);
+        var learning = learnerSteps.ToDictionary(p => p.Step, p => p.Value);
+        var kept = rate.Skip(1).Where(p => !learning.TryGetValue(p.Step, out var n) || n > 0).ToList();
+        return kept.Count == 0 ? (rate, 0) : (kept, rate.Count - kept.Count);
+    }
+
+    /// <summary>
     /// A y axis that fits the data: a 1-2-5 tick spacing giving about <paramref name="intervals"/> intervals over the
     /// data's range. MudBlazor's line chart only takes whole tick spacings (≥ 1) and rounds its range out to
     /// multiples of it, so spacings below 1 are reached by scaling the values by <see cref="YAxis.Scale"/> (1000 or

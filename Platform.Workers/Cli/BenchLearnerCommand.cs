@@ -45,7 +45,7 @@ public sealed class BenchLearnerCommand : Command<BenchLearnerCommand.Settings>
         long steps0 = trainer.EnvSteps, learner0 = trainer.LearnerSteps;
         var sw = Stopwatch.StartNew();
         // Logs as training computes them: on every LogEvery-th iteration.
-        for (int i = 0; i < s.Iterations; i++) trainer.Iterate(withLogs: (i + 1) % config.LogEvery == 0);
+        for (int i = 0; i < s.Iterations; i++) trainer.Iterate(withLogs: (i + 1) % trainer.LogEvery == 0);
         double total = sw.Elapsed.TotalSeconds;
         var sec = trainer.Core.Seconds;
         Console.WriteLine($"env={s.Env} rule={s.Rule} device={trainer.Core.Device} threads={TorchSharp.torch.get_num_threads()} batch={s.Batch} replay_ratio={config.ReplayRatio} actors={trainer.ActorEnvironments} rollout={config.RolloutLength} segments={config.Segments} net={s.Net} params={trainer.Core.Network.ParameterCount}");

@@ -7,7 +7,10 @@ using Spectre.Console.Cli;
 
 namespace Platform.Workers.Cli;
 
-/// <summary><c>evaluate</c>: runs a checkpoint's policy for K episodes; the last line is <c>mean_return=&lt;x&gt; episodes=&lt;k&gt;</c>.</summary>
+/// <summary>
+/// <c>evaluate</c>: runs a checkpoint's policy for K episodes; the last line is <c>mean_return=&lt;x&gt; episodes=&lt;k&gt;</c>,
+/// and with <c>--out DIR</c> each episode's return is a metric point (the platform's evaluate runs: their page shows the spread).
+/// </summary>
 public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -25,6 +28,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.Evaluate, "seed")]
         public ulong Seed { get; init; } = EvaluateOptions.CliDefaultSeed;
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
+        [CommandOption("--out <DIR>")] [Description("Also write each episode's return to DIR/metrics.jsonl (evaluation_return at step = the episode's number).")]
+        public string? Out { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -47,6 +52,12 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}" +
                           (EnvironmentRegistry.Get(env).HasTestLevels ? $" levels={levels} train_levels={policy.Config.TrainLevels}" : ""));
+        if (s.Out is not null)
+        {
+            Directory.CreateDirectory(s.Out);
+            RunFolder.AppendMetrics(s.Out, returns.Select((r, i) =>
+                ((long)i + 1, (IEnumerable<KeyValuePair<string, double>>)[new(RunFolderLayout.MetricEvaluationReturn, r)])));
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min={returns.Min()} max={returns.Max()}"));
         Console.WriteLine(RunFolderLayout.EvaluateResultLine(returns.Average(), returns.Count));
         return 0;

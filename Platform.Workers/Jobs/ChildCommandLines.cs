@@ -34,15 +34,15 @@ public static class ChildCommandLines
             "--envs", string.Join(',', spec.Envs), "--meta-steps", steps, "--init", init, "--seed", Number(spec.Seed), "--out", outDir, "--device", device];
     }
 
-    /// <summary><c>evaluate --checkpoint DIR --env ID --episodes K [--greedy] [--levels test] --seed S --device D</c>.</summary>
-    public static IReadOnlyList<string> Evaluate(EvaluateRunSpec spec, string checkpointDir, string device)
+    /// <summary><c>evaluate --checkpoint DIR --env ID --episodes K [--greedy] [--levels test] --seed S --out RUN --device D</c>.</summary>
+    public static IReadOnlyList<string> Evaluate(EvaluateRunSpec spec, string checkpointDir, string outDir, string device)
     {
         if (EvaluateOptions.Episodes.CheckRange(spec.Episodes) is { } problem) throw new FormatException($"episodes: {problem}");
         if (EvaluateOptions.Levels.Check(RunOption.Value(spec.Levels)) is { } levelsProblem) throw new FormatException($"levels: {levelsProblem}");
         return ["evaluate", "--checkpoint", checkpointDir, "--env", spec.Env, "--episodes", Number(spec.Episodes),
             .. spec.Greedy ? new[] { "--greedy" } : [],
             .. spec.Levels == EvaluateOptions.TestLevelSet ? new[] { "--levels", EvaluateOptions.TestLevelSet } : [],
-            "--seed", Number(spec.Seed), "--device", device];
+            "--seed", Number(spec.Seed), "--out", outDir, "--device", device];
     }
 
     /// <summary><c>inspect-rule [--NAME VALUE]... --checkpoint DIR --rule R --env ID --episodes K --seed S --out FILE --device D</c>.</summary>

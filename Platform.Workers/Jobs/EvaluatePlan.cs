@@ -7,7 +7,7 @@ namespace Platform.Workers.Jobs;
 /// <summary>
 /// <c>evaluate</c>: the agent checkpoint (the registered zip, its SHA-256 checked) is unpacked under the run's folder
 /// beside its training run's run.json, then evaluated; the last output line's mean return is the final score, also
-/// stored as the metric mean_return at step = episodes.
+/// stored as the metric mean_return at step = episodes. Each episode's return comes through metrics.jsonl (evaluation_return).
 /// </summary>
 public sealed class EvaluatePlan : RunPlan
 {
@@ -16,7 +16,7 @@ public sealed class EvaluatePlan : RunPlan
     public static async Task<RunPlan> CreateAsync(RunContext context, EvaluateRunSpec spec, PlatformDbContext db, CancellationToken ct)
     {
         var checkpointDir = await context.Artifacts.UnpackAgentCheckpointAsync(db, spec.AgentCheckpointId, context.Run.TeamId, context.OutDir, ct);
-        return new EvaluatePlan { _context = context, Arguments = ChildCommandLines.Evaluate(spec, checkpointDir, context.Device) };
+        return new EvaluatePlan { _context = context, Arguments = ChildCommandLines.Evaluate(spec, checkpointDir, context.OutDir, context.Device) };
     }
 
     public override async Task<RunOutcome> CompleteAsync(PlatformDbContext db, ChildProcess child, long currentStep)

@@ -37,20 +37,22 @@ public static class RunFolder
     }
 
     /// <summary>Appends one metrics line; non-finite values are left out (JSON has no NaN).</summary>
-    public static void AppendMetrics(string outDir, long step, IEnumerable<KeyValuePair<string, double>> values)
+    public static void AppendMetrics(string outDir, long step, IEnumerable<KeyValuePair<string, double>> values) =>
+        AppendMetrics(outDir, [(step, values)]);
+
+    /// <summary>Appends metrics lines in order with one flush to disk (an evaluation's episodes: up to 100,000 lines).</summary>
+    public static void AppendMetrics(string outDir, IEnumerable<(long Step, IEnumerable<KeyValuePair<string, double>> Values)> lines)
     {
-        var v = new JsonObject();
-        foreach (var (k, x) in values)
-            if (double.IsFinite(x)) v[k] = x;
-        var line = new JsonObject
-        {
-            ["step"] = step,
-            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
-            ["values"] = v,
-        };
+        var time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         using var stream = new FileStream(Path.Combine(outDir, MetricsFile), FileMode.Append, FileAccess.Write, FileShare.Read);
         using var writer = new StreamWriter(stream);
-        writer.WriteLine(line.ToJsonString());
+        foreach (var (step, values) in lines)
+        {
+            var v = new JsonObject();
+            foreach (var (k, x) in values)
+                if (double.IsFinite(x)) v[k] = x;
+            writer.WriteLine(new JsonObject { ["step"] = step, ["time"] = time, ["values"] = v }.ToJsonString());
+        }
         writer.Flush();
         stream.Flush(true);
     }

@@ -32,6 +32,9 @@ public sealed record TrainConfig
     public int Transitions => Segments == TrainOptions.ReferenceSegments ? RolloutLength - 1 : RolloutLength;
     [System.Text.Json.Serialization.JsonIgnore]
     public bool StepsPastRolloutEnd => Segments == TrainOptions.ReferenceSegments;
+    /// <summary>Environment steps each actor takes per rollout: its transitions, and the step past the end under the reference's segmentation.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int EnvStepsPerRollout => Transitions + (StepsPastRolloutEnd ? 1 : 0);
     [System.Text.Json.Serialization.JsonIgnore]
     public bool MasksEpisodeStarts => LossMask == TrainOptions.MaskEpisodeStarts;
     public int BatchSize { get; init; } = TrainOptions.Batch.IntDefault;
@@ -43,8 +46,11 @@ public sealed record TrainConfig
     /// <summary>Entropy bonus of the baselines (actor-critic, PPO); null: the rule's published default (none for Disco rules).</summary>
     public double? EntropyCost { get; init; }
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Demo;
-    /// <summary>Log a metrics line every this many learner iterations.</summary>
-    public int LogEvery { get; init; } = TrainOptions.LogEvery.IntDefault;
+    /// <summary>
+    /// Log a metrics line every this many learner iterations; null: from the budget (<see cref="TrainOptions.DefaultLogEvery"/>),
+    /// which the trainer fills in before it writes run.json, so a resumed run logs as it did.
+    /// </summary>
+    public int? LogEvery { get; init; }
     /// <summary>Write a checkpoint every this many environment steps (0: only at the end).</summary>
     public long CheckpointEvery { get; init; }
     public int KeepCheckpoints { get; init; } = 3;
@@ -81,7 +87,7 @@ public sealed record TrainConfig
             LearningRate = learningRate ?? TrainOptions.LearningRate.DoubleDefaultFor(suite, rule),
             EntropyCost = entropyCost ?? TrainOptions.EntropyCost.DoubleDefaultFor(suite, rule),
             Network = AgentNetworkConfig.Named(net ?? TrainOptions.Network.StringDefaultFor(suite, rule)),
-            LogEvery = logEvery ?? TrainOptions.LogEvery.IntDefault,
+            LogEvery = logEvery,
             CheckpointEvery = checkpointEvery ?? TrainOptions.DefaultCheckpointEvery(budget),
             TrainLevels = trainLevels ?? TrainOptions.TrainLevels.IntDefault,
         };
@@ -106,7 +112,7 @@ public sealed record TrainConfig
             throw new ArgumentException($"{option.Flag}: {problem}");
         if (LearningRate is { } lr) TrainOptions.LearningRate.Require(lr);
         if (EntropyCost is { } ec) TrainOptions.EntropyCost.Require(ec);
-        TrainOptions.LogEvery.Require(LogEvery);
+        if (LogEvery is { } logEvery) TrainOptions.LogEvery.Require(logEvery);
         TrainOptions.CheckpointEvery.Require(CheckpointEvery);
         if (KeepCheckpoints < 1) throw new ArgumentException("--keep-checkpoints must be ≥ 1");
         TrainOptions.TrainLevels.Require(TrainLevels);

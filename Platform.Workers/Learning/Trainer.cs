@@ -32,6 +32,7 @@ public sealed class Trainer
     private readonly ActorPool _actors;
     private readonly ReplayBuffer? _replay;
     private readonly int _numEnvs;
+    private readonly int _logEvery;
     private Dictionary<string, double> _lastLogs = [];
 
     public TrainConfig Config { get; }
@@ -44,16 +45,20 @@ public sealed class Trainer
     public long LearnerSteps { get; private set; }
     public IReadOnlyList<float> EpisodeReturns => _actors.EpisodeReturns;
     public int ActorEnvironments => _numEnvs;
+    /// <summary>Iterations between metrics lines: the configuration's, or the one chosen from the budget.</summary>
+    public int LogEvery => _logEvery;
 
     private Trainer(TrainConfig config, string? outDir)
     {
         config.Validate();
-        Config = config;
         OutDir = outDir;
         var device = TorchDevices.Parse(config.Device);
         Spec = EnvironmentRegistry.Get(config.Env);
         Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
+        // The interval from the budget is fixed here, where the steps per iteration are known, and written to run.json.
+        _logEvery = config.LogEvery ?? TrainOptions.DefaultLogEvery(config.Steps, (long)_numEnvs * config.EnvStepsPerRollout);
+        Config = config with { LogEvery = _logEvery };
         _actors = new ActorPool(config.Env, _numEnvs, (ulong)config.Seed, config.EnvironmentOptions());
         if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.Transitions, Spec.ObservationSize, Spec.ActionCount);
 
@@ -178,11 +183,11 @@ public sealed class Trainer
             }
             // The rule's logs are read only on logged iterations (the condition below, with the last iteration's steps).
             long before = EnvSteps;
-            Iterate(withLogs: (iteration + 1) % Config.LogEvery == 0 || stepsPerIteration == 0 || before + stepsPerIteration >= Config.Steps);
+            Iterate(withLogs: (iteration + 1) % _logEvery == 0 || stepsPerIteration == 0 || before + stepsPerIteration >= Config.Steps);
             stepsPerIteration = EnvSteps - before;
             FinalizerGate.Flush();
             iteration++;
-            if (iteration % Config.LogEvery == 0 || EnvSteps >= Config.Steps)
+            if (iteration % _logEvery == 0 || EnvSteps >= Config.Steps)
             {
                 double elapsed = Stopwatch.GetElapsedTime(logStart).TotalSeconds;
                 sps = (EnvSteps - logSteps) / Math.Max(elapsed, 1e-9);
