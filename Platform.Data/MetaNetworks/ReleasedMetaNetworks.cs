@@ -16,6 +16,4 @@ public static class ReleasedMetaNetworks
 
     /// <summary>What Disco103 was meta-trained on, as the rule catalogue says.</summary>
     public static IReadOnlyList<string> Disco103MetaTrainedOn => RuleCatalog.Find(RuleCatalog.Disco103)!.MetaTrainedOn!;
-
-    public static bool IsReleased(Guid checkpointId) => checkpointId == Disco103Id;
 }
