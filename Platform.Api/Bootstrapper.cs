@@ -12,7 +12,8 @@ using Platform.Data.Environments;
 namespace Platform.Api;
 
 /// <summary>
-/// Brings the database up to date (schema, and the suites and environments from the catalogue) and, on an empty database,
+/// Brings the database up to date (schema, the suites and environments from the catalogue, the released Disco103 as a
+/// built-in checkpoint) and, on an empty database,
 /// creates the first team, admin and API key.
 /// </summary>
 public static class Bootstrapper
@@ -74,6 +75,8 @@ public static class Bootstrapper
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         await SyncCatalogAsync(db, ct);
+        await Checkpoints.ReleasedMetaNetworkRegistration.SyncAsync(db, services.GetRequiredService<Platform.Data.Storage.ArtifactStore>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Bootstrapper)), ct);
         if (await db.Users.AnyAsync(ct)) return;
 
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();

@@ -88,12 +88,15 @@ internal static class WebEndpoints
         });
 
         // The browser has no API key: it downloads through the web app, which adds the user's key server-side.
-        app.MapGet("/download/checkpoints/{id:guid}", async (Guid id, HttpContext ctx, IHttpClientFactory factory) =>
+        app.MapGet(CheckpointDownloads.Route, async (Guid id, HttpContext ctx, IHttpClientFactory factory) =>
         {
             var key = ctx.User.FindFirst(WebClaims.ApiKey)?.Value;
             if (key is null) return Results.Challenge();
             var http = factory.CreateClient(nameof(PlatformApiClient));
-            var request = new HttpRequestMessage(HttpMethod.Get, $"api/checkpoints/{id}/download");
+            // Only the one parameter the API's download takes is passed on, escaped: the API checks its value.
+            var contents = ctx.Request.Query[CheckpointDownloads.ContentsParameter].ToString();
+            var request = new HttpRequestMessage(HttpMethod.Get, $"api/checkpoints/{id}/download"
+                + (contents.Length > 0 ? $"?{CheckpointDownloads.ContentsParameter}={Uri.EscapeDataString(contents)}" : ""));
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             HttpResponseMessage response;
             try { response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.RequestAborted); }
@@ -102,11 +105,17 @@ internal static class WebEndpoints
             {
                 var status = (int)response.StatusCode;
                 response.Dispose();
-                return Results.Problem(status == 404 ? "No such checkpoint (or its file is missing)." : "The API refused the download.", statusCode: status);
+                return Results.Problem(status switch
+                {
+                    404 => "No such checkpoint (or its file is missing).",
+                    400 => "The API refused the download: " + (await ApiResult<object>.FromProblemAsync(response, ctx.RequestAborted)).Problem,
+                    _ => "The API refused the download.",
+                }, statusCode: status);
             }
             ctx.Response.RegisterForDispose(response);
             if (response.Headers.TryGetValues("X-Checksum-Sha256", out var sha)) ctx.Response.Headers["X-Checksum-Sha256"] = sha.First();
-            var fileName = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? $"{id}.npz";
+            // The API names every download (CheckpointFileNames); the id is only a last resort.
+            var fileName = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? id.ToString();
             return Results.Stream(await response.Content.ReadAsStreamAsync(ctx.RequestAborted), "application/octet-stream", fileName,
                 lastModified: null, entityTag: null, enableRangeProcessing: false);
         }).RequireAuthorization();

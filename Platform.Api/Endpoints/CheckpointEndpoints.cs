@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Api.Auth;
+using Platform.Api.Checkpoints;
 using Platform.Api.Infrastructure;
 using Platform.Api.Runs;
 using Platform.Data;
@@ -17,12 +18,18 @@ using Platform.Data.Storage;
 namespace Platform.Api.Endpoints;
 
 /// <summary>
+/// Step: the run's step (agents: environment steps; meta-networks: meta-steps); null for a checkpoint no run here wrote (an
+/// upload, the released Disco103), whose step is unknown. Shared: visible to every team and read-only (the released Disco103).
 /// MetaTrainedOn: for meta-networks, the environment ids and/or suites the rule was meta-trained on (null: unknown).
 /// ValidationReturn and Selected: a meta-network of a run with meta-validation, its validation return and whether it is the
 /// run's best-validated rule.
 /// </summary>
-public sealed record CheckpointDto(Guid Id, CheckpointKind Kind, string Name, Guid? RunId, long Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false);
+public sealed record CheckpointDto(Guid Id, CheckpointKind Kind, string Name, Guid? RunId, long? Step, long SizeBytes,
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false)
+{
+    public static CheckpointDto Of(Checkpoint c) => new(c.Id, c.Kind, c.Name, c.RunId, c.RunId is null ? null : c.Step, c.SizeBytes, c.Sha256,
+        c.CreatedAt, c.TeamId is null, c.MetaTrainedOn, c.ValidationReturn, c.Selected);
+}
 
 /// <summary>The multipart/form-data body of POST /api/checkpoints.</summary>
 /// <remarks>The endpoint reads the form itself, to check the file before storing anything: this type only describes the body in
@@ -40,6 +47,8 @@ public sealed class UploadMetaNetworkForm
 public static class CheckpointEndpoints
 {
     public const string ChecksumHeader = "X-Checksum-Sha256";
+    /// <summary>The 409 of an upload the team already has: that checkpoint's id and name, beside the message.</summary>
+    public const string ExistingIdMember = "checkpointId", ExistingNameMember = "checkpointName";
 
     public static void MapCheckpointEndpoints(this IEndpointRouteBuilder app)
     {
@@ -48,9 +57,14 @@ public static class CheckpointEndpoints
             .WithSummary("The team's checkpoints and shared ones, newest first");
         group.MapGet("/{id:guid}/download", Download).WithName("DownloadCheckpoint")
             .WithSummary("Download a checkpoint file")
-            .WithDescription("Streams the file (range requests supported); X-Checksum-Sha256 carries its SHA-256 in hex.")
-            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
-            .WithResponseHeader(StatusCodes.Status200OK, ChecksumHeader, "The file's SHA-256, in lower-case hex.")
+            .WithDescription("Streams the stored file (range requests supported); X-Checksum-Sha256 carries its SHA-256 in hex. " +
+                             "contents=policy (agent checkpoints): a smaller zip with only what acting needs, run.json and " +
+                             "checkpoints/step-…/agent.npz (a run folder for the worker's evaluate/replay --checkpoint), without the " +
+                             "optimiser, target network and replay buffer that resuming needs; made on request, so no checksum header. " +
+                             "Content-Disposition names the file after its kind, environment, rule, run and step.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream", "application/zip")
+            .WithResponseHeader(StatusCodes.Status200OK, ChecksumHeader, "The stored file's SHA-256, in lower-case hex (not for contents=policy).")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/evaluate", EvaluateOnSuite).WithName("EvaluateOnSuite")
             .Accepts<EvaluateOnSuiteRequest>("application/json")
@@ -65,12 +79,15 @@ public static class CheckpointEndpoints
             .WithSummary("Upload a meta-network (.npz in the Disco103 layout)")
             .WithDescription("multipart/form-data with fields 'file' (the .npz), 'name' and optionally 'metaTrainedOn' " +
                              "(comma-separated environment ids or suites the rule was meta-trained on). Every array is checked against " +
-                             "the Disco103 architecture (names, shapes, dtype, finite values) before anything is stored.")
+                             "the Disco103 architecture (names, shapes, dtype, finite values) before anything is stored. A file with the " +
+                             "SHA-256 of a checkpoint the team already has (the released Disco103 included) is refused with 409, naming " +
+                             "that checkpoint (checkpointId, checkpointName). An upload has no step (null).")
             .DisableAntiforgery()
             .RequireRateLimiting(RateLimits.Uploads)
             .WithMetadata(new RequestSizeLimitAttribute(PlatformOptions.DefaultMaxUploadBytes))
             .Produces<CheckpointDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
 
@@ -116,6 +133,13 @@ public static class CheckpointEndpoints
             await file.CopyToAsync(buffer, ct);
             bytes = buffer.ToArray();
         }
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var teamId = user.GetTeamId();
+        // The same file twice is one rule under two ids: leaderboards and suite evaluations would split its runs.
+        if (await Visible(db, teamId).Where(c => c.Sha256 == sha).Select(c => new { c.Id, c.Name }).FirstOrDefaultAsync(ct) is { } existing)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                detail: $"This file is already the checkpoint \"{existing.Name}\" ({existing.Id}); nothing was stored.",
+                extensions: new Dictionary<string, object?> { [ExistingIdMember] = existing.Id, [ExistingNameMember] = existing.Name });
         try
         {
             // Bounded by the layout itself: nothing larger than a Disco103 meta-network is ever inflated.
@@ -141,8 +165,8 @@ public static class CheckpointEndpoints
 
         var checkpoint = new Checkpoint
         {
-            Id = id, Kind = CheckpointKind.MetaNetwork, TeamId = user.GetTeamId(), Name = name, Step = 0,
-            SizeBytes = bytes.Length, Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            Id = id, Kind = CheckpointKind.MetaNetwork, TeamId = teamId, Name = name, Step = 0,
+            SizeBytes = bytes.Length, Sha256 = sha,
             StorageUri = relative, CreatedAt = DateTimeOffset.UtcNow, MetaTrainedOn = trainedOn.Count > 0 ? trainedOn : null,
         };
         db.Checkpoints.Add(checkpoint);
@@ -155,8 +179,7 @@ public static class CheckpointEndpoints
             File.Delete(path);   // the row failed: leave no orphan file behind
             throw;
         }
-        return TypedResults.Created($"/api/checkpoints/{id}", new CheckpointDto(checkpoint.Id, checkpoint.Kind, checkpoint.Name,
-            null, 0, checkpoint.SizeBytes, checkpoint.Sha256, checkpoint.CreatedAt, false, checkpoint.MetaTrainedOn));
+        return TypedResults.Created($"/api/checkpoints/{id}", CheckpointDto.Of(checkpoint));
     }
 
     private static async Task<IResult> EvaluateOnSuite(Guid id, HttpRequest request, ClaimsPrincipal user, SuiteEvaluation evaluation, CancellationToken ct)
@@ -188,23 +211,31 @@ public static class CheckpointEndpoints
             query = query.Where(c => c.Kind == k);
         }
         if (runId is not null) query = query.Where(c => c.RunId == runId);
-        return TypedResults.Ok(await query.OrderByDescending(c => c.CreatedAt).Take(limit)
-            .Select(c => new CheckpointDto(c.Id, c.Kind, c.Name, c.RunId, c.Step, c.SizeBytes, c.Sha256, c.CreatedAt, c.TeamId == null, c.MetaTrainedOn,
-                c.ValidationReturn, c.Selected))
-            .ToListAsync(ct));
+        var rows = await query.OrderByDescending(c => c.CreatedAt).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(CheckpointDto.Of).ToList());
     }
 
+    // contents: full (default), the stored file; policy, an agent checkpoint's policy alone (PolicyPackage).
     private static async Task<IResult> Download(Guid id, ClaimsPrincipal user, PlatformDbContext db, HttpResponse response,
-        ArtifactStore store, CancellationToken ct)
+        ArtifactStore store, CancellationToken ct, string? contents = null)
     {
-        var checkpoint = await Visible(db, user.GetTeamId()).FirstOrDefaultAsync(c => c.Id == id, ct);
+        var what = CheckpointContents.Full;
+        if (contents is not null && !WireNames.TryParse(contents, out what))
+            return Problems.Field("contents", $"Expected one of {string.Join(", ", WireNames.All<CheckpointContents>())}.");
+        var checkpoint = await Visible(db, user.GetTeamId()).Include(c => c.Run).FirstOrDefaultAsync(c => c.Id == id, ct);
         if (checkpoint is null) return Problems.NotFound("Checkpoint");
+        if (what == CheckpointContents.Policy && checkpoint.Kind != CheckpointKind.Agent)
+            return Problems.Field("contents", "Only agent checkpoints have a policy-only download; a meta-network file holds nothing else.");
 
         var path = store.Resolve(checkpoint.StorageUri);
-        if (!File.Exists(path)) return Problems.Status(StatusCodes.Status404NotFound, "The checkpoint's file is missing from storage.");
+        var fileName = CheckpointFileNames.For(checkpoint, what);
+        if (what == CheckpointContents.Policy)
+            return await PolicyPackage.FindAsync(path, checkpoint.Step, ct) is { } package
+                ? TypedResults.Stream(body => package.WriteAsync(body, ct), "application/zip", fileName)
+                : Problems.Status(StatusCodes.Status404NotFound, "The checkpoint's policy (its zip's agent parameters or its run's run.json) is missing from storage.");
 
+        if (!File.Exists(path)) return Problems.Status(StatusCodes.Status404NotFound, "The checkpoint's file is missing from storage.");
         response.Headers[ChecksumHeader] = checkpoint.Sha256.Trim();
-        var fileName = Path.GetFileName(path);
         return TypedResults.PhysicalFile(path, "application/octet-stream", fileName, enableRangeProcessing: true);
     }
 }

@@ -24,6 +24,11 @@ public static class RunFolderLayout
     public const string RunFile = "run.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
     public const string CheckpointsFolder = "checkpoints", LatestFile = "latest";
     public const string AgentCheckpointPrefix = "step-", MetaCheckpointPrefix = "meta-step-";
+    /// <summary>
+    /// The agent's (online) parameters inside each train checkpoint folder: with run.json, all a policy needs (the rest of
+    /// the folder, target network, optimiser, replay buffer…, is for resuming training).
+    /// </summary>
+    public const string AgentParametersFile = "agent.npz";
     /// <summary>The frozen rule inside each meta-train checkpoint folder, in the released Disco103 .npz layout.</summary>
     public const string MetaNetworkFile = "meta_network.npz";
     public const string MetaNetworksFolder = "meta-networks";

@@ -33,9 +33,9 @@ public class CheckpointUploadTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
-    public async Task TheReleasedWeightsUploadListAndDownloadWithTheirChecksum()
+    public async Task AMetaNetworkInTheReleasedLayoutUploadsListsAndDownloadsWithItsChecksum()
     {
-        var bytes = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+        var bytes = Platform.Tests.Checkpoints.CheckpointTestFiles.UniqueMetaNetwork();
         var created = await ReadJsonAsync(await A.PostAsync("/api/checkpoints", Form(bytes, "disco103 copy")), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetGuid();
         Assert.Equal("meta-network", created.GetProperty("kind").GetString());

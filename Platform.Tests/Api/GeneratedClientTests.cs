@@ -27,7 +27,7 @@ public class GeneratedClientTests(ApiFixture api) : IClassFixture<ApiFixture>
             var http = api.Client(api.TeamA.ApiKey);
             var document = Path.Combine(work, "openapi.json");
             await File.WriteAllTextAsync(document, await http.GetStringAsync("/openapi/v1.json"));
-            var weights = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+            var weights = Platform.Tests.Checkpoints.CheckpointTestFiles.UniqueMetaNetwork();
             var checkpointId = await UploadAsync(http, weights);
 
             // Generate (the tool restored from the repository's manifest), then build the program with the generated code.

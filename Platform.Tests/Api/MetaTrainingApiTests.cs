@@ -248,7 +248,7 @@ public class MetaTrainingApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task AnUploadMaySayWhatItWasMetaTrainedOn()
     {
-        var bytes = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
+        var bytes = Platform.Tests.Checkpoints.CheckpointTestFiles.UniqueMetaNetwork();
         var created = await ReadJsonAsync(await A.PostAsync("/api/checkpoints", UploadForm(bytes, "minatar, procgen/maze,dmlab")), HttpStatusCode.Created);
         Assert.Equal(["minatar", "procgen/maze", "dmlab"], created.GetProperty("metaTrainedOn").EnumerateArray().Select(e => e.GetString()));
         await using (var db = api.Db())

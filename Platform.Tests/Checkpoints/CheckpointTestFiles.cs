@@ -36,6 +36,24 @@ internal static class CheckpointTestFiles
         return Path.Combine(shared!, WeightsRelative);
     }
 
+    private static int _variants;
+
+    /// <summary>
+    /// A valid meta-network (the Disco103 layout) that no other call returns: the released weights with one bias nudged.
+    /// Uploads need one, since the API refuses a file whose SHA-256 the team already has, and the released file is every team's.
+    /// </summary>
+    public static byte[] UniqueMetaNetwork()
+    {
+        var arrays = new Dictionary<string, NpyArray>(Npz.Read(WeightsPath()));
+        const string nudged = "lstm/linear_4/b";
+        var bias = arrays[nudged].ToFloat32();
+        bias[0] += 1e-3f * Interlocked.Increment(ref _variants);
+        arrays[nudged] = new NpyArray(NpyDType.Float32, arrays[nudged].Shape, bias);
+        var stream = new MemoryStream();
+        Npz.Write(stream, arrays);
+        return stream.ToArray();
+    }
+
     /// <summary>.npy bytes with the given header dict text, padded like numpy (data at a multiple of 64).</summary>
     public static byte[] NpyBytes(string dict, byte[] data, int major = 1)
     {

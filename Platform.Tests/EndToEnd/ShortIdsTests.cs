@@ -15,4 +15,14 @@ public class ShortIdsTests
         Assert.Equal(ids.Count, shorts.Distinct().Count());
         Assert.All(shorts.Zip(ids), x => Assert.EndsWith(x.First, x.Second.ToString("N")));
     }
+
+    /// <summary>The API names downloads with Platform.Data's short ids; the pages show the web's copy: they must be the same ids.</summary>
+    [Fact]
+    public void TheApisShortIdsAreThePagesShortIds()
+    {
+        var web = WebAssemblyOfThisBuild.Type("Platform.Web.Services.ShortIds");
+        Assert.Equal(Platform.Data.ShortIds.Length, (int)web.GetField("Length")!.GetValue(null)!);
+        foreach (var id in Enumerable.Range(0, 100).Select(_ => Guid.CreateVersion7()))
+            Assert.Equal(Platform.Data.ShortIds.Of(id), (string)web.GetMethod("Of")!.Invoke(null, [id])!);
+    }
 }

@@ -348,8 +348,10 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
             var released = await File.ReadAllBytesAsync(TestPaths.Disco103Weights);
             var corrupt = Path.Combine(dir, "truncated.npz");
             await File.WriteAllBytesAsync(corrupt, released[..(released.Length / 3)]);
+            // A valid meta-network the team has not got yet (the released file itself is every team's already).
+            var validBytes = Platform.Tests.Checkpoints.CheckpointTestFiles.UniqueMetaNetwork();
             var valid = Path.Combine(dir, "disco103-copy.npz");
-            File.Copy(TestPaths.Disco103Weights, valid);
+            await File.WriteAllBytesAsync(valid, validBytes);
 
             var page = await fx.NewPageAsync();
             await fx.SignInAsync(page, user.Email, user.Password);
@@ -378,7 +380,7 @@ public class WebUiTests(WebFixture fx) : IClassFixture<WebFixture>
             var listed = await MetaNetworksAsync();
             Assert.Equal(before + 1, listed.Count);
             var uploaded = Assert.Single(listed, c => c.GetProperty("name").GetString() == "Disco103 copy (e2e)");
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(released)), uploaded.GetProperty("sha256").GetString());
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(validBytes)), uploaded.GetProperty("sha256").GetString());
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -107,7 +107,7 @@ public class WorkerTests(WorkerFixture fx) : IClassFixture<WorkerFixture>
         // The API stores the upload under its storage root, at a location relative to it; the worker (in a working
         // directory of its own, WorkerProcess) must find it through the same storage root.
         using var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(await File.ReadAllBytesAsync(Platform.Tests.UpdateRules.TestPaths.Disco103Weights));
+        var file = new ByteArrayContent(Platform.Tests.Checkpoints.CheckpointTestFiles.UniqueMetaNetwork());
         file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
         form.Add(file, "file", "uploaded.npz");
         form.Add(new StringContent("uploaded for a run"), "name");

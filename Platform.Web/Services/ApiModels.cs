@@ -127,7 +127,8 @@ public sealed record MetricPointDto(long Step, double Value, DateTimeOffset Wall
 public sealed record MetricSeriesDto(string Name, int TotalPoints, List<MetricPointDto> Points);
 public sealed record RunMetricsDto(Guid RunId, List<MetricSeriesDto> Series);
 
-public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long Step, long SizeBytes,
+/// <summary>Step: null for a checkpoint no run here wrote (an upload, the released Disco103). Shared: every team's, read-only.</summary>
+public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long? Step, long SizeBytes,
     string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false);
 
 public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised, double? TrainLevels = null, double? TestLevels = null);

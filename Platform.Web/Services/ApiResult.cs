@@ -11,6 +11,8 @@ public sealed class ApiResult<T>
     public string? Problem { get; init; }
     /// <summary>Field errors from a validation problem, keyed by the API's JSON field name (e.g. "steps").</summary>
     public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
+    /// <summary>A problem's other string members (e.g. a 409's "checkpointId"), by their JSON name.</summary>
+    public IReadOnlyDictionary<string, string> Members { get; init; } = new Dictionary<string, string>();
     public bool Ok => Problem is null;
     /// <summary>The API could not be reached at all (not an HTTP error).</summary>
     public bool Unreachable { get; init; }
@@ -28,6 +30,7 @@ public sealed class ApiResult<T>
     {
         string title = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         var errors = new Dictionary<string, string[]>();
+        var members = new Dictionary<string, string>();
         try
         {
             var text = await response.Content.ReadAsStringAsync(ct);
@@ -44,10 +47,12 @@ public sealed class ApiResult<T>
                             errors[p.Name] = p.Value.ValueKind == JsonValueKind.Array
                                 ? p.Value.EnumerateArray().Select(x => x.ToString()).ToArray()
                                 : [p.Value.ToString()];
+                    foreach (var p in root.EnumerateObject())
+                        if (p.Value.ValueKind == JsonValueKind.String) members[p.Name] = p.Value.GetString()!;
                 }
             }
         }
         catch (JsonException) { }
-        return new ApiResult<T> { Status = response.StatusCode, Problem = title, Errors = errors };
+        return new ApiResult<T> { Status = response.StatusCode, Problem = title, Errors = errors, Members = members };
     }
 }

@@ -1,3 +1,4 @@
+using Platform.Data.Runs;
 using Platform.Data.Npz;
 using Platform.Workers.Agents;
 using Platform.Workers.Environments;
@@ -25,7 +26,7 @@ public sealed class Policy
             runDir = path;
             checkpoint = Trainer.LatestCheckpoint(path) ?? throw new ArgumentException($"{path}: no checkpoint");
         }
-        else if (File.Exists(Path.Combine(path, "agent.npz")) && Directory.GetParent(path)?.Parent is { } run && File.Exists(Path.Combine(run.FullName, Trainer.RunFile)))
+        else if (File.Exists(Path.Combine(path, RunFolderLayout.AgentParametersFile)) && Directory.GetParent(path)?.Parent is { } run && File.Exists(Path.Combine(run.FullName, Trainer.RunFile)))
         {
             (runDir, checkpoint) = (run.FullName, path);
         }
@@ -34,7 +35,7 @@ public sealed class Policy
         var spec = EnvironmentRegistry.Get(config.Env);
         var network = new AgentNetwork(config.Network, LearnerRules.Heads(config.Rule, spec.ActionCount), spec.ObservationShape.ToArray());
         var parameters = network.Specs.Select(s => zeros(s.Shape, device: device)).ToList();
-        LearnerCore.LoadInto(network, parameters, Npz.Read(Path.Combine(checkpoint, "agent.npz")), "agent.npz");
+        LearnerCore.LoadInto(network, parameters, Npz.Read(Path.Combine(checkpoint, RunFolderLayout.AgentParametersFile)), RunFolderLayout.AgentParametersFile);
         return new Policy { Config = config, Network = network, Parameters = parameters, Checkpoint = checkpoint };
     }
 }

@@ -256,7 +256,7 @@ public sealed class Trainer
         if (OutDir is null) throw new InvalidOperationException("no output folder");
         var final = RunFolder.WriteCheckpoint(OutDir, RunFolderLayout.AgentCheckpointName(EnvSteps), tmp =>
         {
-            Npz.Write(Path.Combine(tmp, "agent.npz"), Core.SaveParameters(Core.Parameters));
+            Npz.Write(Path.Combine(tmp, RunFolderLayout.AgentParametersFile), Core.SaveParameters(Core.Parameters));
             Npz.Write(Path.Combine(tmp, "target.npz"), Core.SaveParameters(Core.TargetParameters));
             Npz.Write(Path.Combine(tmp, "optimizer.npz"), Core.Optimizer.ToArrays(ParameterNames));
             Npz.Write(Path.Combine(tmp, "rule_state.npz"), Rule.SaveState());
@@ -281,7 +281,7 @@ public sealed class Trainer
 
     private void Load(string dir)
     {
-        LearnerCore.LoadInto(Core.Network, Core.Parameters, Npz.Read(Path.Combine(dir, "agent.npz")), "agent.npz");
+        LearnerCore.LoadInto(Core.Network, Core.Parameters, Npz.Read(Path.Combine(dir, RunFolderLayout.AgentParametersFile)), RunFolderLayout.AgentParametersFile);
         LearnerCore.LoadInto(Core.Network, Core.TargetParameters, Npz.Read(Path.Combine(dir, "target.npz")), "target.npz");
         Core.Optimizer.Load(Npz.Read(Path.Combine(dir, "optimizer.npz")), ParameterNames, "optimizer.npz");
         Rule.LoadState(Npz.Read(Path.Combine(dir, "rule_state.npz")), Core.Device);
