@@ -79,7 +79,7 @@ public static partial class RunSpecValidator
         else if (rule.MetaNetworkId is { } id && !await MetaNetworkVisibleAsync(db, id, teamId, ct))
             errors.Add("rule", "No such meta-network checkpoint.");
         // metaNetworkCheckpointId is the run's lineage, which the rule already says; a different one would list the run wrongly.
-        if (request.MetaNetworkCheckpointId is { } lineage && rule is not null && rule.MetaNetworkId != lineage)
+        if (request.MetaNetworkCheckpointId is { } lineage && rule is not null && rule != RuleReference.OfMetaNetwork(lineage))
             errors.Add("metaNetworkCheckpointId", $"To train with meta-network {lineage}, give rule \"{RuleReference.MetaNetwork(lineage)}\".");
 
         errors.Check(TrainOptions.Steps, request.Steps, required: true);
@@ -127,13 +127,16 @@ public static partial class RunSpecValidator
         var init = request.Init ?? (request.MetaNetworkCheckpointId is { } given ? RuleReference.MetaNetwork(given).ToString() : MetaTrainRunSpec.RandomInit);
         Guid? initCheckpoint = null;
         if (init is MetaTrainRunSpec.RandomInit or RuleCatalog.Disco103) { }
-        else if (RuleReference.TryParse(init, allowNpz: false, out var initRule, out _) && initRule.MetaNetworkId is { } id)
+        // The released Disco103's checkpoint is the rule disco103 (RuleReference.OfMetaNetwork).
+        else if (RuleReference.TryParse(init, allowNpz: false, out var initRule, out _) && initRule == RuleReference.Disco103) init = RuleCatalog.Disco103;
+        else if (initRule?.MetaNetworkId is { } id)
         {
             initCheckpoint = id;
             if (!await MetaNetworkVisibleAsync(db, id, teamId, ct)) errors.Add("init", "No such meta-network checkpoint.");
         }
         else errors.Add("init", $"Unknown init '{init}'; expected random, disco103 or meta-network:ID.");
-        if (request.MetaNetworkCheckpointId is { } lineage && lineage != initCheckpoint)
+        if (request.MetaNetworkCheckpointId is { } lineage && RuleReference.OfMetaNetwork(lineage) is var lineageRule
+            && (lineageRule.MetaNetworkId is null ? init != lineageRule.ToString() : lineage != initCheckpoint))
             errors.Add("metaNetworkCheckpointId", $"To start from meta-network {lineage}, give init \"{RuleReference.MetaNetwork(lineage)}\".");
 
         var hyperparameters = CheckHyperparameters(request.Hyperparameters, MetaTrainOptions.All, "meta-train", errors);

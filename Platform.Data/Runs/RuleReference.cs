@@ -42,6 +42,14 @@ public sealed record RuleReference
 
     public static RuleReference Disco103 { get; } = Named(RuleCatalog.Disco103);
 
+    /// <summary>
+    /// The rule a meta-network checkpoint is: the released Disco103's built-in checkpoint
+    /// (<see cref="MetaNetworks.ReleasedMetaNetworks.Disco103Id"/>) is the named rule <c>disco103</c> — the same file — so
+    /// its runs are listed and leaderboarded with every other Disco103 run, not beside them; any other is meta-network:ID.
+    /// </summary>
+    public static RuleReference OfMetaNetwork(Guid checkpointId) =>
+        checkpointId == MetaNetworks.ReleasedMetaNetworks.Disco103Id ? Disco103 : MetaNetwork(checkpointId);
+
     public override string ToString() => Kind switch
     {
         RuleKind.Named => Name!,
@@ -60,7 +68,7 @@ public sealed record RuleReference
         if (string.IsNullOrWhiteSpace(text)) error = "Required.";
         else if (text.StartsWith(MetaNetworkPrefix, StringComparison.Ordinal))
         {
-            if (Guid.TryParse(text.AsSpan(MetaNetworkPrefix.Length), out var id)) rule = MetaNetwork(id);
+            if (Guid.TryParse(text.AsSpan(MetaNetworkPrefix.Length), out var id)) rule = OfMetaNetwork(id);
             else error = "meta-network:ID needs a checkpoint id (GET /api/checkpoints?kind=meta-network).";
         }
         else if (text.StartsWith(NpzPrefix, StringComparison.Ordinal))

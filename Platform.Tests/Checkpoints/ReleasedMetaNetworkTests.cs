@@ -57,20 +57,35 @@ public class ReleasedMetaNetworkTests(ApiFixture api) : IClassFixture<ApiFixture
         }
     }
 
+    /// <summary>
+    /// Its checkpoint is taken wherever a meta-network is (train rule, meta-train init, suite evaluation) and is the rule
+    /// disco103 there (RuleReference.OfMetaNetwork), so its runs are listed and leaderboarded with every other Disco103 run.
+    /// </summary>
     [Fact]
-    public async Task Disco103IsAMetaNetworkRuleWhereverAnUploadIs()
+    public async Task Disco103sCheckpointIsTheRuleDisco103WhereverAMetaNetworkIsTaken()
     {
         var rule = $"meta-network:{ReleasedMetaNetworks.Disco103Id}";
         var run = await ReadJsonAsync(await B.SubmitAsync(new { env = "catch/5x5", rule, steps = 1000, seed = 1 }), HttpStatusCode.Created);
-        Assert.Equal(rule, run.GetProperty("rule").GetString());
+        Assert.Equal("disco103", run.GetProperty("rule").GetString());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("metaNetworkCheckpointId").ValueKind);
+        // Saying the checkpoint as the lineage too is consistent, not a contradiction.
+        await ReadJsonAsync(await B.SubmitAsync(new { env = "catch/5x5", rule, steps = 1000, seed = 2, metaNetworkCheckpointId = ReleasedMetaNetworks.Disco103Id }),
+            HttpStatusCode.Created);
 
         var metaTrain = await ReadJsonAsync(await B.SubmitAsync(new { kind = "meta-train", envs = new[] { "catch/5x5" }, init = rule, steps = 2, seed = 1 }),
             HttpStatusCode.Created);
-        Assert.Equal(ReleasedMetaNetworks.Disco103Id, metaTrain.GetProperty("metaNetworkCheckpointId").GetGuid());
+        Assert.Equal("disco103", metaTrain.GetProperty("rule").GetString());
+        Assert.Equal("disco103", metaTrain.GetProperty("spec").GetProperty("init").GetString());
 
         var evaluation = await ReadJsonAsync(await B.PostAsJsonAsync($"/api/checkpoints/{ReleasedMetaNetworks.Disco103Id}/evaluate",
             new { suite = "catch", steps = 1000, seeds = new[] { 1 } }), HttpStatusCode.Created);
-        Assert.NotEmpty(evaluation.GetProperty("runIds").EnumerateArray());
+        var runs = evaluation.GetProperty("runs").EnumerateArray().ToList();
+        Assert.NotEmpty(runs);
+        Assert.All(runs, r => Assert.Equal("disco103", r.GetProperty("rule").GetString()));
+        // Still found by the checkpoint's tag, as every suite evaluation is.
+        Assert.All(runs, r => Assert.Contains(rule, r.GetProperty("tags").EnumerateArray().Select(t => t.GetString())));
+        foreach (var id in runs.Select(r => r.GetProperty("id").GetGuid()).Append(run.GetProperty("id").GetGuid()).Append(metaTrain.GetProperty("id").GetGuid()))
+            await B.PostAsync($"/api/runs/{id}/cancel", null);
     }
 
     [Fact]
