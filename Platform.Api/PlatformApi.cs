@@ -104,6 +104,7 @@ public static class PlatformApi
         app.MapCheckpointEndpoints();
         app.MapInspectionEndpoints();
         app.MapLeaderboardEndpoints();
+        app.MapTeamEndpoints();
         app.MapHub<ProgressHub>(ProgressHub.Path);
         return app;
     }

@@ -22,6 +22,7 @@ public sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         ["Pipelines"] = "Transfer pipelines: meta-train a rule, select it by meta-validation, evaluate it beside the baselines.",
         ["Checkpoints"] = "Agent checkpoints and meta-networks: listing, download, upload, suite evaluation and rule inspection.",
         ["Leaderboards"] = "Per-suite leaderboards and the generalisation table, with IQMs and 95 % confidence intervals.",
+        ["Team"] = "What the caller's team keeps on the platform: its storage use.",
     };
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)

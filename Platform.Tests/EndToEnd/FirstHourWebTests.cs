@@ -51,6 +51,9 @@ public class FirstHourWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await fx.SignInAsync(page, user.Email, user.Password);
         await page.GotoAsync("/settings");
         await WebFixture.WaitForCircuitAsync(page);
+        // The team's storage use (GET /api/team/storage): a new team keeps nothing yet.
+        await Assertions.Expect(page.Locator("[data-test=storage-total]")).ToContainTextAsync("0 B");
+        await Assertions.Expect(page.Locator("[data-test=storage-runs]")).ToContainTextAsync("0 (0 metric points)");
 
         // Create enables while the name is typed, before the field loses focus: one click creates the key.
         var create = page.Locator("[data-test=create-key]");

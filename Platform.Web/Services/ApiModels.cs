@@ -250,3 +250,6 @@ public sealed record PipelineDto(
     /// <summary>The tag every run of the pipeline carries (the API's PipelineService.Tag): how the status feed's runs are told apart.</summary>
     public string Tag => "pipeline:" + Id;
 }
+
+/// <summary>GET /api/team/storage: the team's runs, metric points and recorded files.</summary>
+public sealed record TeamStorageDto(int Runs, long MetricPoints, int Checkpoints, long CheckpointBytes, int Artifacts, long ArtifactBytes, long TotalBytes);

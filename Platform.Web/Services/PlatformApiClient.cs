@@ -41,6 +41,7 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
 
     public Task<ApiResult<MeDto>> MeAsync(CancellationToken ct = default) => SendAsync<MeDto>(HttpMethod.Get, "api/auth/me", ct: ct);
     public Task<ApiResult<List<ApiKeyDto>>> KeysAsync(CancellationToken ct = default) => SendAsync<List<ApiKeyDto>>(HttpMethod.Get, "api/auth/keys", ct: ct);
+    public Task<ApiResult<TeamStorageDto>> TeamStorageAsync(CancellationToken ct = default) => SendAsync<TeamStorageDto>(HttpMethod.Get, "api/team/storage", ct: ct);
     public Task<ApiResult<CreatedApiKeyDto>> CreateKeyAsync(string name, string scope, int expiresInHours, CancellationToken ct = default) =>
         SendAsync<CreatedApiKeyDto>(HttpMethod.Post, "api/auth/keys", JsonContent.Create(new { name, scope, expiresInHours }, options: Json), ct);
     public Task<ApiResult<bool>> RevokeKeyAsync(Guid id, CancellationToken ct = default) => SendAsync<bool>(HttpMethod.Delete, $"api/auth/keys/{id}", ct: ct);
