@@ -39,13 +39,12 @@ public static class RunNames
         return stem.Length <= StemLength ? stem : stem[..StemLength].TrimEnd();
     }
 
-    /// <summary>"meta-network:0194…c3d2" → "meta-network-c3d2…" (the id's random tail, as pages shorten ids); names pass as they are.</summary>
+    /// <summary>"meta-network:0194…c3d2" → "meta-network-" and the id's short form (<see cref="ShortIds"/>); names pass as they are.</summary>
     private static string ShortRule(string rule)
     {
         var colon = rule.IndexOf(':');
         if (colon < 0) return rule;
-        var tail = rule[(colon + 1)..];
-        return Guid.TryParse(tail, out var id) ? $"{rule[..colon]}-{id.ToString("N")[^8..]}" : rule.Replace(':', '-');
+        return Guid.TryParse(rule.AsSpan(colon + 1), out var id) ? $"{rule[..colon]}-{ShortIds.Of(id)}" : rule.Replace(':', '-');
     }
 
     /// <summary>The stem if the team has no run by that name, else the stem with the next free number.</summary>

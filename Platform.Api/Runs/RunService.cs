@@ -26,7 +26,6 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     /// request of several runs (a suite evaluation). name: the caller's choice (checked by <see cref="RunNames.Problem"/>);
     /// without one the run is named by <see cref="RunNames"/>.
     /// </summary>
-
     public async Task<SubmitResult> SubmitAsync(RunSpec spec, Guid teamId, Guid userId, string? idempotencyKey, CancellationToken ct,
         bool quotaChecked = false, Guid? rerunOf = null, Guid? sweepId = null, string? sweepPoint = null, Guid? pipelineId = null,
         string? name = null)

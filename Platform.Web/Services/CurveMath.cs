@@ -55,11 +55,15 @@ public static class CurveMath
             var v = runs.Where(s => s[i] is not null).Select(s => s[i]!.Value).ToArray();
             if (v.Length == 0) continue;
             var m = v.Average();
-            var se = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Length - 1) / v.Length) : 0;
+            var se = StandardError(v, m) ?? 0;
             mean[i] = m; low[i] = m - se; high[i] = m + se;
         }
         return (mean, low, high);
     }
+
+    /// <summary>The standard error of the mean <paramref name="mean"/> of <paramref name="values"/>: sample standard deviation / √n; null for fewer than two.</summary>
+    public static double? StandardError(IReadOnlyCollection<double> values, double mean) =>
+        values.Count > 1 ? Math.Sqrt(values.Sum(x => (x - mean) * (x - mean)) / (values.Count - 1) / values.Count) : null;
 
     /// <summary>The largest smoothing weight: at 1 the average would never move from the first point.</summary>
     public const double MaxSmoothing = 0.99;

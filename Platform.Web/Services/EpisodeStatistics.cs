@@ -18,8 +18,7 @@ public sealed record EpisodeStatistics(int Count, double Mean, double? StandardE
         if (returns.Count == 0) return null;
         int n = returns.Count;
         double mean = returns.Average(), min = returns.Min(), max = returns.Max();
-        double? se = n > 1 ? Math.Sqrt(returns.Sum(r => (r - mean) * (r - mean)) / (n - 1) / n) : null;
-        return new EpisodeStatistics(n, mean, se, min, max, Bins(returns, min, max));
+        return new EpisodeStatistics(n, mean, CurveMath.StandardError(returns, mean), min, max, Bins(returns, min, max));
     }
 
     private static List<Bin> Bins(IReadOnlyCollection<double> returns, double min, double max)

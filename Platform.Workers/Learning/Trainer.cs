@@ -32,7 +32,6 @@ public sealed class Trainer
     private readonly ActorPool _actors;
     private readonly ReplayBuffer? _replay;
     private readonly int _numEnvs;
-    private readonly int _logEvery;
     private Dictionary<string, double> _lastLogs = [];
 
     public TrainConfig Config { get; }
@@ -46,7 +45,7 @@ public sealed class Trainer
     public IReadOnlyList<float> EpisodeReturns => _actors.EpisodeReturns;
     public int ActorEnvironments => _numEnvs;
     /// <summary>Iterations between metrics lines: the configuration's, or the one chosen from the budget.</summary>
-    public int LogEvery => _logEvery;
+    public int LogEvery => Config.LogEvery!.Value;
 
     private Trainer(TrainConfig config, string? outDir)
     {
@@ -57,8 +56,7 @@ public sealed class Trainer
         Rule = LearnerRules.Create(config.Rule, device, config.EntropyCost);
         _numEnvs = Rule.UsesReplay ? Math.Max(1, config.BatchSize / config.ReplayRatio) : config.BatchSize;
         // The interval from the budget is fixed here, where the steps per iteration are known, and written to run.json.
-        _logEvery = config.LogEvery ?? TrainOptions.DefaultLogEvery(config.Steps, (long)_numEnvs * config.EnvStepsPerRollout);
-        Config = config with { LogEvery = _logEvery };
+        Config = config with { LogEvery = config.LogEvery ?? TrainOptions.DefaultLogEvery(config.Steps, (long)_numEnvs * config.EnvStepsPerRollout) };
         _actors = new ActorPool(config.Env, _numEnvs, (ulong)config.Seed, config.EnvironmentOptions());
         if (Rule.UsesReplay) _replay = new ReplayBuffer(config.ReplayCapacity, config.Transitions, Spec.ObservationSize, Spec.ActionCount);
 
@@ -183,11 +181,11 @@ public sealed class Trainer
             }
             // The rule's logs are read only on logged iterations (the condition below, with the last iteration's steps).
             long before = EnvSteps;
-            Iterate(withLogs: (iteration + 1) % _logEvery == 0 || stepsPerIteration == 0 || before + stepsPerIteration >= Config.Steps);
+            Iterate(withLogs: (iteration + 1) % LogEvery == 0 || stepsPerIteration == 0 || before + stepsPerIteration >= Config.Steps);
             stepsPerIteration = EnvSteps - before;
             FinalizerGate.Flush();
             iteration++;
-            if (iteration % _logEvery == 0 || EnvSteps >= Config.Steps)
+            if (iteration % LogEvery == 0 || EnvSteps >= Config.Steps)
             {
                 double elapsed = Stopwatch.GetElapsedTime(logStart).TotalSeconds;
                 sps = (EnvSteps - logSteps) / Math.Max(elapsed, 1e-9);
