@@ -50,6 +50,8 @@ public sealed record DiscoArchitecture(
     public const string MetaInputEmbHead = Main + "linear_1";
     public const string YHead = Main + "linear_2", ZHead = Main + "linear_3";
     public const string PiConv = Main + "sequential_1/conv1_d", PiHead = Main + "linear_4";
+    /// <summary>The ReLU blocks through which π̂ can tell actions apart: the per-action blocks and the π̂ block.</summary>
+    public static readonly IReadOnlyList<string> PolicyActionPathway = [PolicyConv0, PolicyConv1, PiConv];
 
     // Meta-RNN (its own copies of the input networks).
     public const string MetaYNet0 = MetaRnn + "mlp/~/linear_0", MetaYNet1 = MetaRnn + "mlp/~/linear_1";

@@ -267,6 +267,11 @@ public static class MetaTrainOptions
         "Meta-loss weight of the squared means of π̂, ŷ, ẑ.", 1e-3, 0, 1e3, Colab);
     public static readonly RunOption TargetKlCost = RunOptionTables.Real("target-kl-cost", "Meta-loss: target-policy KL weight",
         "Meta-loss weight of KL(π_target ‖ π̂) on the training rollouts.", 1e-2, 0, 1e3, Colab);
+    public static readonly RunOption InitActionBias = RunOptionTables.Real("init-action-bias", "Initial bias of π̂'s per-action pathway",
+        "With --init random: the starting bias of every ReLU unit on the policy target's per-action pathway (the two per-action blocks " +
+        "and the π̂ block); 0 is Haiku's zero bias, as the reference. With zero biases these units start nearly or wholly off, so π̂ " +
+        "treats every action alike and meta-training must first grow the pathway (docs/LEARNING.md, issue #18).",
+        0, 0, 10, "platform (not in the reference)");
     public static readonly RunOption Lifetime = RunOptionTables.Int("lifetime", "Agent lifetime (inner steps)",
         "Inner steps before an agent is replaced by a fresh one (0: never).", 0, 0, 1e12, "platform");
     public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
@@ -292,7 +297,7 @@ public static class MetaTrainOptions
     public static readonly IReadOnlyList<RunOption> All =
     [
         MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
-        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, Network, CheckpointEvery, Threads,
+        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, Network, CheckpointEvery, Threads,
         ValidateEvery, ValidationAgents, ValidationSteps,
     ];
 }

@@ -150,6 +150,20 @@ public sealed class MetaTrainerTests : IDisposable
     }
 
     [Fact]
+    public void An_initial_action_bias_reaches_the_random_rule_and_its_pi_hat_spread_is_logged()
+    {
+        var dir = Path.Combine(_root, "bias");
+        var trainer = MetaTrainer.Create(Tiny(metaSteps: 1) with { InitActionBias = 0.2 }, dir);
+        var initial = Arrays(Path.Combine(dir, "checkpoints", "meta-step-000000000000", MetaTrainer.MetaNetworkFile));
+        foreach (var name in Platform.Data.MetaNetworks.DiscoArchitecture.PolicyActionPathway)
+            Assert.All((float[])initial[name + "/b"].Data, b => Assert.Equal(0.2f, b));
+        trainer.Run();
+        Assert.Equal(0.2, MetaTrainer.ReadConfig(dir).InitActionBias);     // run.json records it
+        var values = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllLines(Path.Combine(dir, MetaTrainer.MetricsFile))[^1])!["values"]!;
+        Assert.True(values["pi_hat_spread"]!.GetValue<double>() > 0, "π̂'s logits differ across actions when the pathway is on");
+    }
+
+    [Fact]
     public void The_inner_learner_cuts_and_masks_rollouts_as_the_reference_and_old_run_folders_keep_theirs()
     {
         // The CLI's defaults: 16-state rollouts hold 15 transitions (validation: 32 states, 31), the next starts after
@@ -194,6 +208,8 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--target-kl-cost", "-0.5")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--entropy-cost", "Infinity")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--device", "tpu")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init-action-bias", "-0.1")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init", "disco103", "--init-action-bias", "0.1")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 

@@ -107,6 +107,25 @@ public class DiscoWeightsTests
     }
 
     [Fact]
+    public void AnActionBiasStartsOnlyThePolicyPathwaysBiasesThereAndKeepsTheWeights()
+    {
+        using var haiku = DiscoMetaParameters.Random(seed: 7);
+        using var biased = DiscoMetaParameters.Random(seed: 7, actionBias: 0.25);
+        var pathway = DiscoArchitecture.PolicyActionPathway.Select(p => p + "/b").ToHashSet();
+        Assert.Equal(3, pathway.Count);
+        foreach (var spec in haiku.Specs)
+        {
+            if (pathway.Contains(spec.Name))
+            {
+                Assert.True(biased[spec.Name].eq(0.25f).all().item<bool>(), spec.Name);
+                Assert.Equal(0f, haiku[spec.Name].abs().sum().item<float>());
+            }
+            else
+                Assert.True(haiku[spec.Name].eq(biased[spec.Name]).all().item<bool>(), spec.Name);  // weights, and the meta-RNN's own blocks
+        }
+    }
+
+    [Fact]
     public void InputsOfTheWrongShapeAreRejectedBeforeAnyTensorOp()
     {
         const int t = 3, b = 2, a = 3, p = 600, n = 601;

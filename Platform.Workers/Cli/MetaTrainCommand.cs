@@ -55,6 +55,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public double? TargetKlCost { get; init; }
         [CommandOption("--lifetime <L>")] [RunOptionHelp(RunOptionTables.MetaTrain, "lifetime")]
         public long? Lifetime { get; init; }
+        [CommandOption("--init-action-bias <B>")] [RunOptionHelp(RunOptionTables.MetaTrain, "init-action-bias")]
+        public double? InitActionBias { get; init; }
         [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.MetaTrain, "net")]
         public string? Net { get; init; }
         [CommandOption("--checkpoint-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "checkpoint-every")]
@@ -107,6 +109,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     MetaLearningRate = s.MetaLr ?? MetaTrainOptions.MetaLearningRate.DoubleDefault,
                     MetaGradClip = s.MetaGradClip ?? MetaTrainOptions.MetaGradClip.DoubleDefault,
                     Lifetime = s.Lifetime ?? MetaTrainOptions.Lifetime.LongDefault,
+                    InitActionBias = s.InitActionBias ?? MetaTrainOptions.InitActionBias.DoubleDefault,
                     Loss = new MetaLossSettings(
                         s.EntropyCost ?? MetaTrainOptions.EntropyCost.DoubleDefault, s.PredictionEntropyCost ?? MetaTrainOptions.PredictionEntropyCost.DoubleDefault,
                         s.OutputMeanCost ?? MetaTrainOptions.OutputMeanCost.DoubleDefault, s.TargetKlCost ?? MetaTrainOptions.TargetKlCost.DoubleDefault),

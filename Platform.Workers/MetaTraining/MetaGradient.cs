@@ -37,7 +37,9 @@ public sealed record InnerState(IReadOnlyList<Tensor> Parameters, IReadOnlyList<
 
 /// <summary>The end of an inner unroll: θ_K (and the rest of the agent's state) and the training-side regularisers.</summary>
 /// <paramref name="PiHatEntropy"/> (no graph) says how far the rule's policy target is from uniform: ln A means it cannot move a policy.
-public sealed record InnerUnroll(InnerState Final, Tensor OutputMeanPenalty, Tensor TargetKl, Tensor PiHatEntropy);
+/// <paramref name="PiHatSpread"/> (no graph), the standard deviation of π̂'s logits across actions, says the same on a scale that
+/// float32 resolves: an entropy deficit below ~1e-7 (a spread below ~5e-4) rounds to ln A.
+public sealed record InnerUnroll(InnerState Final, Tensor OutputMeanPenalty, Tensor TargetKl, Tensor PiHatEntropy, Tensor PiHatSpread);
 
 /// <summary>
 /// A rollout as tensors: obs [T+1, B, H, W, C], actions [T+1, B], behaviour logits [T+1, B, A], rewards and is_terminal
@@ -89,6 +91,7 @@ public static class MetaGradient
         var outputMeans = new List<Tensor>();   // per inner step: (mean π̂)² + (mean ŷ)² + (mean ẑ)²
         var targetKl = new List<Tensor>();
         var piHatEntropy = new List<Tensor>();
+        var piHatSpread = new List<Tensor>();
 
         foreach (var r in trainRollouts)
         {
@@ -121,9 +124,10 @@ public static class MetaGradient
             outputMeans.Add(meta.Pi.mean().square() + meta.Y.mean().square() + meta.Z.mean().square());
             targetKl.Add(CategoricalKl(DropLast(targetOut.Logits).detach(), meta.Pi).mean());
             piHatEntropy.Add(Entropy(meta.Pi.detach()).mean());
+            piHatSpread.Add(meta.Pi.detach().std(-1, unbiased: false).mean());
         }
         return new InnerUnroll(new InnerState(theta, target, optimizer, ruleState), stack(outputMeans).mean(), stack(targetKl).mean(),
-            stack(piHatEntropy).mean());
+            stack(piHatEntropy).mean(), stack(piHatSpread).mean());
     }
 
     /// <summary>
@@ -155,7 +159,7 @@ public static class MetaGradient
         {
             ["meta_loss"] = total.detach(), ["pg_loss"] = pgLoss.detach(), ["entropy"] = entropy.detach(),
             ["target_kl"] = unroll.TargetKl.detach(), ["output_mean_penalty"] = unroll.OutputMeanPenalty.detach(),
-            ["pi_hat_entropy"] = unroll.PiHatEntropy, ["validation_advantage"] = validationAdvantages.abs().mean(),
+            ["pi_hat_entropy"] = unroll.PiHatEntropy, ["pi_hat_spread"] = unroll.PiHatSpread, ["validation_advantage"] = validationAdvantages.abs().mean(),
         };
         return (total, log);
     }

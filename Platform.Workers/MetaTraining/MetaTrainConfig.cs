@@ -46,6 +46,11 @@ public sealed record MetaTrainConfig
     public double MetaGradClip { get; init; }
     /// <summary>Inner learner steps after which an agent is replaced by a fresh one (0: agents live for the whole run).</summary>
     public long Lifetime { get; init; }
+    /// <summary>
+    /// With <see cref="Init"/> random: the starting bias of the ReLU units on π̂'s per-action pathway (0: Haiku's, as the
+    /// reference). Zero biases leave that pathway nearly or wholly off at the start (docs/LEARNING.md, issue #18).
+    /// </summary>
+    public double InitActionBias { get; init; }
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Colab;
     public MetaValueSettings Value { get; init; } = new();
     public MetaLossSettings Loss { get; init; } = new();
@@ -84,6 +89,8 @@ public sealed record MetaTrainConfig
         MetaTrainOptions.OutputMeanCost.Require(Loss.OutputMeanCost);
         MetaTrainOptions.TargetKlCost.Require(Loss.TargetKlCost);
         MetaTrainOptions.Lifetime.Require(Lifetime);
+        MetaTrainOptions.InitActionBias.Require(InitActionBias);
+        if (InitActionBias != 0 && Init != "random") throw new ArgumentException("--init-action-bias applies to --init random only");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         MetaTrainOptions.CheckpointEvery.Require(CheckpointEvery);
         Network.Validate();

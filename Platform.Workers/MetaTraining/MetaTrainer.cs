@@ -95,7 +95,7 @@ public sealed class MetaTrainer
 
     private static DiscoMetaParameters LoadInitial(MetaTrainConfig c) => c.Init switch
     {
-        "random" => DiscoMetaParameters.Random(c.Seed),
+        "random" => DiscoMetaParameters.Random(c.Seed, actionBias: c.InitActionBias),
         "disco103" => DiscoMetaParameters.Load(SharedPaths.Disco103Weights
             ?? throw new ArgumentException("--init disco103: shared/weights/disco_103.npz not found (set DISCO_SHARED_DIR)")),
         _ => DiscoMetaParameters.Load(c.Init[4..]),

@@ -62,8 +62,12 @@ public sealed class DiscoMetaParameters : IDisposable
         return new DiscoMetaParameters(architecture, tensors);
     }
 
-    /// <summary>Fresh meta-parameters as Haiku would initialise them (truncated normal weights, zero biases).</summary>
-    public static DiscoMetaParameters Random(long seed, DiscoArchitecture? architecture = null, Device? device = null)
+    /// <summary>
+    /// Fresh meta-parameters as Haiku would initialise them (truncated normal weights, zero biases). A positive
+    /// <paramref name="actionBias"/> starts the biases of π̂'s per-action pathway (<see cref="DiscoArchitecture.PolicyActionPathway"/>)
+    /// there instead, so its ReLU units begin on; the weights, and so the random stream, are the same for every bias.
+    /// </summary>
+    public static DiscoMetaParameters Random(long seed, DiscoArchitecture? architecture = null, Device? device = null, double actionBias = 0)
     {
         architecture ??= DiscoArchitecture.Disco103;
         using var generator = new Generator((ulong)seed);
@@ -71,7 +75,7 @@ public sealed class DiscoMetaParameters : IDisposable
         foreach (var spec in architecture.Parameters())
         {
             var t = spec.Role == ParameterRole.Bias
-                ? zeros(spec.Shape, dtype: float32)
+                ? full(spec.Shape, DiscoArchitecture.PolicyActionPathway.Any(p => spec.Name == p + "/b") ? actionBias : 0.0, dtype: float32)
                 : TensorInit.TruncatedNormal(spec.Shape, spec.InitStddev, generator);
             tensors[spec.Name] = device is null ? t : t.to(device);
         }

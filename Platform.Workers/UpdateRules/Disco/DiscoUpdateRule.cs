@@ -116,6 +116,7 @@ public sealed class DiscoUpdateRule(DiscoMetaParameters eta, DiscoHyperParameter
             ["y_hat"] = Logged(() => yHat.mean()),
             ["z_hat"] = Logged(() => zHat.mean()),
             ["pi_hat_entropy"] = Logged(() => Entropy(piHat).mean()),
+            ["pi_hat_spread"] = Logged(() => piHat.std(-1, unbiased: false).mean()),
             ["aux_policy_entropy"] = Logged(() => Entropy(auxPiA).mean()),
             ["aux_target_entropy"] = Logged(() => Entropy(auxTarget).mean()),
         };
