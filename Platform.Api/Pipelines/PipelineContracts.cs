@@ -64,9 +64,9 @@ public sealed record PipelineCellDto(string Env, int Runs, int Finished, IReadOn
 public sealed record PipelineRuleDto(string Label, string? Rule, string Role, int Runs, int Finished, IReadOnlyList<PipelineCellDto> Cells,
     double? Iqm, double? IqmLow, double? IqmHigh, int IqmEnvironments, int IqmScores, string? IqmNote);
 
-/// <summary>A run of the pipeline; role meta-train | selected-rule | baseline.</summary>
+/// <summary>A run of the pipeline; role meta-train | selected-rule | baseline; its name (null until one is given).</summary>
 public sealed record PipelineRunDto(Guid Id, string Role, string Kind, string Env, string Rule, long Seed, string Status,
-    long CurrentStep, long TotalSteps, double? Score, string? Error);
+    long CurrentStep, long TotalSteps, double? Score, string? Error, string? Name);
 
 public sealed record PipelineDto(
     Guid Id, string Name, string Stage, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,

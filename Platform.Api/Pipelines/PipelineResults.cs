@@ -32,7 +32,7 @@ public static class PipelineResults
         static double? Score(Run r) => r.Status != RunStatus.Succeeded ? null
             : OnTestLevels(r.EnvironmentId) ? r.FinalReturnTestLevels : r.FinalScore;
         var runDtos = members.Select(r => new PipelineRunDto(r.Id, Role(r), WireNames.ToWire(r.Kind), r.EnvironmentId, r.Rule, r.Seed,
-            WireNames.ToWire(r.Status), r.CurrentStep, r.TotalSteps, r.Id == pipeline.MetaTrainRunId ? r.FinalScore : Score(r), r.Error)).ToList();
+            WireNames.ToWire(r.Status), r.CurrentStep, r.TotalSteps, r.Id == pipeline.MetaTrainRunId ? r.FinalScore : Score(r), r.Error, r.Name)).ToList();
         var evaluationRuns = members.Where(r => r.Id != pipeline.MetaTrainRunId).ToList();
 
         var environments = envs.Select(env =>
@@ -81,7 +81,7 @@ public static class PipelineResults
         }).ToList();
 
         var metaDto = runDtos.FirstOrDefault(r => r.Role == MetaTrainRole)
-                      ?? new PipelineRunDto(pipeline.MetaTrainRunId, MetaTrainRole, WireNames.ToWire(RunKind.MetaTrain), "", "", 0, "unknown", 0, 0, null, null);
+                      ?? new PipelineRunDto(pipeline.MetaTrainRunId, MetaTrainRole, WireNames.ToWire(RunKind.MetaTrain), "", "", 0, "unknown", 0, 0, null, null, null);
         var counts = runDtos.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
         return new PipelineDto(pipeline.Id, pipeline.Name, WireNames.ToWire(pipeline.Stage), pipeline.Error, pipeline.CreatedAt, pipeline.CancelRequestedAt,
             JsonDocument.Parse(pipeline.Definition).RootElement.Clone(), metaDto,

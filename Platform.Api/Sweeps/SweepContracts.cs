@@ -30,8 +30,8 @@ public sealed record SweepCreatedDto(Guid Id, IReadOnlyList<Guid> RunIds);
 public sealed record SweepListItemDto(Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt,
     int Runs, IReadOnlyDictionary<string, int> Counts);
 
-/// <summary>One run of a sweep: its point (the swept values and "seed").</summary>
-public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point);
+/// <summary>One run of a sweep: its point (the swept values and "seed"), and its name (null until one is given).</summary>
+public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point, string? Name);
 
 /// <summary>One setting (a point without its seed) over its seeds: finished runs' final scores.</summary>
 public sealed record SweepSettingDto(JsonElement Point, int Runs, int Finished, double? MeanFinalScore, double? MinFinalScore, double? MaxFinalScore);

@@ -74,7 +74,7 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
         if (sweep is null) return null;
         var members = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.TeamId == teamId).OrderBy(r => r.CreatedAt).ToListAsync(ct);
         var runDtos = members.Select(r => new SweepRunDto(r.Id, WireNames.ToWire(r.Status), r.FinalScore,
-            r.SweepPoint is { } p ? JsonDocument.Parse(p).RootElement.Clone() : default)).ToList();
+            r.SweepPoint is { } p ? JsonDocument.Parse(p).RootElement.Clone() : default, r.Name)).ToList();
         var counts = runDtos.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
 
         static JsonElement WithoutSeed(JsonElement point) => JsonSerializer.SerializeToElement(point.ValueKind == JsonValueKind.Object

@@ -56,9 +56,11 @@ public class SweepWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-test=sweep-name]")).ToHaveTextAsync("catch lr");
         await Assertions.Expect(page.Locator("[data-test=sweep-count-queued]")).ToContainTextAsync("2");
-        // Runs made together share their UUIDv7 timestamp digits: the page names them by their random tail (issue #19).
+        // Runs made together share their UUIDv7 timestamp digits: the page shows their names (issue #19).
         var shown = await page.Locator("[data-test=sweep-run-link]").AllInnerTextsAsync();
         Assert.Equal(2, shown.Distinct().Count());
+        // They are named as everywhere else: what they are, then a number for the second such run.
+        Assert.Equal(["catch/5x5 actor-critic s1", "catch/5x5 actor-critic s1 #2"], shown.Order());
 
         // Each run is the form's base with its learning rate and the seed put in.
         var sweep = await HttpAssertions.ReadJsonAsync(await client.GetAsync($"/api/sweeps/{sweepId}"));

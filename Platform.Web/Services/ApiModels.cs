@@ -101,7 +101,10 @@ public sealed record RunPage(List<RunDto> Items, int Page, int PageSize, int Tot
 public sealed record SweepListItemDto(Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt,
     int Runs, Dictionary<string, int> Counts);
 
-public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point);
+public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point, string? Name)
+{
+    public string Label() => Name ?? ShortIds.Of(Id);
+}
 
 public sealed record SweepSettingDto(JsonElement Point, int Runs, int Finished, double? MeanFinalScore, double? MinFinalScore, double? MaxFinalScore);
 
@@ -233,8 +236,9 @@ public sealed record PipelineRuleDto(string Label, string? Rule, string Role, in
 
 /// <summary>Role: meta-train | selected-rule | baseline.</summary>
 public sealed record PipelineRunDto(Guid Id, string Role, string Kind, string Env, string Rule, long Seed, string Status,
-    long CurrentStep, long TotalSteps, double? Score, string? Error)
+    long CurrentStep, long TotalSteps, double? Score, string? Error, string? Name)
 {
+    public string Label() => Name ?? ShortIds.Of(Id);
     /// <summary>The current step as pages show it: never past the total (<see cref="CurveMath.ShownStep"/>).</summary>
     public long ShownStep => CurveMath.ShownStep(CurrentStep, TotalSteps);
 }
