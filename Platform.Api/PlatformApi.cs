@@ -44,6 +44,7 @@ public static class PlatformApi
         // One artifact store with the workers: the same StorageRoot, locations in the database relative to it.
         builder.Services.AddSingleton(sp => new Platform.Data.Storage.ArtifactStore(options.StorageRoot, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         builder.Services.AddScoped<RunService>();
+        builder.Services.AddScoped<RunDeletion>();
         builder.Services.AddScoped<RunQuotas>();
         builder.Services.AddScoped<SuiteEvaluation>();
         builder.Services.AddScoped<MetricQueries>();

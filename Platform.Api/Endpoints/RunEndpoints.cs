@@ -62,6 +62,37 @@ public static class RunEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a run")
             .WithDescription("A queued run is cancelled at once (200); a running one is asked to stop (202); a finished one gives 409.");
+        runs.MapGet("/{id:guid}/deletion", DeletionPreview).WithName("PreviewRunDeletion")
+            .Produces<RunDeletionDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("What deleting a run would do")
+            .WithDescription("The checkpoints, artifacts and metric points that would go with it and the bytes of their files; what cites it " +
+                             "(other runs using its checkpoints and pipelines built on it block a deletion; a leaderboard, a sweep or a re-run " +
+                             "does not, but needs force=true); blocked says why it cannot be deleted now.");
+        runs.MapDelete("/{id:guid}", Delete).WithName("DeleteRun")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete a run for good")
+            .WithDescription("Removes the run, its metric points, artifacts and checkpoints, and their files. 409 (with citations) while it is " +
+                             "queued or running, while another run or a pipeline needs it, or, without force=true, while a leaderboard, " +
+                             "a sweep or a re-run cites it.");
+    }
+
+    private static async Task<IResult> DeletionPreview(Guid id, ClaimsPrincipal user, RunDeletion deletion, CancellationToken ct) =>
+        await deletion.PreviewAsync(user.GetTeamId(), id, ct) is { } preview ? TypedResults.Ok(preview) : Problems.NotFound("Run");
+
+    private static async Task<IResult> Delete(Guid id, ClaimsPrincipal user, RunDeletion deletion, CancellationToken ct, bool force = false)
+    {
+        var (outcome, preview) = await deletion.DeleteAsync(user.GetTeamId(), id, force, ct);
+        return outcome switch
+        {
+            RunDeletion.Outcome.NotFound => Problems.NotFound("Run"),
+            RunDeletion.Outcome.Blocked => Conflict(preview!.Blocked!, preview),
+            RunDeletion.Outcome.NeedsForce => Conflict(
+                $"{string.Join(" ", preview!.Citations.Select(c => c.Description))} Repeat with force=true to delete it anyway.", preview),
+            _ => TypedResults.NoContent(),
+        };
+
+        static IResult Conflict(string detail, RunDeletionDto preview) => TypedResults.Problem(detail: detail,
+            statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["citations"] = preview.Citations });
     }
 
     private static async Task<IResult> Submit(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db, RunService service, CancellationToken ct)

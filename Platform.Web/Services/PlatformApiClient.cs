@@ -127,6 +127,12 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<PipelineDto>(HttpMethod.Post, $"api/pipelines/{id}/cancel", ct: ct);
 
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
+    /// <summary>What deleting the run would remove, what cites it, and whether it can go now.</summary>
+    public Task<ApiResult<RunDeletionDto>> RunDeletionAsync(Guid id, CancellationToken ct = default) =>
+        SendAsync<RunDeletionDto>(HttpMethod.Get, $"api/runs/{id}/deletion", ct: ct);
+    /// <summary>Deletes the run for good; <paramref name="force"/> once the user has seen what cites it.</summary>
+    public Task<ApiResult<bool>> DeleteRunAsync(Guid id, bool force, CancellationToken ct = default) =>
+        SendAsync<bool>(HttpMethod.Delete, $"api/runs/{id}" + (force ? "?force=true" : ""), ct: ct);
     public Task<ApiResult<RunDto>> RenameRunAsync(Guid id, string name, CancellationToken ct = default) =>
         SendAsync<RunDto>(HttpMethod.Patch, $"api/runs/{id}", JsonContent.Create(new { name }, options: Json), ct);
     public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>

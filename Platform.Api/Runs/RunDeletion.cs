@@ -1,0 +1,129 @@
+using Microsoft.EntityFrameworkCore;
+using Platform.Data;
+using Platform.Data.Entities;
+using Platform.Data.Environments;
+using Platform.Data.Storage;
+
+namespace Platform.Api.Runs;
+
+/// <summary>
+/// Something that cites a run. Kind: <c>run</c> (another run names one of its checkpoints: an evaluation's agent, a
+/// training run's meta-network), <c>pipeline</c> (the run is part of a pipeline, or its checkpoint is a pipeline's selected
+/// rule) — these block the deletion; <c>leaderboard</c>, <c>sweep</c> and <c>rerun</c> (a re-run of it keeps its results
+/// but loses the link) do not, but a delete that would drop them must say so (<c>force=true</c>).
+/// </summary>
+public sealed record RunCitationDto(string Kind, bool Blocks, string Description, Guid? Id);
+
+/// <summary>
+/// What deleting a run would do: the checkpoints, artifacts and metric points removed with it and the bytes their files
+/// take; what cites it; <paramref name="Blocked"/> says why it cannot be deleted now (null: it can).
+/// </summary>
+public sealed record RunDeletionDto(Guid RunId, string? Blocked, IReadOnlyList<RunCitationDto> Citations,
+    int Checkpoints, int Artifacts, long MetricPoints, long Bytes);
+
+/// <summary>
+/// Deleting a run for good (issue #19): its row, metric points, artifacts and checkpoints, and their files. Nothing is
+/// deleted that another run or a pipeline still needs, nor a run still queued or running; what else cites it (a
+/// leaderboard, a sweep, a re-run) is listed first and needs the caller's <c>force</c>. The database change is one
+/// transaction; files go after it commits, so a failure leaves every record in place (at worst files without records).
+/// </summary>
+public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogger<RunDeletion> logger)
+{
+    public const string RunCitation = "run", PipelineCitation = "pipeline", LeaderboardCitation = "leaderboard",
+        SweepCitation = "sweep", RerunCitation = "rerun";
+
+    public enum Outcome { NotFound, Blocked, NeedsForce, Deleted }
+
+    public async Task<RunDeletionDto?> PreviewAsync(Guid teamId, Guid id, CancellationToken ct)
+    {
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
+        return run is null ? null : await PreviewAsync(run, ct);
+    }
+
+    public async Task<(Outcome Outcome, RunDeletionDto? Preview)> DeleteAsync(Guid teamId, Guid id, bool force, CancellationToken ct)
+    {
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
+        if (run is null) return (Outcome.NotFound, null);
+        var preview = await PreviewAsync(run, ct);
+        if (preview.Blocked is not null) return (Outcome.Blocked, preview);
+        if (preview.Citations.Count > 0 && !force) return (Outcome.NeedsForce, preview);
+
+        var checkpoints = await db.Checkpoints.Where(c => c.RunId == id).ToListAsync(ct);
+        var files = checkpoints.Select(c => c.StorageUri)
+            .Concat(await db.Artifacts.Where(a => a.RunId == id).Select(a => a.StorageUri).ToListAsync(ct)).ToList();
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            // Metric points and artifacts go with the run (cascade); re-runs and sweep links are set null by their keys.
+            db.Checkpoints.RemoveRange(checkpoints);
+            db.Runs.Remove(run);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        // Only files inside the storage root: a row written before locations were relative may name a file elsewhere.
+        foreach (var location in files)
+            TryDelete(() => { var path = store.Resolve(location); if (path.StartsWith(store.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal)) File.Delete(path); }, location);
+        var folder = store.RunFolder(id);
+        TryDelete(() => { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }, folder);
+        logger.LogInformation("Deleted run {RunId} ({Checkpoints} checkpoints, {Bytes} bytes)", id, preview.Checkpoints, preview.Bytes);
+        return (Outcome.Deleted, preview);
+    }
+
+    private void TryDelete(Action delete, string what)
+    {
+        try { delete(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+        {
+            logger.LogWarning(ex, "Deleted run's file {File} could not be removed", what);
+        }
+    }
+
+    private async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
+    {
+        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == run.Id)
+            .Select(c => new { c.Id, c.SizeBytes }).ToListAsync(ct);
+        var artifacts = await db.Artifacts.AsNoTracking().Where(a => a.RunId == run.Id).Select(a => a.SizeBytes).ToListAsync(ct);
+        var points = await db.MetricPoints.AsNoTracking().LongCountAsync(m => m.RunId == run.Id, ct);
+        var citations = new List<RunCitationDto>();
+
+        foreach (var checkpoint in checkpoints)
+        {
+            // A run's spec names a checkpoint by its id wherever it uses one (an evaluation's or inspection's agent, a training
+            // run's meta-network:ID rule): any mention in the spec's text counts.
+            var text = checkpoint.Id.ToString();
+            var citing = await db.Runs
+                .FromSql($"SELECT * FROM runs WHERE team_id = {run.TeamId} AND id <> {run.Id} AND (meta_network_checkpoint_id = {checkpoint.Id} OR strpos(spec::text, {text}) > 0)")
+                .AsNoTracking().OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
+            citations.AddRange(citing.Select(r => new RunCitationDto(RunCitation, true,
+                $"Run {r.Name ?? ShortId(r.Id)} uses its checkpoint {ShortId(checkpoint.Id)}.", r.Id)));
+        }
+        var checkpointIds = checkpoints.Select(c => (Guid?)c.Id).ToList();
+        var pipelines = await db.Pipelines.AsNoTracking()
+            .Where(p => p.TeamId == run.TeamId && (p.Id == run.PipelineId || p.MetaTrainRunId == run.Id || checkpointIds.Contains(p.SelectedCheckpointId)))
+            .Select(p => new { p.Id, p.Name }).ToListAsync(ct);
+        citations.AddRange(pipelines.Select(p => new RunCitationDto(PipelineCitation, true, $"Pipeline '{p.Name}' is built on it.", p.Id)));
+
+        if (run is { Kind: RunKind.Train, Status: RunStatus.Succeeded, FinalScore: not null } && EnvironmentCatalog.Contains(run.EnvironmentId))
+        {
+            var suite = EnvironmentCatalog.Get(run.EnvironmentId).Suite;
+            citations.Add(new RunCitationDto(LeaderboardCitation, false, $"Its score is on the {suite} leaderboard; it leaves it.", null));
+        }
+        if (run.SweepId is { } sweepId)
+        {
+            var name = await db.Sweeps.AsNoTracking().Where(s => s.Id == sweepId).Select(s => s.Name).SingleOrDefaultAsync(ct);
+            citations.Add(new RunCitationDto(SweepCitation, false, $"It is one of sweep '{name}''s runs; the sweep's table loses it.", sweepId));
+        }
+        var reruns = await db.Runs.AsNoTracking().Where(r => r.RerunOfId == run.Id).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
+        citations.AddRange(reruns.Select(r => new RunCitationDto(RerunCitation, false,
+            $"Run {r.Name ?? ShortId(r.Id)} is a re-run of it; it keeps its results but no longer links to it.", r.Id)));
+
+        string? blocked = run.Status is RunStatus.Queued or RunStatus.Running
+            ? $"The run is {WireNames.ToWire(run.Status)}: cancel it first."
+            : citations.FirstOrDefault(c => c.Blocks) is { } blocking
+                ? $"{blocking.Description} Delete or keep that first."
+                : null;
+        return new RunDeletionDto(run.Id, blocked, citations, checkpoints.Count, artifacts.Count, points,
+            checkpoints.Sum(c => c.SizeBytes) + artifacts.Sum());
+    }
+
+    private static string ShortId(Guid id) => ShortIds.Of(id);
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Platform.Data.Entities;
+
+namespace Platform.Tests.Api;
+
+/// <summary>
+/// Deleting a run (issue #19): GET /api/runs/{id}/deletion says what would go and what cites the run; DELETE removes the
+/// run, its metric points, artifacts and checkpoints and their files, but never a run still active or one another run
+/// needs, and a run a leaderboard cites only with force=true. A refused request changes nothing. Each team here is new.
+/// </summary>
+public class RunDeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private sealed record Seeded(Run Run, Checkpoint Checkpoint, string CheckpointFile, string ArtifactFile, string RunFolder);
+
+    /// <summary>A finished training run with 3 metric points, one checkpoint and one artifact, their files on disk.</summary>
+    private async Task<Seeded> SeedAsync(Guid teamId, RunStatus status = RunStatus.Succeeded, double? finalScore = 0.5)
+    {
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(), TeamId = teamId, Kind = RunKind.Train, Status = status, Spec = "{}",
+            EnvironmentId = "catch/5x5", Rule = "ppo", TotalSteps = 10, CreatedAt = DateTimeOffset.UtcNow, FinalScore = finalScore,
+        };
+        var checkpoint = new Checkpoint
+        {
+            Id = Guid.NewGuid(), Kind = CheckpointKind.Agent, RunId = run.Id, TeamId = teamId, Name = "agent", Step = 10, SizeBytes = 1_000,
+            Sha256 = new string('0', 64), StorageUri = $"runs/{run.Id}/checkpoints/agent.zip", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        var artifact = new Artifact
+        {
+            Id = Guid.NewGuid(), Kind = ArtifactKind.Replay, RunId = run.Id, TeamId = teamId, StorageUri = $"runs/{run.Id}/replay.gif",
+            SizeBytes = 234, Sha256 = new string('0', 64), CreatedAt = DateTimeOffset.UtcNow,
+        };
+        var folder = Path.Combine(api.StorageRoot, "runs", run.Id.ToString());
+        Directory.CreateDirectory(Path.Combine(folder, "checkpoints"));
+        var checkpointFile = Path.Combine(folder, "checkpoints", "agent.zip");
+        var artifactFile = Path.Combine(folder, "replay.gif");
+        await File.WriteAllBytesAsync(checkpointFile, new byte[1_000]);
+        await File.WriteAllBytesAsync(artifactFile, new byte[234]);
+        await File.WriteAllTextAsync(Path.Combine(folder, "metrics.jsonl"), "{}\n");
+        await using var db = api.Db();
+        db.Runs.Add(run);
+        db.Checkpoints.Add(checkpoint);
+        db.Artifacts.Add(artifact);
+        db.MetricPoints.AddRange(Enumerable.Range(0, 3).Select(i => new MetricPoint
+        {
+            RunId = run.Id, Name = "episode_return", Step = i, Value = i, WallTime = DateTimeOffset.UtcNow,
+        }));
+        await db.SaveChangesAsync();
+        return new Seeded(run, checkpoint, checkpointFile, artifactFile, folder);
+    }
+
+    private async Task<bool> StillStoredAsync(Seeded s)
+    {
+        await using var db = api.Db();
+        var rows = await db.Runs.AnyAsync(r => r.Id == s.Run.Id) && await db.Checkpoints.AnyAsync(c => c.Id == s.Checkpoint.Id)
+                   && await db.MetricPoints.CountAsync(m => m.RunId == s.Run.Id) == 3 && await db.Artifacts.AnyAsync(a => a.RunId == s.Run.Id);
+        return rows && File.Exists(s.CheckpointFile) && File.Exists(s.ArtifactFile);
+    }
+
+    [Fact]
+    public async Task ARunOnALeaderboardIsDeletedWithItsFilesOnlyOnceTheCallerHasSeenWhatCitesIt()
+    {
+        var user = await api.CreateUserAsync("delete-leaderboard", "lb@delete.test", "a deletion password");
+        var client = api.Client(user.ApiKey);
+        var s = await SeedAsync(user.TeamId);
+
+        var preview = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{s.Run.Id}/deletion");
+        Assert.Equal(JsonValueKind.Null, preview.GetProperty("blocked").ValueKind);
+        Assert.Equal((1, 1, 3L, 1_234L), (preview.GetProperty("checkpoints").GetInt32(), preview.GetProperty("artifacts").GetInt32(),
+            preview.GetProperty("metricPoints").GetInt64(), preview.GetProperty("bytes").GetInt64()));
+        var citation = Assert.Single(preview.GetProperty("citations").EnumerateArray());
+        Assert.Equal(("leaderboard", false), (citation.GetProperty("kind").GetString(), citation.GetProperty("blocks").GetBoolean()));
+
+        // Without force: 409 saying so, and nothing changes.
+        var refused = await client.DeleteAsync($"/api/runs/{s.Run.Id}");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("leaderboard", problem.GetProperty("detail").GetString());
+        Assert.Contains("force=true", problem.GetProperty("detail").GetString());
+        Assert.Equal("leaderboard", problem.GetProperty("citations")[0].GetProperty("kind").GetString());
+        Assert.True(await StillStoredAsync(s));
+
+        // With force: everything of the run goes, rows and files.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/runs/{s.Run.Id}?force=true")).StatusCode);
+        await using var db = api.Db();
+        Assert.False(await db.Runs.AnyAsync(r => r.Id == s.Run.Id));
+        Assert.False(await db.Checkpoints.AnyAsync(c => c.Id == s.Checkpoint.Id));
+        Assert.Equal(0, await db.MetricPoints.CountAsync(m => m.RunId == s.Run.Id));
+        Assert.False(await db.Artifacts.AnyAsync(a => a.RunId == s.Run.Id));
+        Assert.False(Directory.Exists(s.RunFolder));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{s.Run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/runs/{s.Run.Id}?force=true")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ARunNothingCitesIsDeletedWithoutForce()
+    {
+        var user = await api.CreateUserAsync("delete-plain", "plain@delete.test", "a deletion password");
+        var s = await SeedAsync(user.TeamId, RunStatus.Failed, finalScore: null);
+        var client = api.Client(user.ApiKey);
+        Assert.Empty((await client.GetFromJsonAsync<JsonElement>($"/api/runs/{s.Run.Id}/deletion")).GetProperty("citations").EnumerateArray());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/runs/{s.Run.Id}")).StatusCode);
+        Assert.False(File.Exists(s.CheckpointFile));
+    }
+
+    [Fact]
+    public async Task ARunAnotherRunNeedsAnActiveRunAndAnotherTeamsRunAreNeverDeleted()
+    {
+        var user = await api.CreateUserAsync("delete-blocked", "blocked@delete.test", "a deletion password");
+        var other = await api.CreateUserAsync("delete-other", "other@delete.test", "a deletion password");
+        var client = api.Client(user.ApiKey);
+
+        // An evaluation of its checkpoint cites it: even force does not delete it.
+        var cited = await SeedAsync(user.TeamId, RunStatus.Failed, finalScore: null);
+        var evaluation = await SeedAsync(user.TeamId, RunStatus.Succeeded, finalScore: null);
+        await using (var db = api.Db())
+        {
+            var row = await db.Runs.SingleAsync(r => r.Id == evaluation.Run.Id);
+            row.Kind = RunKind.Evaluate;
+            row.Spec = JsonSerializer.Serialize(new { kind = "evaluate", checkpointId = cited.Checkpoint.Id, env = "catch/5x5", episodes = 10 });
+            await db.SaveChangesAsync();
+        }
+        var preview = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{cited.Run.Id}/deletion");
+        Assert.Contains("uses its checkpoint", preview.GetProperty("blocked").GetString());
+        var citation = Assert.Single(preview.GetProperty("citations").EnumerateArray());
+        Assert.Equal((evaluation.Run.Id, true), (citation.GetProperty("id").GetGuid(), citation.GetProperty("blocks").GetBoolean()));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/runs/{cited.Run.Id}?force=true")).StatusCode);
+        Assert.True(await StillStoredAsync(cited));
+
+        // A running run: cancel it first.
+        var running = await SeedAsync(user.TeamId, RunStatus.Running, finalScore: null);
+        var response = await client.DeleteAsync($"/api/runs/{running.Run.Id}?force=true");
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("cancel it first", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.True(await StillStoredAsync(running));
+
+        // Another team's run does not exist for this caller.
+        var theirs = await SeedAsync(other.TeamId);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{theirs.Run.Id}/deletion")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/runs/{theirs.Run.Id}?force=true")).StatusCode);
+        Assert.True(await StillStoredAsync(theirs));
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Platform.Data.Entities;
+
+namespace Platform.Tests.EndToEnd;
+
+/// <summary>
+/// Deleting a run from its page (issue #19): the dialog says what goes with it and what cites it (here the Catch
+/// leaderboard), keeping it changes nothing, confirming deletes it and returns to the runs table; an active run offers
+/// Cancel, not Delete.
+/// </summary>
+public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
+{
+    [BrowserFact]
+    public async Task ARunIsDeletedFromItsPageOnlyAfterADialogThatSaysWhatCitesIt()
+    {
+        var user = await fx.CreateUserAsync("team-delete-web", "delete@web.test", "a deleting team password");
+        Run Seed(RunStatus status, double? finalScore) => new()
+        {
+            Id = Guid.CreateVersion7(), TeamId = user.TeamId, Kind = RunKind.Train, Status = status, Queue = RunQueue.Cpu, Spec = "{}",
+            EnvironmentId = "catch/5x5", Rule = "ppo", Seed = 1, TotalSteps = 1_000, CurrentStep = 1_000, FinalScore = finalScore,
+            CreatedAt = DateTimeOffset.UtcNow, Name = $"to delete {status}",
+        };
+        var finished = Seed(RunStatus.Succeeded, 0.8);
+        var running = Seed(RunStatus.Running, null);
+        await using (var db = fx.Db())
+        {
+            db.Runs.AddRange(finished, running);
+            await db.SaveChangesAsync();
+        }
+        using var client = fx.Client(user.ApiKey);
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+
+        await page.GotoAsync($"/runs/{running.Id}");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-test=cancel-run]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-test=delete-run]")).ToHaveCountAsync(0);
+
+        await page.GotoAsync($"/runs/{finished.Id}");
+        await WebFixture.WaitForCircuitAsync(page);
+        var dialog = page.Locator(".mud-dialog");
+        await page.ClickAsync("[data-test=delete-run]");
+        await Assertions.Expect(dialog).ToContainTextAsync("Delete the run 'to delete Succeeded'?");
+        await Assertions.Expect(dialog).ToContainTextAsync("cannot be undone");
+        await Assertions.Expect(dialog.Locator("[data-test=delete-citations]")).ToContainTextAsync("catch leaderboard");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{finished.Id}")).StatusCode);
+
+        await page.ClickAsync("[data-test=delete-run]");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete anyway" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs$"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{finished.Id}")).StatusCode);
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator($"a[href='/runs/{finished.Id}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator($"a[href='/runs/{running.Id}']")).ToBeVisibleAsync();
+    }
+}
