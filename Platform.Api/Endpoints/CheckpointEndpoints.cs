@@ -66,6 +66,15 @@ public static class CheckpointEndpoints
             .WithResponseHeader(StatusCodes.Status200OK, ChecksumHeader, "The stored file's SHA-256, in lower-case hex (not for contents=policy).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}/deletion", DeletionPreview).WithName("PreviewCheckpointDeletion")
+            .Produces<CheckpointDeletionDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("What deleting a checkpoint would do")
+            .WithDescription("The bytes its file frees and what cites it: runs using it and pipelines that selected it block a deletion, " +
+                             "as does being shared (the released Disco103); the run that made it does not, but needs force=true.");
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteCheckpoint")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete a checkpoint and its file")
+            .WithDescription("409 (with citations) for a shared checkpoint, one a run or a pipeline uses, or, without force=true, a run's own.");
         group.MapPost("/{id:guid}/evaluate", EvaluateOnSuite).WithName("EvaluateOnSuite")
             .Accepts<EvaluateOnSuiteRequest>("application/json")
             .Produces<SuiteEvaluationDto>(StatusCodes.Status201Created)
@@ -194,6 +203,22 @@ public static class CheckpointEndpoints
         if (outcome.Errors is not null) return Problems.Validation(outcome.Errors);
         if (outcome.Refusal is { } refusal) return Problems.Quota(refusal);
         return TypedResults.Created($"/api/runs?tag={Uri.EscapeDataString(RuleReference.MetaNetwork(id).ToString())}", outcome.Result);
+    }
+
+    private static async Task<IResult> DeletionPreview(Guid id, ClaimsPrincipal user, CheckpointDeletion deletion, CancellationToken ct) =>
+        await deletion.PreviewAsync(user.GetTeamId(), id, ct) is { } preview ? TypedResults.Ok(preview) : Problems.NotFound("Checkpoint");
+
+    private static async Task<IResult> Delete(Guid id, ClaimsPrincipal user, CheckpointDeletion deletion, CancellationToken ct, bool force = false)
+    {
+        var (outcome, preview) = await deletion.DeleteAsync(user.GetTeamId(), id, force, ct);
+        return outcome switch
+        {
+            CheckpointDeletion.Outcome.NotFound => Problems.NotFound("Checkpoint"),
+            CheckpointDeletion.Outcome.Blocked => Problems.Conflict(preview!.Blocked!, preview.Citations),
+            CheckpointDeletion.Outcome.NeedsForce => Problems.Conflict(
+                $"{string.Join(" ", preview!.Citations.Select(c => c.Description))} Repeat with force=true to delete it anyway.", preview.Citations),
+            _ => TypedResults.NoContent(),
+        };
     }
 
     private static IQueryable<Checkpoint> Visible(PlatformDbContext db, Guid teamId) =>

@@ -85,14 +85,11 @@ public static class RunEndpoints
         return outcome switch
         {
             RunDeletion.Outcome.NotFound => Problems.NotFound("Run"),
-            RunDeletion.Outcome.Blocked => Conflict(preview!.Blocked!, preview),
-            RunDeletion.Outcome.NeedsForce => Conflict(
-                $"{string.Join(" ", preview!.Citations.Select(c => c.Description))} Repeat with force=true to delete it anyway.", preview),
+            RunDeletion.Outcome.Blocked => Problems.Conflict(preview!.Blocked!, preview.Citations),
+            RunDeletion.Outcome.NeedsForce => Problems.Conflict(
+                $"{string.Join(" ", preview!.Citations.Select(c => c.Description))} Repeat with force=true to delete it anyway.", preview.Citations),
             _ => TypedResults.NoContent(),
         };
-
-        static IResult Conflict(string detail, RunDeletionDto preview) => TypedResults.Problem(detail: detail,
-            statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["citations"] = preview.Citations });
     }
 
     private static async Task<IResult> Submit(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db, RunService service, CancellationToken ct)

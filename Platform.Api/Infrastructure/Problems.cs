@@ -16,6 +16,10 @@ public static class Problems
             : TypedResults.Problem(detail: detail, statusCode: status,
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
 
+    /// <summary>A deletion refused: 409 with what cites the record under "citations".</summary>
+    public static IResult Conflict(string detail, IReadOnlyList<Runs.CitationDto> citations) => TypedResults.Problem(detail: detail,
+        statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["citations"] = citations });
+
     public static IResult NotFound(string what) => Status(StatusCodes.Status404NotFound, $"{what} not found.");
 
     /// <summary>A quota's refusal: a value beyond the team's limits is a 400 on its field, too many runs a 429.</summary>

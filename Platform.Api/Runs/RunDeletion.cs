@@ -7,18 +7,10 @@ using Platform.Data.Storage;
 namespace Platform.Api.Runs;
 
 /// <summary>
-/// Something that cites a run. Kind: <c>run</c> (another run names one of its checkpoints: an evaluation's agent, a
-/// training run's meta-network), <c>pipeline</c> (the run is part of a pipeline, or its checkpoint is a pipeline's selected
-/// rule) — these block the deletion; <c>leaderboard</c>, <c>sweep</c> and <c>rerun</c> (a re-run of it keeps its results
-/// but loses the link) do not, but a delete that would drop them must say so (<c>force=true</c>).
-/// </summary>
-public sealed record RunCitationDto(string Kind, bool Blocks, string Description, Guid? Id);
-
-/// <summary>
 /// What deleting a run would do: the checkpoints, artifacts and metric points removed with it and the bytes their files
 /// take; what cites it; <paramref name="Blocked"/> says why it cannot be deleted now (null: it can).
 /// </summary>
-public sealed record RunDeletionDto(Guid RunId, string? Blocked, IReadOnlyList<RunCitationDto> Citations,
+public sealed record RunDeletionDto(Guid RunId, string? Blocked, IReadOnlyList<CitationDto> Citations,
     int Checkpoints, int Artifacts, long MetricPoints, long Bytes);
 
 /// <summary>
@@ -29,9 +21,6 @@ public sealed record RunDeletionDto(Guid RunId, string? Blocked, IReadOnlyList<R
 /// </summary>
 public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogger<RunDeletion> logger)
 {
-    public const string RunCitation = "run", PipelineCitation = "pipeline", LeaderboardCitation = "leaderboard",
-        SweepCitation = "sweep", RerunCitation = "rerun";
-
     public enum Outcome { NotFound, Blocked, NeedsForce, Deleted }
 
     public async Task<RunDeletionDto?> PreviewAsync(Guid teamId, Guid id, CancellationToken ct)
@@ -59,22 +48,11 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        // Only files inside the storage root: a row written before locations were relative may name a file elsewhere.
-        foreach (var location in files)
-            TryDelete(() => { var path = store.Resolve(location); if (path.StartsWith(store.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal)) File.Delete(path); }, location);
+        foreach (var location in files) Citations.DeleteStoredFile(store, location, logger);
         var folder = store.RunFolder(id);
-        TryDelete(() => { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }, folder);
+        Citations.TryDelete(() => { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }, folder, logger);
         logger.LogInformation("Deleted run {RunId} ({Checkpoints} checkpoints, {Bytes} bytes)", id, preview.Checkpoints, preview.Bytes);
         return (Outcome.Deleted, preview);
-    }
-
-    private void TryDelete(Action delete, string what)
-    {
-        try { delete(); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
-        {
-            logger.LogWarning(ex, "Deleted run's file {File} could not be removed", what);
-        }
     }
 
     private async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
@@ -83,38 +61,29 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
             .Select(c => new { c.Id, c.SizeBytes }).ToListAsync(ct);
         var artifacts = await db.Artifacts.AsNoTracking().Where(a => a.RunId == run.Id).Select(a => a.SizeBytes).ToListAsync(ct);
         var points = await db.MetricPoints.AsNoTracking().LongCountAsync(m => m.RunId == run.Id, ct);
-        var citations = new List<RunCitationDto>();
+        var citations = new List<CitationDto>();
 
         foreach (var checkpoint in checkpoints)
-        {
-            // A run's spec names a checkpoint by its id wherever it uses one (an evaluation's or inspection's agent, a training
-            // run's meta-network:ID rule): any mention in the spec's text counts.
-            var text = checkpoint.Id.ToString();
-            var citing = await db.Runs
-                .FromSql($"SELECT * FROM runs WHERE team_id = {run.TeamId} AND id <> {run.Id} AND (meta_network_checkpoint_id = {checkpoint.Id} OR strpos(spec::text, {text}) > 0)")
-                .AsNoTracking().OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
-            citations.AddRange(citing.Select(r => new RunCitationDto(RunCitation, true,
-                $"Run {r.Name ?? ShortId(r.Id)} uses its checkpoint {ShortId(checkpoint.Id)}.", r.Id)));
-        }
+            citations.AddRange(await Citations.RunsUsingAsync(db, run.TeamId, checkpoint.Id, run.Id, ct));
         var checkpointIds = checkpoints.Select(c => (Guid?)c.Id).ToList();
         var pipelines = await db.Pipelines.AsNoTracking()
             .Where(p => p.TeamId == run.TeamId && (p.Id == run.PipelineId || p.MetaTrainRunId == run.Id || checkpointIds.Contains(p.SelectedCheckpointId)))
             .Select(p => new { p.Id, p.Name }).ToListAsync(ct);
-        citations.AddRange(pipelines.Select(p => new RunCitationDto(PipelineCitation, true, $"Pipeline '{p.Name}' is built on it.", p.Id)));
+        citations.AddRange(pipelines.Select(p => new CitationDto(Citations.Pipeline, true, $"Pipeline '{p.Name}' is built on it.", p.Id)));
 
         if (run is { Kind: RunKind.Train, Status: RunStatus.Succeeded, FinalScore: not null } && EnvironmentCatalog.Contains(run.EnvironmentId))
         {
             var suite = EnvironmentCatalog.Get(run.EnvironmentId).Suite;
-            citations.Add(new RunCitationDto(LeaderboardCitation, false, $"Its score is on the {suite} leaderboard; it leaves it.", null));
+            citations.Add(new CitationDto(Citations.Leaderboard, false, $"Its score is on the {suite} leaderboard; it leaves it.", null));
         }
         if (run.SweepId is { } sweepId)
         {
             var name = await db.Sweeps.AsNoTracking().Where(s => s.Id == sweepId).Select(s => s.Name).SingleOrDefaultAsync(ct);
-            citations.Add(new RunCitationDto(SweepCitation, false, $"It is one of sweep '{name}''s runs; the sweep's table loses it.", sweepId));
+            citations.Add(new CitationDto(Citations.Sweep, false, $"It is one of sweep '{name}''s runs; the sweep's table loses it.", sweepId));
         }
         var reruns = await db.Runs.AsNoTracking().Where(r => r.RerunOfId == run.Id).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
-        citations.AddRange(reruns.Select(r => new RunCitationDto(RerunCitation, false,
-            $"Run {r.Name ?? ShortId(r.Id)} is a re-run of it; it keeps its results but no longer links to it.", r.Id)));
+        citations.AddRange(reruns.Select(r => new CitationDto(Citations.Rerun, false,
+            $"Run {r.Name ?? ShortIds.Of(r.Id)} is a re-run of it; it keeps its results but no longer links to it.", r.Id)));
 
         string? blocked = run.Status is RunStatus.Queued or RunStatus.Running
             ? $"The run is {WireNames.ToWire(run.Status)}: cancel it first."
@@ -124,6 +93,4 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
         return new RunDeletionDto(run.Id, blocked, citations, checkpoints.Count, artifacts.Count, points,
             checkpoints.Sum(c => c.SizeBytes) + artifacts.Sum());
     }
-
-    private static string ShortId(Guid id) => ShortIds.Of(id);
 }

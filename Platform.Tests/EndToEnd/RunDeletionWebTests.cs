@@ -6,7 +6,7 @@ using Platform.Data.Entities;
 namespace Platform.Tests.EndToEnd;
 
 /// <summary>
-/// Deleting a run from its page (issue #19): the dialog says what goes with it and what cites it (here the Catch
+/// Deleting a run from its page, and a checkpoint from the checkpoints page (issue #19): the dialog says what goes with it and what cites it (here the Catch
 /// leaderboard), keeping it changes nothing, confirming deletes it and returns to the runs table; an active run offers
 /// Cancel, not Delete.
 /// </summary>
@@ -56,5 +56,37 @@ public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator($"a[href='/runs/{finished.Id}']")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator($"a[href='/runs/{running.Id}']")).ToBeVisibleAsync();
+    }
+
+    [BrowserFact]
+    public async Task ACheckpointIsDeletedFromTheCheckpointsPageAfterConfirmingAndABuiltInOneOffersNoDelete()
+    {
+        var user = await fx.CreateUserAsync("team-delete-checkpoint", "ckpt@web.test", "a deleting team password");
+        var upload = new Checkpoint
+        {
+            Id = Guid.NewGuid(), Kind = CheckpointKind.MetaNetwork, TeamId = user.TeamId, Name = "rule to delete", SizeBytes = 2_048,
+            Sha256 = new string('3', 64), StorageUri = $"meta-networks/{Guid.NewGuid():N}.npz", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await using (var db = fx.Db())
+        {
+            db.Checkpoints.Add(upload);
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync("/checkpoints");
+        await WebFixture.WaitForCircuitAsync(page);
+        var row = page.Locator("[data-test=checkpoints-table] tr", new() { Has = page.Locator("[data-test=checkpoint-name]", new() { HasText = "rule to delete" }) });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-test=checkpoints-table] tr", new() { Has = page.Locator("[data-test=checkpoint-built-in]") })
+            .Locator("[data-test=delete-checkpoint]")).ToHaveCountAsync(0);
+
+        var dialog = page.Locator(".mud-dialog");
+        await row.Locator("[data-test=delete-checkpoint]").ClickAsync();
+        await Assertions.Expect(dialog).ToContainTextAsync("Delete the checkpoint 'rule to delete'?");
+        await Assertions.Expect(dialog).ToContainTextAsync("Its file (2 KiB)");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete checkpoint" }).ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await using (var db = fx.Db()) Assert.False(db.Checkpoints.Any(c => c.Id == upload.Id));
     }
 }

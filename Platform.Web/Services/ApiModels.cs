@@ -102,10 +102,13 @@ public sealed record SweepListItemDto(Guid Id, string Name, string Method, DateT
     int Runs, Dictionary<string, int> Counts);
 
 /// <summary>Something that cites a run (kind run | pipeline block a deletion; leaderboard | sweep | rerun need force).</summary>
-public sealed record RunCitationDto(string Kind, bool Blocks, string Description, Guid? Id);
+public sealed record CitationDto(string Kind, bool Blocks, string Description, Guid? Id);
+
+/// <summary>What deleting a checkpoint would do; Blocked says why it cannot be deleted now.</summary>
+public sealed record CheckpointDeletionDto(Guid CheckpointId, string? Blocked, List<CitationDto> Citations, long Bytes);
 
 /// <summary>What deleting a run would do; Blocked says why it cannot be deleted now.</summary>
-public sealed record RunDeletionDto(Guid RunId, string? Blocked, List<RunCitationDto> Citations, int Checkpoints, int Artifacts, long MetricPoints, long Bytes);
+public sealed record RunDeletionDto(Guid RunId, string? Blocked, List<CitationDto> Citations, int Checkpoints, int Artifacts, long MetricPoints, long Bytes);
 
 public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point, string? Name)
 {

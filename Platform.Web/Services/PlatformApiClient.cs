@@ -127,6 +127,11 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<PipelineDto>(HttpMethod.Post, $"api/pipelines/{id}/cancel", ct: ct);
 
     public Task<ApiResult<RunDto>> CancelAsync(Guid id, CancellationToken ct = default) => SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/cancel", ct: ct);
+    /// <summary>What deleting the checkpoint would free and what cites it.</summary>
+    public Task<ApiResult<CheckpointDeletionDto>> CheckpointDeletionAsync(Guid id, CancellationToken ct = default) =>
+        SendAsync<CheckpointDeletionDto>(HttpMethod.Get, $"api/checkpoints/{id}/deletion", ct: ct);
+    public Task<ApiResult<bool>> DeleteCheckpointAsync(Guid id, bool force, CancellationToken ct = default) =>
+        SendAsync<bool>(HttpMethod.Delete, $"api/checkpoints/{id}" + (force ? "?force=true" : ""), ct: ct);
     /// <summary>What deleting the run would remove, what cites it, and whether it can go now.</summary>
     public Task<ApiResult<RunDeletionDto>> RunDeletionAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<RunDeletionDto>(HttpMethod.Get, $"api/runs/{id}/deletion", ct: ct);

@@ -7,11 +7,12 @@ using Platform.Data.Entities;
 namespace Platform.Tests.Api;
 
 /// <summary>
-/// Deleting a run (issue #19): GET /api/runs/{id}/deletion says what would go and what cites the run; DELETE removes the
-/// run, its metric points, artifacts and checkpoints and their files, but never a run still active or one another run
-/// needs, and a run a leaderboard cites only with force=true. A refused request changes nothing. Each team here is new.
+/// Deleting runs and checkpoints (issue #19): GET …/deletion says what would go and what cites the record; DELETE removes a
+/// run with its metric points, artifacts and checkpoints and their files, but never a run still active or one another run
+/// needs, and a run a leaderboard cites only with force=true; a checkpoint likewise, never a shared one. A refused request
+/// changes nothing. Each team here is new.
 /// </summary>
-public class RunDeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
+public class DeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     private sealed record Seeded(Run Run, Checkpoint Checkpoint, string CheckpointFile, string ArtifactFile, string RunFolder);
 
@@ -124,7 +125,7 @@ public class RunDeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
             await db.SaveChangesAsync();
         }
         var preview = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{cited.Run.Id}/deletion");
-        Assert.Contains("uses its checkpoint", preview.GetProperty("blocked").GetString());
+        Assert.Contains("uses checkpoint", preview.GetProperty("blocked").GetString());
         var citation = Assert.Single(preview.GetProperty("citations").EnumerateArray());
         Assert.Equal((evaluation.Run.Id, true), (citation.GetProperty("id").GetGuid(), citation.GetProperty("blocks").GetBoolean()));
         Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/runs/{cited.Run.Id}?force=true")).StatusCode);
@@ -142,5 +143,60 @@ public class RunDeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{theirs.Run.Id}/deletion")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/runs/{theirs.Run.Id}?force=true")).StatusCode);
         Assert.True(await StillStoredAsync(theirs));
+    }
+
+    [Fact]
+    public async Task ACheckpointARunUsesOrTheSharedDisco103IsNeverDeletedAndARunsOwnOnlyWithForce()
+    {
+        var user = await api.CreateUserAsync("delete-checkpoints", "ckpt@delete.test", "a deletion password");
+        var client = api.Client(user.ApiKey);
+
+        // An uploaded meta-network (no run), file on disk, that a training run uses as its rule.
+        var upload = new Checkpoint
+        {
+            Id = Guid.NewGuid(), Kind = CheckpointKind.MetaNetwork, TeamId = user.TeamId, Name = "my rule", SizeBytes = 500,
+            Sha256 = new string('1', 64), StorageUri = $"meta-networks/{Guid.NewGuid():N}.npz", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        var uploadFile = Path.Combine(api.StorageRoot, upload.StorageUri);
+        Directory.CreateDirectory(Path.GetDirectoryName(uploadFile)!);
+        await File.WriteAllBytesAsync(uploadFile, new byte[500]);
+        var usingRun = await SeedAsync(user.TeamId, RunStatus.Failed, finalScore: null);
+        await using (var db = api.Db())
+        {
+            db.Checkpoints.Add(upload);
+            (await db.Runs.SingleAsync(r => r.Id == usingRun.Run.Id)).MetaNetworkCheckpointId = upload.Id;
+            await db.SaveChangesAsync();
+        }
+        var preview = await client.GetFromJsonAsync<JsonElement>($"/api/checkpoints/{upload.Id}/deletion");
+        Assert.Contains("uses checkpoint", preview.GetProperty("blocked").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/checkpoints/{upload.Id}?force=true")).StatusCode);
+        Assert.True(File.Exists(uploadFile));
+
+        // Once that run is gone nothing cites it: deleted without force, file and row.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/runs/{usingRun.Run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/checkpoints/{upload.Id}")).StatusCode);
+        Assert.False(File.Exists(uploadFile));
+        await using (var db = api.Db()) Assert.False(await db.Checkpoints.AnyAsync(c => c.Id == upload.Id));
+
+        // A run's own checkpoint: the run is cited as its source, so force; the run stays.
+        var s = await SeedAsync(user.TeamId, RunStatus.Failed, finalScore: null);
+        var own = await client.DeleteAsync($"/api/checkpoints/{s.Checkpoint.Id}");
+        Assert.Equal(HttpStatusCode.Conflict, own.StatusCode);
+        Assert.Equal("source", (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("citations")[0].GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/checkpoints/{s.Checkpoint.Id}?force=true")).StatusCode);
+        Assert.False(File.Exists(s.CheckpointFile));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{s.Run.Id}")).StatusCode);
+
+        // The released Disco103 (shared, no team) cannot be deleted by a team.
+        var shared = new Checkpoint
+        {
+            Id = Guid.NewGuid(), Kind = CheckpointKind.MetaNetwork, TeamId = null, Name = "shared rule", SizeBytes = 1,
+            Sha256 = new string('2', 64), StorageUri = "/nowhere/shared.npz", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await using (var db = api.Db()) { db.Checkpoints.Add(shared); await db.SaveChangesAsync(); }
+        var refused = await client.DeleteAsync($"/api/checkpoints/{shared.Id}?force=true");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("shared", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        await using (var db = api.Db()) Assert.True(await db.Checkpoints.AnyAsync(c => c.Id == shared.Id));
     }
 }
