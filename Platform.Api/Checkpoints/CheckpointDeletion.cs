@@ -15,8 +15,6 @@ public sealed record CheckpointDeletionDto(Guid CheckpointId, string? Blocked, I
 /// </summary>
 public sealed class CheckpointDeletion(PlatformDbContext db, ArtifactStore store, ILogger<CheckpointDeletion> logger)
 {
-    public enum Outcome { NotFound, Blocked, NeedsForce, Deleted }
-
     public async Task<CheckpointDeletionDto?> PreviewAsync(Guid teamId, Guid id, CancellationToken ct)
     {
         var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id && (c.TeamId == null || c.TeamId == teamId), ct);
@@ -37,17 +35,17 @@ public sealed class CheckpointDeletion(PlatformDbContext db, ArtifactStore store
         return new CheckpointDeletionDto(id, blocked, citations, checkpoint.SizeBytes);
     }
 
-    public async Task<(Outcome Outcome, CheckpointDeletionDto? Preview)> DeleteAsync(Guid teamId, Guid id, bool force, CancellationToken ct)
+    public async Task<(DeletionOutcome Outcome, CheckpointDeletionDto? Preview)> DeleteAsync(Guid teamId, Guid id, bool force, CancellationToken ct)
     {
         var preview = await PreviewAsync(teamId, id, ct);
-        if (preview is null) return (Outcome.NotFound, null);
-        if (preview.Blocked is not null) return (Outcome.Blocked, preview);
-        if (preview.Citations.Count > 0 && !force) return (Outcome.NeedsForce, preview);
+        if (preview is null) return (DeletionOutcome.NotFound, null);
+        if (preview.Blocked is not null) return (DeletionOutcome.Blocked, preview);
+        if (preview.Citations.Count > 0 && !force) return (DeletionOutcome.NeedsForce, preview);
         var checkpoint = await db.Checkpoints.SingleAsync(c => c.Id == id, ct);
         db.Checkpoints.Remove(checkpoint);
         await db.SaveChangesAsync(ct);
         Citations.DeleteStoredFile(store, checkpoint.StorageUri, logger);
         logger.LogInformation("Deleted checkpoint {CheckpointId} ({Bytes} bytes)", id, checkpoint.SizeBytes);
-        return (Outcome.Deleted, preview);
+        return (DeletionOutcome.Deleted, preview);
     }
 }

@@ -211,14 +211,7 @@ public static class CheckpointEndpoints
     private static async Task<IResult> Delete(Guid id, ClaimsPrincipal user, CheckpointDeletion deletion, CancellationToken ct, bool force = false)
     {
         var (outcome, preview) = await deletion.DeleteAsync(user.GetTeamId(), id, force, ct);
-        return outcome switch
-        {
-            CheckpointDeletion.Outcome.NotFound => Problems.NotFound("Checkpoint"),
-            CheckpointDeletion.Outcome.Blocked => Problems.Conflict(preview!.Blocked!, preview.Citations),
-            CheckpointDeletion.Outcome.NeedsForce => Problems.Conflict(
-                $"{string.Join(" ", preview!.Citations.Select(c => c.Description))} Repeat with force=true to delete it anyway.", preview.Citations),
-            _ => TypedResults.NoContent(),
-        };
+        return Problems.Deletion(outcome, "Checkpoint", preview?.Blocked, preview?.Citations);
     }
 
     private static IQueryable<Checkpoint> Visible(PlatformDbContext db, Guid teamId) =>

@@ -82,14 +82,7 @@ public static class RunEndpoints
     private static async Task<IResult> Delete(Guid id, ClaimsPrincipal user, RunDeletion deletion, CancellationToken ct, bool force = false)
     {
         var (outcome, preview) = await deletion.DeleteAsync(user.GetTeamId(), id, force, ct);
-        return outcome switch
-        {
-            RunDeletion.Outcome.NotFound => Problems.NotFound("Run"),
-            RunDeletion.Outcome.Blocked => Problems.Conflict(preview!.Blocked!, preview.Citations),
-            RunDeletion.Outcome.NeedsForce => Problems.Conflict(
-                $"{string.Join(" ", preview!.Citations.Select(c => c.Description))} Repeat with force=true to delete it anyway.", preview.Citations),
-            _ => TypedResults.NoContent(),
-        };
+        return Problems.Deletion(outcome, "Run", preview?.Blocked, preview?.Citations);
     }
 
     private static async Task<IResult> Submit(HttpRequest request, ClaimsPrincipal user, PlatformDbContext db, RunService service, CancellationToken ct)

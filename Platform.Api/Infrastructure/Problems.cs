@@ -16,9 +16,19 @@ public static class Problems
             : TypedResults.Problem(detail: detail, statusCode: status,
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
 
-    /// <summary>A deletion refused: 409 with what cites the record under "citations".</summary>
-    public static IResult Conflict(string detail, IReadOnlyList<Runs.CitationDto> citations) => TypedResults.Problem(detail: detail,
-        statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["citations"] = citations });
+    /// <summary>
+    /// A deletion's answer: 204 when done, 404 for <paramref name="what"/> not found, else 409 with why and what cites the
+    /// record under "citations" (repeating with force=true deletes it when nothing blocks).
+    /// </summary>
+    public static IResult Deletion(Runs.DeletionOutcome outcome, string what, string? blocked, IReadOnlyList<Runs.CitationDto>? citations) => outcome switch
+    {
+        Runs.DeletionOutcome.Deleted => TypedResults.NoContent(),
+        Runs.DeletionOutcome.NotFound => NotFound(what),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+            detail: outcome == Runs.DeletionOutcome.Blocked ? blocked
+                : $"{string.Join(" ", citations!.Select(c => c.Description))} Repeat with force=true to delete it anyway.",
+            extensions: new Dictionary<string, object?> { ["citations"] = citations }),
+    };
 
     public static IResult NotFound(string what) => Status(StatusCodes.Status404NotFound, $"{what} not found.");
 

@@ -12,6 +12,10 @@ namespace Platform.Api.Runs;
 /// </summary>
 public sealed record CitationDto(string Kind, bool Blocks, string Description, Guid? Id);
 
+/// <summary>How a deletion ended: not found (or another team's), blocked (by an active run or a hard citation), refused
+/// until the caller passes force (soft citations), or done.</summary>
+public enum DeletionOutcome { NotFound, Blocked, NeedsForce, Deleted }
+
 /// <summary>The citations both deletions look for, and removing stored files (never outside the storage root).</summary>
 public static class Citations
 {

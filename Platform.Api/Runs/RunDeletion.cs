@@ -21,21 +21,19 @@ public sealed record RunDeletionDto(Guid RunId, string? Blocked, IReadOnlyList<C
 /// </summary>
 public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogger<RunDeletion> logger)
 {
-    public enum Outcome { NotFound, Blocked, NeedsForce, Deleted }
-
     public async Task<RunDeletionDto?> PreviewAsync(Guid teamId, Guid id, CancellationToken ct)
     {
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
         return run is null ? null : await PreviewAsync(run, ct);
     }
 
-    public async Task<(Outcome Outcome, RunDeletionDto? Preview)> DeleteAsync(Guid teamId, Guid id, bool force, CancellationToken ct)
+    public async Task<(DeletionOutcome Outcome, RunDeletionDto? Preview)> DeleteAsync(Guid teamId, Guid id, bool force, CancellationToken ct)
     {
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
-        if (run is null) return (Outcome.NotFound, null);
+        if (run is null) return (DeletionOutcome.NotFound, null);
         var preview = await PreviewAsync(run, ct);
-        if (preview.Blocked is not null) return (Outcome.Blocked, preview);
-        if (preview.Citations.Count > 0 && !force) return (Outcome.NeedsForce, preview);
+        if (preview.Blocked is not null) return (DeletionOutcome.Blocked, preview);
+        if (preview.Citations.Count > 0 && !force) return (DeletionOutcome.NeedsForce, preview);
 
         var checkpoints = await db.Checkpoints.Where(c => c.RunId == id).ToListAsync(ct);
         var files = checkpoints.Select(c => c.StorageUri)
@@ -52,7 +50,7 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
         var folder = store.RunFolder(id);
         Citations.TryDelete(() => { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }, folder, logger);
         logger.LogInformation("Deleted run {RunId} ({Checkpoints} checkpoints, {Bytes} bytes)", id, preview.Checkpoints, preview.Bytes);
-        return (Outcome.Deleted, preview);
+        return (DeletionOutcome.Deleted, preview);
     }
 
     private async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
