@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
-using Platform.Data.Storage;
 
 namespace Platform.Api.Runs;
 
@@ -16,41 +15,33 @@ public sealed record CitationDto(string Kind, bool Blocks, string Description, G
 /// until the caller passes force (soft citations), or done.</summary>
 public enum DeletionOutcome { NotFound, Blocked, NeedsForce, Deleted }
 
-/// <summary>The citations both deletions look for, and removing stored files (never outside the storage root).</summary>
+/// <summary>The citations both deletions look for.</summary>
 public static class Citations
 {
     public const string Run = "run", Pipeline = "pipeline", Leaderboard = "leaderboard", Sweep = "sweep", Rerun = "rerun", Source = "source";
 
+    /// <summary>At most this many citing runs are listed (a deletion is blocked by the first).</summary>
+    private const int MaxListed = 20;
+
     /// <summary>
-    /// The team's runs (other than <paramref name="exceptRunId"/>) that use a checkpoint. A run's spec names a checkpoint by its
-    /// id wherever it uses one (an evaluation's or inspection's agent, a training run's meta-network:ID rule), so any mention
-    /// in the spec's text counts, as does the meta-network a run was given.
+    /// The team's runs (other than <paramref name="exceptRunId"/>) that use any of the checkpoints, in one query. A run's spec
+    /// names a checkpoint by its id wherever it uses one (an evaluation's or inspection's agent, a training run's
+    /// meta-network:ID rule), so any mention in the spec's text counts, as does the meta-network a run was given.
     /// </summary>
-    public static async Task<List<CitationDto>> RunsUsingAsync(PlatformDbContext db, Guid teamId, Guid checkpointId, Guid? exceptRunId,
-        CancellationToken ct)
+    public static async Task<List<CitationDto>> RunsUsingAsync(PlatformDbContext db, Guid teamId, IReadOnlyCollection<Guid> checkpointIds,
+        Guid? exceptRunId, CancellationToken ct)
     {
-        var text = checkpointId.ToString();
+        if (checkpointIds.Count == 0) return [];
+        var ids = checkpointIds.ToArray();
+        var texts = ids.Select(i => i.ToString()).ToArray();
         var except = exceptRunId ?? Guid.Empty;
         var citing = await db.Runs
-            .FromSql($"SELECT * FROM runs WHERE team_id = {teamId} AND id <> {except} AND (meta_network_checkpoint_id = {checkpointId} OR strpos(spec::text, {text}) > 0)")
-            .AsNoTracking().OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
-        return citing.Select(r => new CitationDto(Run, true, $"Run {r.Name ?? ShortIds.Of(r.Id)} uses checkpoint {ShortIds.Of(checkpointId)}.", r.Id)).ToList();
-    }
-
-    /// <summary>Deletes a stored file if it lies inside the storage root (a row written before locations were relative may name one elsewhere).</summary>
-    public static void DeleteStoredFile(ArtifactStore store, string location, ILogger logger) => TryDelete(() =>
-    {
-        var path = store.Resolve(location);
-        if (path.StartsWith(store.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal)) File.Delete(path);
-    }, location, logger);
-
-    /// <summary>Files go after the database change has committed: one that cannot be removed is logged, not an error.</summary>
-    public static void TryDelete(Action delete, string what, ILogger logger)
-    {
-        try { delete(); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+            .FromSql($"SELECT * FROM runs WHERE team_id = {teamId} AND id <> {except} AND (meta_network_checkpoint_id = ANY({ids}) OR EXISTS (SELECT 1 FROM unnest({texts}) AS c(id) WHERE strpos(spec::text, c.id) > 0))")
+            .AsNoTracking().OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.Name, r.MetaNetworkCheckpointId, r.Spec }).Take(MaxListed).ToListAsync(ct);
+        return citing.Select(r =>
         {
-            logger.LogWarning(ex, "A deleted record's file {File} could not be removed", what);
-        }
+            var used = ids.First(i => r.MetaNetworkCheckpointId == i || r.Spec.Contains(i.ToString(), StringComparison.Ordinal));
+            return new CitationDto(Run, true, $"Run {r.Name ?? ShortIds.Of(r.Id)} uses checkpoint {ShortIds.Of(used)}.", r.Id);
+        }).ToList();
     }
 }

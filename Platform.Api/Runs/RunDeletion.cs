@@ -1,3 +1,4 @@
+using Platform.Api.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
 using Platform.Data.Entities;
@@ -35,20 +36,18 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
         if (preview.Blocked is not null) return (DeletionOutcome.Blocked, preview);
         if (preview.Citations.Count > 0 && !force) return (DeletionOutcome.NeedsForce, preview);
 
-        var checkpoints = await db.Checkpoints.Where(c => c.RunId == id).ToListAsync(ct);
-        var files = checkpoints.Select(c => c.StorageUri)
-            .Concat(await db.Artifacts.Where(a => a.RunId == id).Select(a => a.StorageUri).ToListAsync(ct)).ToList();
+        var files = await db.Checkpoints.Where(c => c.RunId == id).Select(c => c.StorageUri)
+            .Concat(db.Artifacts.Where(a => a.RunId == id).Select(a => a.StorageUri)).ToListAsync(ct);
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             // Metric points and artifacts go with the run (cascade); re-runs and sweep links are set null by their keys.
-            db.Checkpoints.RemoveRange(checkpoints);
+            await db.Checkpoints.Where(c => c.RunId == id).ExecuteDeleteAsync(ct);
             db.Runs.Remove(run);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        foreach (var location in files) Citations.DeleteStoredFile(store, location, logger);
-        var folder = store.RunFolder(id);
-        Citations.TryDelete(() => { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }, folder, logger);
+        foreach (var location in files) StoredFiles.TryDelete(logger, location, () => store.DeleteFile(location));
+        StoredFiles.TryDelete(logger, store.RunFolder(id), () => store.DeleteRunFolder(id));
         logger.LogInformation("Deleted run {RunId} ({Checkpoints} checkpoints, {Bytes} bytes)", id, preview.Checkpoints, preview.Bytes);
         return (DeletionOutcome.Deleted, preview);
     }
@@ -61,8 +60,7 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
         var points = await db.MetricPoints.AsNoTracking().LongCountAsync(m => m.RunId == run.Id, ct);
         var citations = new List<CitationDto>();
 
-        foreach (var checkpoint in checkpoints)
-            citations.AddRange(await Citations.RunsUsingAsync(db, run.TeamId, checkpoint.Id, run.Id, ct));
+        citations.AddRange(await Citations.RunsUsingAsync(db, run.TeamId, checkpoints.Select(c => c.Id).ToList(), run.Id, ct));
         var checkpointIds = checkpoints.Select(c => (Guid?)c.Id).ToList();
         var pipelines = await db.Pipelines.AsNoTracking()
             .Where(p => p.TeamId == run.TeamId && (p.Id == run.PipelineId || p.MetaTrainRunId == run.Id || checkpointIds.Contains(p.SelectedCheckpointId)))

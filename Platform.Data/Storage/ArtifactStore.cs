@@ -49,5 +49,22 @@ public sealed class ArtifactStore
         return Path.GetRelativePath(Root, full).Replace(Path.DirectorySeparatorChar, '/');
     }
 
+    /// <summary>
+    /// Deletes the file a stored location names when it lies under the root; a location elsewhere (a row written before
+    /// locations were relative, the shared Disco103's weights) is left alone.
+    /// </summary>
+    public void DeleteFile(string location)
+    {
+        var path = Resolve(location);
+        if (IsInside(path)) File.Delete(path);
+    }
+
+    /// <summary>Deletes a run's folder (<see cref="RunFolder"/>) and everything in it, when there is one.</summary>
+    public void DeleteRunFolder(Guid runId)
+    {
+        var folder = RunFolder(runId);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
     private bool IsInside(string full) => full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

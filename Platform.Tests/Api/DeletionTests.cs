@@ -75,6 +75,10 @@ public class DeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
         var citation = Assert.Single(preview.GetProperty("citations").EnumerateArray());
         Assert.Equal(("leaderboard", false), (citation.GetProperty("kind").GetString(), citation.GetProperty("blocks").GetBoolean()));
 
+        // A force that is not a boolean is a 400, and nothing changes.
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.DeleteAsync($"/api/runs/{s.Run.Id}?force=yes")).StatusCode);
+        Assert.True(await StillStoredAsync(s));
+
         // Without force: 409 saying so, and nothing changes.
         var refused = await client.DeleteAsync($"/api/runs/{s.Run.Id}");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);

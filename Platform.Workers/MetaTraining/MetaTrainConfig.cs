@@ -50,7 +50,7 @@ public sealed record MetaTrainConfig
     /// With <see cref="Init"/> random: the starting bias of the ReLU units on π̂'s per-action pathway (0: Haiku's, as the
     /// reference). Zero biases leave that pathway nearly or wholly off at the start (docs/LEARNING.md, issue #18).
     /// </summary>
-    public double InitActionBias { get; init; }
+    public double InitActionBias { get; init; } = MetaTrainOptions.InitActionBias.DoubleDefault;
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Colab;
     public MetaValueSettings Value { get; init; } = new();
     public MetaLossSettings Loss { get; init; } = new();
