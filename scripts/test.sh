@@ -31,6 +31,12 @@ export PLATFORM_TEST_DB
 dotnet restore Platform.sln
 dotnet build Platform.sln -c Release --no-restore
 
+# xunit runs test classes in parallel, and many of them run torch (in process, or as trainer children of real workers):
+# one torch thread each keeps them from waiting on each other's OpenMP threads (a trainer whose threads outnumber the
+# cores it gets runs several times slower: BENCHMARKS.md, "Threads of a worker's runs"). Workers hand it on to their
+# children (Platform:TorchThreads, 0 = the inherited OMP_NUM_THREADS).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+
 results=$(mktemp -d)
 set +e
 dotnet test Platform.Tests/Platform.Tests.csproj -c Release --no-build \

@@ -149,6 +149,26 @@ public class WorkerPartsTests
         File.Delete(pidFile);
     }
 
+    [Theory]
+    [InlineData(3, "1", 2, 1, 3)]    // configured: wins over everything
+    [InlineData(0, "1", 16, 1, 1)]   // the parent's OMP_NUM_THREADS (e.g. the test script's)
+    [InlineData(0, null, 16, 1, 16)] // one run at a time: every core
+    [InlineData(0, null, 16, 4, 4)]  // four at once share them
+    [InlineData(0, "", 2, 4, 1)]     // never fewer than one
+    [InlineData(0, "-2", 8, 2, 4)]   // a malformed inherited value is ignored
+    public void ATrainerChildsThreadsComeFromTheSettingTheInheritedVariableOrTheCoresPerConcurrentRun(
+        int configured, string? inherited, int cores, int concurrency, int expected) =>
+        Assert.Equal(expected, WorkerOptions.ChildTorchThreads(configured, inherited, cores, concurrency));
+
+    [Fact]
+    public void ATrainerChildsEnvironmentConfinesItsWritesAndSetsItsThreads()
+    {
+        var environment = new WorkerOptions { TorchThreads = 5 }.ChildEnvironment("/tmp/some-run");
+        Assert.Equal("5", environment[WorkerOptions.ThreadsVariable]);
+        Assert.Equal("/tmp/some-run", environment[Platform.Workers.WriteConfinement.EnvironmentVariable]);
+        Assert.True(ChildProcess.PassesOn(WorkerOptions.ThreadsVariable));
+    }
+
     private static bool IsAlive(int pid) =>
         File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal);
 }

@@ -33,7 +33,9 @@ public sealed class WorkerProcess : IDisposable
         psi.Environment["Platform__StopGraceSeconds"] = "10";
         psi.Environment["Logging__LogLevel__Default"] = "Information";
         psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
+        // A setting with an empty value removes that variable from the worker's environment (e.g. the test script's OMP_NUM_THREADS).
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            if (value.Length == 0) psi.Environment.Remove(key); else psi.Environment[key] = value;
         _process = new Process { StartInfo = psi };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };

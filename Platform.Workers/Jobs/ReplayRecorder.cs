@@ -21,7 +21,7 @@ public sealed class ReplayRecorder(WorkerOptions options, ILogger logger)
         if (options.ReplayFrames <= 0 || Learning.RunFolder.LatestCheckpointName(outDir) is null) return null;
         try
         {
-            using var child = ChildProcess.Start("dotnet", [trainer, .. Arguments(outDir, options.ReplayFrames)], outDir, WriteConfinement.For(outDir));
+            using var child = ChildProcess.Start("dotnet", [trainer, .. Arguments(outDir, options.ReplayFrames)], outDir, options.ChildEnvironment(outDir));
             var limit = Task.Delay(TimeSpan.FromSeconds(options.ReplayTimeoutSeconds), ct);
             if (await Task.WhenAny(child.Exited, limit) != child.Exited)
             {

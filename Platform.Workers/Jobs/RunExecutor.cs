@@ -79,7 +79,7 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
 
         var trainer = _options.TrainerDll ?? typeof(RunExecutor).Assembly.Location;
         logger.LogInformation("Run {RunId}: {Mode} dotnet {Trainer} {Args}", runId, plan.Resume ? "resuming" : "starting", trainer, string.Join(' ', plan.Arguments));
-        using var child = ChildProcess.Start("dotnet", [trainer, .. plan.Arguments], outDir, WriteConfinement.For(outDir));
+        using var child = ChildProcess.Start("dotnet", [trainer, .. plan.Arguments], outDir, _options.ChildEnvironment(outDir));
         var provenance = new ProvenanceRecorder(runId, outDir, identity.Name, ["dotnet", trainer, .. plan.Arguments]);
         await provenance.RecordAsync(transitions);
         if (!child.DiesWithParent)

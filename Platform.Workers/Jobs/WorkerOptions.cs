@@ -35,6 +35,38 @@ public sealed class WorkerOptions
     /// <summary>Runs executed at once by this worker (Hangfire worker count).</summary>
     public int Concurrency { get; set; } = 1;
 
+    /// <summary>
+    /// Torch CPU threads of each trainer child whose run does not choose its own (<c>--threads</c>), given to it as
+    /// <see cref="ThreadsVariable"/>. 0: the parent's OMP_NUM_THREADS when set, else this machine's cores shared among the
+    /// runs it executes at once (cores / <see cref="Concurrency"/>, at least 1). Why not torch's choice (every core): a
+    /// trainer whose OpenMP threads outnumber the cores it can actually get waits at every parallel region for a thread
+    /// that is not running. Measured (BENCHMARKS.md, "Threads of a worker's runs"): actor-critic on Catch 8×8, 60,000
+    /// steps, with another process holding one of 2 cores: 195 s at torch's 2 threads, 45 s at 1.
+    /// </summary>
+    public int TorchThreads { get; set; }
+
+    /// <summary>The variable that sets libtorch's intra-op threads in a child (read by OpenMP when torch starts).</summary>
+    public const string ThreadsVariable = "OMP_NUM_THREADS";
+
+    /// <summary>The threads a trainer child gets (see <see cref="TorchThreads"/>).</summary>
+    public int ChildTorchThreads() =>
+        ChildTorchThreads(TorchThreads, Environment.GetEnvironmentVariable(ThreadsVariable), Environment.ProcessorCount, Concurrency);
+
+    public static int ChildTorchThreads(int configured, string? inherited, int cores, int concurrency)
+    {
+        if (configured > 0) return configured;
+        if (int.TryParse(inherited, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0) return n;
+        return Math.Max(1, cores / Math.Max(1, concurrency));
+    }
+
+    /// <summary>A trainer child's environment: its write confinement and its thread count.</summary>
+    public Dictionary<string, string> ChildEnvironment(string outDir)
+    {
+        var environment = WriteConfinement.For(outDir);
+        environment[ThreadsVariable] = ChildTorchThreads().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return environment;
+    }
+
     /// <summary>Frames of the replay GIF recorded of a succeeded run's final policy (RUN_DIR/replay.gif); 0 records none.</summary>
     public int ReplayFrames { get; set; } = 300;
 
