@@ -272,6 +272,11 @@ public static class MetaTrainOptions
         "and the π̂ block); 0 is Haiku's zero bias, as the reference. With zero biases these units start nearly or wholly off, so π̂ " +
         "treats every action alike and meta-training must first grow the pathway (docs/LEARNING.md, issue #18).",
         0, 0, 10, "platform (not in the reference)");
+    public static readonly RunOption ActionPathwayLrScale = RunOptionTables.Real("action-pathway-lr-scale", "Meta lr scale of π̂'s per-action pathway",
+        "The meta learning rate of the policy target's per-action blocks and π̂ block is the meta lr times this; 1 is one learning rate " +
+        "for all of η, as the reference. Adam moves each weight of those blocks by about the learning rate per meta-step whatever its " +
+        "gradient's size, which can switch their ReLU units off for good (docs/LEARNING.md, issue #18).",
+        1, 0, 10, "platform (not in the reference)", minExclusive: true);
     public static readonly RunOption Lifetime = RunOptionTables.Int("lifetime", "Agent lifetime (inner steps)",
         "Inner steps before an agent is replaced by a fresh one (0: never).", 0, 0, 1e12, "platform");
     public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
@@ -297,7 +302,7 @@ public static class MetaTrainOptions
     public static readonly IReadOnlyList<RunOption> All =
     [
         MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
-        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, Network, CheckpointEvery, Threads,
+        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, Network, CheckpointEvery, Threads,
         ValidateEvery, ValidationAgents, ValidationSteps,
     ];
 }

@@ -164,6 +164,41 @@ public sealed class MetaTrainerTests : IDisposable
     }
 
     [Fact]
+    public void The_action_pathway_lr_scale_shrinks_only_that_pathways_meta_update()
+    {
+        // Same seed, same rollouts, so the same first meta-gradient: Adam's first step is lr × m̂ / (√v̂ + ε) elementwise,
+        // so the pathway's step under scale 0.25 is a quarter of its step under 1, and every other array's is identical.
+        Dictionary<string, NpyArray> Step(double scale, string name)
+        {
+            var dir = Path.Combine(_root, name);
+            MetaTrainer.Create(Tiny(metaSteps: 1) with { InitActionBias = 0.2, ActionPathwayLrScale = scale }, dir).Run();
+            Assert.Equal(scale, MetaTrainer.ReadConfig(dir).ActionPathwayLrScale);   // run.json records it
+            return Arrays(Path.Combine(dir, "checkpoints", "meta-step-000000000001", MetaTrainer.MetaNetworkFile));
+        }
+        var full = Step(1, "full");
+        var initial = Arrays(Path.Combine(_root, "full", "checkpoints", "meta-step-000000000000", MetaTrainer.MetaNetworkFile));
+        var quarter = Step(0.25, "quarter");
+        int pathwayArrays = 0, moved = 0;
+        foreach (var (name, start) in initial)
+        {
+            var a = (float[])start.Data;
+            var f = (float[])full[name].Data;
+            var q = (float[])quarter[name].Data;
+            bool pathway = Platform.Data.MetaNetworks.DiscoArchitecture.PolicyActionPathway.Any(p => name.StartsWith(p + "/", StringComparison.Ordinal));
+            if (pathway) pathwayArrays++;
+            for (int i = 0; i < a.Length; i++)
+            {
+                double stepFull = f[i] - a[i], stepQuarter = q[i] - a[i];
+                if (pathway) Assert.Equal(stepFull * 0.25, stepQuarter, tolerance: 1e-7);  // float32 rounding of the stored values
+                else Assert.Equal(f[i], q[i]);
+                if (pathway && Math.Abs(stepFull) > 1e-5) moved++;
+            }
+        }
+        Assert.Equal(Platform.Data.MetaNetworks.DiscoArchitecture.PolicyActionPathway.Count * 2, pathwayArrays); // weights and biases
+        Assert.True(moved > 0, "the pathway did not move under the full learning rate");
+    }
+
+    [Fact]
     public void The_inner_learner_cuts_and_masks_rollouts_as_the_reference_and_old_run_folders_keep_theirs()
     {
         // The CLI's defaults: 16-state rollouts hold 15 transitions (validation: 32 states, 31), the next starts after
@@ -210,6 +245,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--device", "tpu")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init-action-bias", "-0.1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init", "disco103", "--init-action-bias", "0.1")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-lr-scale", "0")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 

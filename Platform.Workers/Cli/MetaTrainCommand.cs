@@ -57,6 +57,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public long? Lifetime { get; init; }
         [CommandOption("--init-action-bias <B>")] [RunOptionHelp(RunOptionTables.MetaTrain, "init-action-bias")]
         public double? InitActionBias { get; init; }
+        [CommandOption("--action-pathway-lr-scale <S>")] [RunOptionHelp(RunOptionTables.MetaTrain, "action-pathway-lr-scale")]
+        public double? ActionPathwayLrScale { get; init; }
         [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.MetaTrain, "net")]
         public string? Net { get; init; }
         [CommandOption("--checkpoint-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "checkpoint-every")]
@@ -110,6 +112,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     MetaGradClip = s.MetaGradClip ?? MetaTrainOptions.MetaGradClip.DoubleDefault,
                     Lifetime = s.Lifetime ?? MetaTrainOptions.Lifetime.LongDefault,
                     InitActionBias = s.InitActionBias ?? MetaTrainOptions.InitActionBias.DoubleDefault,
+                    ActionPathwayLrScale = s.ActionPathwayLrScale ?? MetaTrainOptions.ActionPathwayLrScale.DoubleDefault,
                     Loss = new MetaLossSettings(
                         s.EntropyCost ?? MetaTrainOptions.EntropyCost.DoubleDefault, s.PredictionEntropyCost ?? MetaTrainOptions.PredictionEntropyCost.DoubleDefault,
                         s.OutputMeanCost ?? MetaTrainOptions.OutputMeanCost.DoubleDefault, s.TargetKlCost ?? MetaTrainOptions.TargetKlCost.DoubleDefault),

@@ -51,6 +51,11 @@ public sealed record MetaTrainConfig
     /// reference). Zero biases leave that pathway nearly or wholly off at the start (docs/LEARNING.md, issue #18).
     /// </summary>
     public double InitActionBias { get; init; } = MetaTrainOptions.InitActionBias.DoubleDefault;
+    /// <summary>
+    /// The meta learning rate of π̂'s per-action pathway (<see cref="Platform.Data.MetaNetworks.DiscoArchitecture.PolicyActionPathway"/>)
+    /// relative to the rest of η (1: one learning rate, as the reference).
+    /// </summary>
+    public double ActionPathwayLrScale { get; init; } = MetaTrainOptions.ActionPathwayLrScale.DoubleDefault;
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Colab;
     public MetaValueSettings Value { get; init; } = new();
     public MetaLossSettings Loss { get; init; } = new();
@@ -90,6 +95,7 @@ public sealed record MetaTrainConfig
         MetaTrainOptions.TargetKlCost.Require(Loss.TargetKlCost);
         MetaTrainOptions.Lifetime.Require(Lifetime);
         MetaTrainOptions.InitActionBias.Require(InitActionBias);
+        MetaTrainOptions.ActionPathwayLrScale.Require(ActionPathwayLrScale);
         if (InitActionBias != 0 && Init != "random") throw new ArgumentException("--init-action-bias applies to --init random only");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         MetaTrainOptions.CheckpointEvery.Require(CheckpointEvery);

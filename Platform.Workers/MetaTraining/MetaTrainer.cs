@@ -2,6 +2,7 @@ using Platform.Data.Runs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Platform.Data.MetaNetworks;
 using Platform.Data.Npz;
 using Platform.Workers.Agents;
 using Platform.Workers.Checkpoints;
@@ -39,6 +40,7 @@ public sealed class MetaTrainer
     private readonly DiscoUpdateRule _rule;
     private readonly AdamState _metaOptimizer;
     private readonly AdamClipSettings _metaSettings, _innerSettings;
+    private readonly IReadOnlyList<double> _metaLrScales;
     private readonly Dictionary<string, AgentNetwork> _networks = [];
     private readonly List<PopulationAgent> _agents = [];
     private Dictionary<string, double> _lastLogs = [];
@@ -75,6 +77,8 @@ public sealed class MetaTrainer
         _metaOptimizer = AdamState.Zeros(_eta.Tensors);
         // optax.adam: Adam without update clipping.
         _metaSettings = new AdamClipSettings(config.MetaLearningRate, MaxAbsUpdate: double.PositiveInfinity);
+        _metaLrScales = _eta.Specs.Select(s => DiscoArchitecture.PolicyActionPathway.Any(p => s.Name.StartsWith(p + "/", StringComparison.Ordinal))
+            ? config.ActionPathwayLrScale : 1.0).ToList();
         _innerSettings = new AdamClipSettings(config.InnerLearningRate);
         for (int i = 0; i < config.Agents; i++)
         {
@@ -280,7 +284,7 @@ public sealed class MetaTrainer
             using var _ = no_grad();
             var mean = sum.Select(g => g / _agents.Count).ToList();
             var before = eta.Select(p => p.clone()).ToList();
-            AdamClip.Step(_metaSettings, eta, mean, _metaOptimizer);
+            AdamClip.Step(_metaSettings, eta, mean, _metaOptimizer, _metaLrScales);
             logs["meta_grad_norm"] = Math.Sqrt(mean.Sum(g => g.square().sum().item<float>()));
             logs["meta_update_norm"] = Math.Sqrt(eta.Zip(before, (a, b) => (a - b).square().sum().item<float>()).Sum());
             return 0;
