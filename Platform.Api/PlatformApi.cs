@@ -45,6 +45,7 @@ public static class PlatformApi
         builder.Services.AddSingleton(sp => new Platform.Data.Storage.ArtifactStore(options.StorageRoot, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         builder.Services.AddScoped<RunService>();
         builder.Services.AddScoped<RunDeletion>();
+        builder.Services.AddScoped<Sweeps.SweepDeletion>();
         builder.Services.AddScoped<Checkpoints.CheckpointDeletion>();
         builder.Services.AddScoped<RunQuotas>();
         builder.Services.AddScoped<SuiteEvaluation>();

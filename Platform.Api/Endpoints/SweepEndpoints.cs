@@ -24,6 +24,18 @@ public static class SweepEndpoints
         sweeps.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelSweep")
             .Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Cancel a sweep's unfinished runs");
+        sweeps.MapGet("/{id:guid}/deletion", DeletionPreview).WithName("PreviewSweepDeletion")
+            .Produces<SweepDeletionDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("What deleting a sweep would do")
+            .WithDescription("Its runs go with it: their number, checkpoints, artifacts, metric points and the bytes of their files; what outside " +
+                             "the sweep cites them (another run or a pipeline needing one blocks the deletion; a leaderboard or a re-run needs " +
+                             "force=true); blocked says why it cannot be deleted now.");
+        sweeps.MapDelete("/{id:guid}", Delete).WithName("DeleteSweep")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete a sweep and all its runs for good")
+            .WithDescription("One action for the sweep and every one of its runs, on the rules of deleting a run: 409 (with citations) while any " +
+                             "of its runs is queued or running, while a run or pipeline outside the sweep needs one of them, or, without " +
+                             "force=true, while a leaderboard or a re-run cites one.");
     }
 
     private static async Task<IResult> Create(HttpRequest request, ClaimsPrincipal user, SweepService service, CancellationToken ct)
@@ -39,6 +51,15 @@ public static class SweepEndpoints
 
     private static async Task<IResult> Get(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
         await service.GetAsync(user.GetTeamId(), id, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound("Sweep");
+
+    private static async Task<IResult> DeletionPreview(Guid id, ClaimsPrincipal user, SweepDeletion deletion, CancellationToken ct) =>
+        await deletion.PreviewAsync(user.GetTeamId(), id, ct) is { } preview ? TypedResults.Ok(preview) : Problems.NotFound("Sweep");
+
+    private static async Task<IResult> Delete(Guid id, ClaimsPrincipal user, SweepDeletion deletion, CancellationToken ct, bool force = false)
+    {
+        var (outcome, preview) = await deletion.DeleteAsync(user.GetTeamId(), id, force, ct);
+        return Problems.Deletion(outcome, "Sweep", preview?.Blocked, preview?.Citations);
+    }
 
     private static async Task<IResult> Cancel(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
         await service.CancelAsync(user.GetTeamId(), id, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound("Sweep");

@@ -30,29 +30,38 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
 
     public async Task<(DeletionOutcome Outcome, RunDeletionDto? Preview)> DeleteAsync(Guid teamId, Guid id, bool force, CancellationToken ct)
     {
-        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id && r.TeamId == teamId, ct);
         if (run is null) return (DeletionOutcome.NotFound, null);
         var preview = await PreviewAsync(run, ct);
         if (preview.Blocked is not null) return (DeletionOutcome.Blocked, preview);
         if (preview.Citations.Count > 0 && !force) return (DeletionOutcome.NeedsForce, preview);
 
-        var files = await db.Checkpoints.Where(c => c.RunId == id).Select(c => c.StorageUri)
-            .Concat(db.Artifacts.Where(a => a.RunId == id).Select(a => a.StorageUri)).ToListAsync(ct);
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
-        {
-            // Metric points and artifacts go with the run (cascade); re-runs and sweep links are set null by their keys.
-            await db.Checkpoints.Where(c => c.RunId == id).ExecuteDeleteAsync(ct);
-            db.Runs.Remove(run);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-        foreach (var location in files) StoredFiles.TryDelete(logger, location, () => store.DeleteFile(location));
-        StoredFiles.TryDelete(logger, store.RunFolder(id), () => store.DeleteRunFolder(id));
+        await RemoveAsync([id], alsoInTransaction: null, ct);
         logger.LogInformation("Deleted run {RunId} ({Checkpoints} checkpoints, {Bytes} bytes)", id, preview.Checkpoints, preview.Bytes);
         return (DeletionOutcome.Deleted, preview);
     }
 
-    private async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
+    /// <summary>
+    /// Removes the runs' records (their checkpoints; metric points and artifacts by cascade; re-run and sweep links set null
+    /// by their keys) and whatever else <paramref name="alsoInTransaction"/> removes, in one transaction; then their files.
+    /// </summary>
+    internal async Task RemoveAsync(IReadOnlyCollection<Guid> runIds, Func<Task>? alsoInTransaction, CancellationToken ct)
+    {
+        var ids = runIds.ToList();
+        var files = await db.Checkpoints.Where(c => c.RunId != null && ids.Contains(c.RunId.Value)).Select(c => c.StorageUri)
+            .Concat(db.Artifacts.Where(a => ids.Contains(a.RunId)).Select(a => a.StorageUri)).ToListAsync(ct);
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.Checkpoints.Where(c => c.RunId != null && ids.Contains(c.RunId.Value)).ExecuteDeleteAsync(ct);
+            await db.Runs.Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(ct);
+            if (alsoInTransaction is not null) await alsoInTransaction();
+            await tx.CommitAsync(ct);
+        }
+        foreach (var location in files) StoredFiles.TryDelete(logger, location, () => store.DeleteFile(location));
+        foreach (var id in ids) StoredFiles.TryDelete(logger, store.RunFolder(id), () => store.DeleteRunFolder(id));
+    }
+
+    internal async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
     {
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == run.Id)
             .Select(c => new { c.Id, c.SizeBytes }).ToListAsync(ct);

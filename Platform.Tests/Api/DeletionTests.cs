@@ -150,6 +150,89 @@ public class DeletionTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task ASweepIsDeletedWithAllItsRunsInOneActionOnTheRulesOfDeletingARun()
+    {
+        var user = await api.CreateUserAsync("delete-sweep", "sweep@delete.test", "a deletion password");
+        var other = await api.CreateUserAsync("delete-sweep-other", "sweep-other@delete.test", "a deletion password");
+        var client = api.Client(user.ApiKey);
+        var sweep = new Sweep
+        {
+            Id = Guid.CreateVersion7(), TeamId = user.TeamId, CreatedByUserId = user.UserId, Name = "lr sweep", Method = "grid",
+            Definition = "{}", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await using (var db = api.Db()) { db.Sweeps.Add(sweep); await db.SaveChangesAsync(); }
+        var scored = await SeedAsync(user.TeamId);                                               // on the leaderboard
+        var failed = await SeedAsync(user.TeamId, RunStatus.Failed, finalScore: null);
+        var running = await SeedAsync(user.TeamId, RunStatus.Running, finalScore: null);
+        var outsider = await SeedAsync(user.TeamId, RunStatus.Failed, finalScore: null);       // not in the sweep
+        await using (var db = api.Db())
+        {
+            foreach (var id in new[] { scored.Run.Id, failed.Run.Id, running.Run.Id })
+                (await db.Runs.SingleAsync(r => r.Id == id)).SweepId = sweep.Id;
+            await db.SaveChangesAsync();
+        }
+        async Task<bool> SweepStoredAsync()
+        {
+            await using var db = api.Db();
+            return await db.Sweeps.AnyAsync(x => x.Id == sweep.Id) && await StillStoredAsync(scored) && await StillStoredAsync(failed)
+                   && await StillStoredAsync(running);
+        }
+
+        // One run still running: cancel the sweep first; nothing changes, even with force.
+        var preview = await client.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweep.Id}/deletion");
+        Assert.Contains("cancel the sweep first", preview.GetProperty("blocked").GetString());
+        Assert.Equal((3, 3, 3, 9L, 3 * 1_234L), (preview.GetProperty("runs").GetInt32(), preview.GetProperty("checkpoints").GetInt32(),
+            preview.GetProperty("artifacts").GetInt32(), preview.GetProperty("metricPoints").GetInt64(), preview.GetProperty("bytes").GetInt64()));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/sweeps/{sweep.Id}?force=true")).StatusCode);
+        Assert.True(await SweepStoredAsync());
+
+        // Finished, but a run outside the sweep evaluates one of its checkpoints: blocked, even with force.
+        await using (var db = api.Db())
+        {
+            (await db.Runs.SingleAsync(r => r.Id == running.Run.Id)).Status = RunStatus.Cancelled;
+            var evaluation = await db.Runs.SingleAsync(r => r.Id == outsider.Run.Id);
+            evaluation.Kind = RunKind.Evaluate;
+            evaluation.Spec = JsonSerializer.Serialize(new { kind = "evaluate", checkpointId = failed.Checkpoint.Id, env = "catch/5x5", episodes = 10 });
+            await db.SaveChangesAsync();
+        }
+        preview = await client.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweep.Id}/deletion");
+        Assert.Contains("uses checkpoint", preview.GetProperty("blocked").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/sweeps/{sweep.Id}?force=true")).StatusCode);
+        Assert.True(await SweepStoredAsync());
+
+        // That run gone, the leaderboard still cites a run: the sweep is not a citation of its own runs, the leaderboard is
+        // (said once), so force is needed.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/runs/{outsider.Run.Id}")).StatusCode);
+        preview = await client.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweep.Id}/deletion");
+        Assert.Equal(JsonValueKind.Null, preview.GetProperty("blocked").ValueKind);
+        var citation = Assert.Single(preview.GetProperty("citations").EnumerateArray());
+        Assert.Equal("leaderboard", citation.GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/sweeps/{sweep.Id}")).StatusCode);
+        Assert.True(await SweepStoredAsync());
+
+        // Another team cannot see or delete it.
+        var theirs = api.Client(other.ApiKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await theirs.GetAsync($"/api/sweeps/{sweep.Id}/deletion")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await theirs.DeleteAsync($"/api/sweeps/{sweep.Id}?force=true")).StatusCode);
+        Assert.True(await SweepStoredAsync());
+
+        // With force: the sweep, its three runs, their rows and files, in one action.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/sweeps/{sweep.Id}?force=true")).StatusCode);
+        await using (var db = api.Db())
+        {
+            Assert.False(await db.Sweeps.AnyAsync(x => x.Id == sweep.Id));
+            foreach (var s in new[] { scored, failed, running })
+            {
+                Assert.False(await db.Runs.AnyAsync(r => r.Id == s.Run.Id));
+                Assert.False(await db.Checkpoints.AnyAsync(c => c.Id == s.Checkpoint.Id));
+                Assert.Equal(0, await db.MetricPoints.CountAsync(m => m.RunId == s.Run.Id));
+                Assert.False(Directory.Exists(s.RunFolder));
+            }
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/sweeps/{sweep.Id}")).StatusCode);
+    }
+
+    [Fact]
     public async Task ACheckpointARunUsesOrTheSharedDisco103IsNeverDeletedAndARunsOwnOnlyWithForce()
     {
         var user = await api.CreateUserAsync("delete-checkpoints", "ckpt@delete.test", "a deletion password");

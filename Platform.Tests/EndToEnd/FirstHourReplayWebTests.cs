@@ -34,7 +34,8 @@ public class FirstHourReplayWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test=live]")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         // 2. A second rule on the same game, and a MinAtar run for the Atari suite's leaderboard.
         var actorCritic = await SubmitFromTheFormAsync(page, "catch/8x8", "actor-critic");
-        var minatar = await SubmitFromTheFormAsync(page, "minatar/breakout", "ppo");
+        // The MinAtar leaderboard needs a score, not a learned one: a short budget, typed over the suggested one.
+        var minatar = await SubmitFromTheFormAsync(page, "minatar/breakout", "ppo", steps: 10_000);
 
         // Watch the first one: its page follows it live to the end (no reload) and shows a score that learned.
         await page.GotoAsync($"/runs/{ppo}");
@@ -103,8 +104,11 @@ public class FirstHourReplayWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(row.Locator("[data-test=key-state]")).ToHaveTextAsync("revoked");
     }
 
-    /// <summary>The submit form with only an environment and a rule: the suggested budget stays, one seed; returns the run's id.</summary>
-    private static async Task<Guid> SubmitFromTheFormAsync(IPage page, string env, string rule)
+    /// <summary>
+    /// The submit form with only an environment and a rule: the suggested budget stays (unless <paramref name="steps"/> is
+    /// typed over it), one seed; returns the run's id.
+    /// </summary>
+    private static async Task<Guid> SubmitFromTheFormAsync(IPage page, string env, string rule, long? steps = null)
     {
         await page.GotoAsync($"/submit?env={env}");
         await WebFixture.WaitForCircuitAsync(page);
@@ -112,6 +116,7 @@ public class FirstHourReplayWebTests(WebFixture fx) : IClassFixture<WebFixture>
         var suite = env.Split('/')[0];
         await Assertions.Expect(page.Locator("#steps")).ToHaveValueAsync(TrainOptions.Steps.LongDefaultFor(suite, rule).ToString());
         await Assertions.Expect(page.Locator("[data-test=steps-estimate]")).ToBeVisibleAsync();
+        if (steps is { } typed) await page.FillAsync("#steps", typed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("[data-test=submit-button]")).ToContainTextAsync("Submit 1 run(s)");
         return await WebFixture.SubmitAndOpenRunAsync(page);
     }

@@ -92,5 +92,17 @@ public class SweepWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-test=robustness-row][data-rule=actor-critic]")).ToBeVisibleAsync();
         Assert.Equal(42, await page.EvaluateAsync<int>("() => window.__noReload"));
         await WebFixture.ScreenshotAsync(page, "sweep");
+
+        // Deleting the sweep is one action for it and its runs, after the confirmation every deletion has (issue #19).
+        var dialog = page.Locator(".mud-dialog");
+        await page.ClickAsync("[data-test=delete-sweep]");
+        await Assertions.Expect(dialog).ToContainTextAsync("Delete the sweep 'catch lr'?");
+        await Assertions.Expect(dialog).ToContainTextAsync("Its 2 run(s) go with it");
+        await Assertions.Expect(dialog.Locator("[data-test=delete-citations]")).ToContainTextAsync("catch leaderboard");
+        await WebFixture.ScreenshotAsync(page, "sweep-delete");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete anyway" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/sweeps$"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/sweeps/{sweepId}")).StatusCode);
+        foreach (var runId in runIds) Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{runId}")).StatusCode);
     }
 }

@@ -110,6 +110,10 @@ public sealed record CheckpointDeletionDto(Guid CheckpointId, string? Blocked, L
 /// <summary>What deleting a run would do; Blocked says why it cannot be deleted now.</summary>
 public sealed record RunDeletionDto(Guid RunId, string? Blocked, List<CitationDto> Citations, int Checkpoints, int Artifacts, long MetricPoints, long Bytes);
 
+/// <summary>What deleting a sweep (and all its runs) would do; Blocked says why it cannot be deleted now.</summary>
+public sealed record SweepDeletionDto(Guid SweepId, string? Blocked, List<CitationDto> Citations, int Runs, int Checkpoints, int Artifacts,
+    long MetricPoints, long Bytes);
+
 public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point, string? Name)
 {
     public string Label() => Name ?? ShortIds.Of(Id);

@@ -143,6 +143,11 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>
         SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps", ct: ct);
     public Task<ApiResult<SweepDto>> SweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Get, $"api/sweeps/{id}", ct: ct);
+    public Task<ApiResult<SweepDeletionDto>> SweepDeletionAsync(Guid id, CancellationToken ct = default) =>
+        SendAsync<SweepDeletionDto>(HttpMethod.Get, $"api/sweeps/{id}/deletion", ct: ct);
+    /// <summary>Deletes the sweep and all its runs for good; <paramref name="force"/> once the user has seen what cites them.</summary>
+    public Task<ApiResult<bool>> DeleteSweepAsync(Guid id, bool force, CancellationToken ct = default) =>
+        SendAsync<bool>(HttpMethod.Delete, $"api/sweeps/{id}" + (force ? "?force=true" : ""), ct: ct);
     public Task<ApiResult<SweepDto>> CancelSweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Post, $"api/sweeps/{id}/cancel", ct: ct);
     /// <summary>Starts an inspect run of an agent checkpoint (the agent's own rule, the inspect table's defaults).</summary>
     public Task<ApiResult<RunDto>> InspectAsync(Guid checkpointId, CancellationToken ct = default) =>
