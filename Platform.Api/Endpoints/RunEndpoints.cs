@@ -62,6 +62,14 @@ public static class RunEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a run")
             .WithDescription("A queued run is cancelled at once (200); a running one is asked to stop (202); a finished one gives 409.");
+        runs.MapPost("/{id:guid}/archive", Archive).WithName("ArchiveRun")
+            .Produces<RunDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Archive a finished run")
+            .WithDescription("Lists leave it out (GET /api/runs?archived=true lists the archived ones); its results, files, leaderboard " +
+                             "entries and links stay. 409 while it is queued or running.");
+        runs.MapPost("/{id:guid}/unarchive", Unarchive).WithName("UnarchiveRun")
+            .Produces<RunDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Bring an archived run back into the lists");
         runs.MapGet("/{id:guid}/deletion", DeletionPreview).WithName("PreviewRunDeletion")
             .Produces<RunDeletionDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("What deleting a run would do")
@@ -74,6 +82,24 @@ public static class RunEndpoints
             .WithDescription("Removes the run, its metric points, artifacts and checkpoints, and their files. 409 (with citations) while it is " +
                              "queued or running, while another run or a pipeline needs it, or, without force=true, while a leaderboard, " +
                              "a sweep or a re-run cites it.");
+    }
+
+    private static Task<IResult> Archive(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct) =>
+        SetArchivedAsync(id, true, user, service, ct);
+
+    private static Task<IResult> Unarchive(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct) =>
+        SetArchivedAsync(id, false, user, service, ct);
+
+    private static async Task<IResult> SetArchivedAsync(Guid id, bool archived, ClaimsPrincipal user, RunService service, CancellationToken ct)
+    {
+        var (outcome, run) = await service.SetArchivedAsync(user.GetTeamId(), id, archived, ct);
+        return outcome switch
+        {
+            RunService.ArchiveOutcome.NotFound => Problems.NotFound("Run"),
+            RunService.ArchiveOutcome.Active => Problems.Status(StatusCodes.Status409Conflict,
+                $"The run is {WireNames.ToWire(run!.Status)}: only a finished run is archived."),
+            _ => TypedResults.Ok(RunDto.From(run!)),
+        };
     }
 
     private static async Task<IResult> DeletionPreview(Guid id, ClaimsPrincipal user, RunDeletion deletion, CancellationToken ct) =>
@@ -108,7 +134,7 @@ public static class RunEndpoints
 
     private static async Task<IResult> List(ClaimsPrincipal user, RunService service, CancellationToken ct,
         string? env = null, string? rule = null, string? status = null, string? kind = null, string? tag = null,
-        int page = 1, int pageSize = 50)
+        int page = 1, int pageSize = 50, bool archived = false)
     {
         var errors = new Dictionary<string, string[]>();
         RunStatus? statusFilter = null;
@@ -128,7 +154,7 @@ public static class RunEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         return TypedResults.Ok(await service.ListAsync(user.GetTeamId(),
-            new RunQuery(env, rule, statusFilter, kindFilter, tag, page, pageSize), ct));
+            new RunQuery(env, rule, statusFilter, kindFilter, tag, page, pageSize, archived), ct));
     }
 
     private static async Task<IResult> Get(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct) =>

@@ -56,7 +56,7 @@ public sealed record RunDto(
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
     double? FinalReturnTrainLevels, double? FinalReturnTestLevels, int? FinalScoreEpisodes, Guid? RerunOfId, JsonElement? Provenance,
-    string? Name)
+    string? Name, DateTimeOffset? ArchivedAt)
 {
     /// <summary>The run as lists show it; <paramref name="withProvenance"/> adds its provenance record (one run's read).</summary>
     public static RunDto From(Run r, bool withProvenance = false) => new(
@@ -65,7 +65,7 @@ public sealed record RunDto(
         r.Tags, JsonDocument.Parse(r.Spec).RootElement.Clone(),
         r.MetaNetworkCheckpointId, r.IdempotencyKey, r.WorkerName, r.Error,
         r.CreatedAt, r.StartedAt, r.FinishedAt, r.CancelRequestedAt, r.FinalReturnTrainLevels, r.FinalReturnTestLevels, r.FinalScoreEpisodes,
-        r.RerunOfId, withProvenance && r.Provenance is { } p ? OrderedProvenance(p) : null, r.Name);
+        r.RerunOfId, withProvenance && r.Provenance is { } p ? OrderedProvenance(p) : null, r.Name, r.ArchivedAt);
 
     /// <summary>The stored record (jsonb keeps keys in its own order) with its keys in <see cref="RunProvenanceKeys.All"/>'s order.</summary>
     private static JsonElement OrderedProvenance(string json)

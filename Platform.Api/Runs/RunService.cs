@@ -134,6 +134,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
         if (q.Status is { } status) query = query.Where(r => r.Status == status);
         if (q.Kind is { } kind) query = query.Where(r => r.Kind == kind);
         if (q.Tag is not null) query = query.Where(r => r.Tags.Contains(q.Tag));
+        query = q.Archived ? query.Where(r => r.ArchivedAt != null) : query.Where(r => r.ArchivedAt == null);
 
         var total = await query.CountAsync(ct);
         var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
@@ -161,6 +162,26 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
             return (RenameOutcome.Taken, null, await RunNames.HolderAsync(db, teamId, name, id, ct));
         }
         return (RenameOutcome.Renamed, await GetAsync(teamId, id, ct), null);
+    }
+
+    public enum ArchiveOutcome { NotFound, Done, Active }
+
+    /// <summary>
+    /// Archives (or brings back) a finished run of the team: lists leave archived runs out unless asked; its results, files,
+    /// leaderboard entries and links stay. An active run is not archived (it would vanish while it runs). Only the
+    /// archived column is written; archiving an archived run keeps its first time.
+    /// </summary>
+    public async Task<(ArchiveOutcome Outcome, Run? Run)> SetArchivedAsync(Guid teamId, Guid id, bool archived, CancellationToken ct)
+    {
+        var run = await GetAsync(teamId, id, ct);
+        if (run is null) return (ArchiveOutcome.NotFound, null);
+        if (run.Status is RunStatus.Queued or RunStatus.Running) return (ArchiveOutcome.Active, run);
+        var now = DateTimeOffset.UtcNow;
+        if (archived)
+            await db.Runs.Where(r => r.Id == id && r.TeamId == teamId && r.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, now), ct);
+        else
+            await db.Runs.Where(r => r.Id == id && r.TeamId == teamId).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, (DateTimeOffset?)null), ct);
+        return (ArchiveOutcome.Done, await GetAsync(teamId, id, ct));
     }
 
     public enum CancelOutcome { NotFound, Cancelled, Requested, AlreadyFinished }
@@ -191,4 +212,5 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     }
 }
 
-public sealed record RunQuery(string? Env, string? Rule, RunStatus? Status, RunKind? Kind, string? Tag, int Page, int PageSize);
+/// <summary>A run list's filters; <paramref name="Archived"/>: archived runs only (true) or the others (false).</summary>
+public sealed record RunQuery(string? Env, string? Rule, RunStatus? Status, RunKind? Kind, string? Tag, int Page, int PageSize, bool Archived = false);

@@ -44,6 +44,8 @@ public class Run
     public DateTimeOffset? FinishedAt { get; set; }
     /// <summary>Set when a running run is asked to stop; the worker notices and moves it to Cancelled.</summary>
     public DateTimeOffset? CancelRequestedAt { get; set; }
+    /// <summary>Set when a finished run is archived: run lists leave it out unless asked; everything else about it stays.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 
     public string? WorkerName { get; set; }
     public string? HangfireJobId { get; set; }

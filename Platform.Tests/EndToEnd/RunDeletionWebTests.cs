@@ -8,7 +8,7 @@ namespace Platform.Tests.EndToEnd;
 /// <summary>
 /// Deleting a run from its page, and a checkpoint from the checkpoints page (issue #19): the dialog says what goes with it and what cites it (here the Catch
 /// leaderboard), keeping it changes nothing, confirming deletes it and returns to the runs table; an active run offers
-/// Cancel, not Delete.
+/// Cancel, not Delete. Archiving, the way to take a run out of view without deleting it, is here too.
 /// </summary>
 public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
 {
@@ -56,6 +56,46 @@ public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator($"a[href='/runs/{finished.Id}']")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator($"a[href='/runs/{running.Id}']")).ToBeVisibleAsync();
+    }
+
+    [BrowserFact]
+    public async Task AFinishedRunIsArchivedFromItsPageAndTheRunsTableShowsItOnlyUnderItsArchivedFilter()
+    {
+        var user = await fx.CreateUserAsync("team-archive-web", "archive@web.test", "an archiving team password");
+        var finished = new Run
+        {
+            Id = Guid.CreateVersion7(), TeamId = user.TeamId, Kind = RunKind.Train, Status = RunStatus.Succeeded, Queue = RunQueue.Cpu,
+            Spec = "{}", EnvironmentId = "catch/5x5", Rule = "ppo", Seed = 1, TotalSteps = 1_000, CurrentStep = 1_000, FinalScore = 0.8,
+            CreatedAt = DateTimeOffset.UtcNow, Name = "to archive",
+        };
+        await using (var db = fx.Db())
+        {
+            db.Runs.Add(finished);
+            await db.SaveChangesAsync();
+        }
+        var page = await fx.NewPageAsync();
+        await fx.SignInAsync(page, user.Email, user.Password);
+        await page.GotoAsync($"/runs/{finished.Id}");
+        await WebFixture.WaitForCircuitAsync(page);
+        await page.ClickAsync("[data-test=archive-run]");
+        await Assertions.Expect(page.Locator("[data-test=archived-chip]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-test=archive-run]")).ToContainTextAsync("Unarchive");
+
+        var link = page.Locator($"a[href='/runs/{finished.Id}']");
+        await page.GotoAsync("/runs");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(link).ToHaveCountAsync(0);
+        await page.ClickAsync("[data-test=filter-archived] input");
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        await WebFixture.ScreenshotAsync(page, "runs-archived");
+
+        await link.ClickAsync();
+        await WebFixture.WaitForCircuitAsync(page);
+        await page.ClickAsync("[data-test=archive-run]");
+        await Assertions.Expect(page.Locator("[data-test=archived-chip]")).ToHaveCountAsync(0);
+        await page.GotoAsync("/runs");
+        await WebFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(link).ToBeVisibleAsync();
     }
 
     [BrowserFact]

@@ -86,7 +86,7 @@ public sealed record RunDto(
     Guid? MetaNetworkCheckpointId, string? IdempotencyKey, string? WorkerName, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? CancelRequestedAt,
     double? FinalReturnTrainLevels = null, double? FinalReturnTestLevels = null, int? FinalScoreEpisodes = null,
-    Guid? RerunOfId = null, JsonElement? Provenance = null, string? Name = null)
+    Guid? RerunOfId = null, JsonElement? Provenance = null, string? Name = null, DateTimeOffset? ArchivedAt = null)
 {
     /// <summary>What pages call the run: its name, or its short id for a run stored without one.</summary>
     public string Label() => Name ?? ShortIds.Of(Id);

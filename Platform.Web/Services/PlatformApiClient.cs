@@ -59,9 +59,10 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<List<RuleInfo>>(HttpMethod.Get, "api/rules", ct: ct);
 
     public Task<ApiResult<RunPage>> RunsAsync(string? env = null, string? rule = null, string? status = null, string? tag = null,
-        int page = 1, int pageSize = 20, CancellationToken ct = default)
+        int page = 1, int pageSize = 20, bool archived = false, CancellationToken ct = default)
     {
         var q = new List<string> { $"page={page}", $"pageSize={pageSize}" };
+        if (archived) q.Add("archived=true");
         if (!string.IsNullOrEmpty(env)) q.Add("env=" + Uri.EscapeDataString(env));
         if (!string.IsNullOrEmpty(rule)) q.Add("rule=" + Uri.EscapeDataString(rule));
         if (!string.IsNullOrEmpty(status)) q.Add("status=" + Uri.EscapeDataString(status));
@@ -133,6 +134,9 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     public Task<ApiResult<bool>> DeleteCheckpointAsync(Guid id, bool force, CancellationToken ct = default) =>
         SendAsync<bool>(HttpMethod.Delete, $"api/checkpoints/{id}" + (force ? "?force=true" : ""), ct: ct);
     /// <summary>What deleting the run would remove, what cites it, and whether it can go now.</summary>
+    /// <summary>Archives a finished run (lists leave it out) or brings it back.</summary>
+    public Task<ApiResult<RunDto>> SetArchivedAsync(Guid id, bool archived, CancellationToken ct = default) =>
+        SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/" + (archived ? "archive" : "unarchive"), ct: ct);
     public Task<ApiResult<RunDeletionDto>> RunDeletionAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<RunDeletionDto>(HttpMethod.Get, $"api/runs/{id}/deletion", ct: ct);
     /// <summary>Deletes the run for good; <paramref name="force"/> once the user has seen what cites it.</summary>
