@@ -7,13 +7,16 @@
 # Resumable: each seed's run lives in runs/meta-seeds/catch5-random-s<seed>/; an unfinished one resumes from its latest
 # checkpoint, a finished one is skipped. After each seed docs/learning/meta-catch-seeds.tsv is rewritten (commit it as
 # it grows). THREADS=2 runs the meta-training on two torch threads (the 1- vs 2-thread comparison). A variant of the
-# recipe: TAG=NAME OPTS="--option value ..." appends the options and runs into catch5-random-s<seed>-NAME.
+# recipe: TAG=NAME OPTS="--option value ..." appends the options (the last value of an option wins) and runs into
+# catch5-random-s<seed>-NAME; META_STEPS=N changes the length (default 600). The reference colab's exact configuration:
+# META_STEPS=800 TAG=colab OPTS="--agents 2 --batch 32 --net colab --inner-lr 5e-4 --meta-lr 5e-4 --meta-grad-clip 0
+# --lifetime 0 --target-kl-cost 0.01" (validation as the recipe's).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -gt 0 ]; then SEEDS=("$@"); else SEEDS=(1 2 3 4 5); fi
 CLI=${CLI:-"dotnet Platform.Workers/bin/Release/net10.0/Platform.Workers.dll"}
 THREADS=${THREADS:-1}
-TAG=${TAG:-}; OPTS=${OPTS:-}
+TAG=${TAG:-}; OPTS=${OPTS:-}; META_STEPS=${META_STEPS:-600}
 if [ -n "$OPTS" ] && [ -z "$TAG" ]; then echo "OPTS needs a TAG (the run folders' suffix)" >&2; exit 2; fi
 ROOT=runs/meta-seeds; TABLE=docs/learning/meta-catch-seeds.tsv
 mkdir -p "$ROOT"
@@ -50,11 +53,11 @@ for seed in "${SEEDS[@]}"; do
   # Finished in an earlier session (its folder is gone, its row in the committed table has a test return).
   if [ ! -d "$run" ] && awk -F'\t' -v r="$(basename "$run")" '$1==r && $6!="" {f=1} END {exit !f}' "$TABLE" 2>/dev/null; then continue; fi
   if [ -e "$run/checkpoints/latest" ]; then
-    $CLI meta-train --resume "$run" --meta-steps 600
+    $CLI meta-train --resume "$run" --meta-steps "$META_STEPS"
   else
     # The recipe of meta-train-catch.sh, with meta-validation choosing the checkpoint.
     # shellcheck disable=SC2086
-    $CLI meta-train --envs catch/5x5 --init random --seed "$seed" --meta-steps 600 \
+    $CLI meta-train --envs catch/5x5 --init random --seed "$seed" --meta-steps "$META_STEPS" \
         --agents 4 --net small --batch 16 --inner-lr 0.01 --meta-lr 0.003 --meta-grad-clip 1e-4 --lifetime 400 --target-kl-cost 0 \
         --checkpoint-every 100 --validate-every 200 --validation-agents 1 --validation-steps 30000 --threads "$THREADS" $OPTS --out "$run"
   fi
