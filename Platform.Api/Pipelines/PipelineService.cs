@@ -211,9 +211,7 @@ public sealed class PipelineService(PlatformDbContext db, RunService runs, RunQu
         await db.SaveChangesAsync(ct);
         await db.Pipelines.Where(p => p.Id == id && (p.Stage == PipelineStage.MetaTraining || p.Stage == PipelineStage.Evaluating))
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Stage, PipelineStage.Cancelled), ct);
-        var active = await db.Runs.AsNoTracking().Where(r => r.PipelineId == id && r.TeamId == teamId
-            && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).Select(r => r.Id).ToListAsync(ct);
-        foreach (var runId in active) await runs.CancelAsync(teamId, runId, ct);
+        await runs.CancelActiveAsync(teamId, r => r.PipelineId == id, ct);
         return await GetAsync(teamId, id, ct);
     }
 }

@@ -184,6 +184,14 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
         return (ArchiveOutcome.Done, await GetAsync(teamId, id, ct));
     }
 
+    /// <summary>Cancels every queued or running run of the team that <paramref name="member"/> selects (a sweep's, a pipeline's), one by one.</summary>
+    public async Task CancelActiveAsync(Guid teamId, System.Linq.Expressions.Expression<Func<Run, bool>> member, CancellationToken ct)
+    {
+        var active = await db.Runs.AsNoTracking().Where(r => r.TeamId == teamId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
+            .Where(member).Select(r => r.Id).ToListAsync(ct);
+        foreach (var runId in active) await CancelAsync(teamId, runId, ct);
+    }
+
     public enum CancelOutcome { NotFound, Cancelled, Requested, AlreadyFinished }
 
     /// <summary>

@@ -116,9 +116,7 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
         if (sweep is null) return null;
         sweep.CancelRequestedAt ??= DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
-        var active = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.TeamId == teamId
-            && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).Select(r => r.Id).ToListAsync(ct);
-        foreach (var runId in active) await runs.CancelAsync(teamId, runId, ct);
+        await runs.CancelActiveAsync(teamId, r => r.SweepId == id, ct);
         return await GetAsync(teamId, id, ct);
     }
 }
