@@ -87,4 +87,16 @@ public class EpisodeQuotaTests
         Assert.True(quota.Complete);
         Assert.Equal([0f, 1, 2, 10, 11, 20, 21], quota.Returns);
     }
+
+    [Fact]
+    public void EachCountedEpisodeIsHeardOnceAsItFinishes()
+    {
+        // Live progress (an evaluation run's points): every counted episode once, in finishing order, extras of a slot
+        // that has its share not at all, so the heard returns are the result's, reordered.
+        var heard = new List<float>();
+        var returns = EpisodeQuota.Collect(new LengthIsReturn(16, seed: 5), 40, (_, a) => Array.Clear(a), onEpisode: heard.Add);
+        Assert.Equal(40, heard.Count);
+        Assert.Equal(returns.Order(), heard.Order());
+        Assert.NotEqual(returns, heard);   // short episodes finish first: the finishing order is not the slot order
+    }
 }

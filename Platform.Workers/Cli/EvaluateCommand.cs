@@ -28,7 +28,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--seed <S>")] [RunOptionHelp(RunOptionTables.Evaluate, "seed")]
         public ulong Seed { get; init; } = EvaluateOptions.CliDefaultSeed;
         [CommandOption("--device <DEVICE>")] public string Device { get; init; } = "cpu";
-        [CommandOption("--out <DIR>")] [Description("Also write each episode's return to DIR/metrics.jsonl (evaluation_return at step = the episode's number).")]
+        [CommandOption("--out <DIR>")] [Description("Also write each episode's return to DIR/metrics.jsonl as episodes finish (evaluation_return at step = episodes finished so far).")]
         public string? Out { get; init; }
     }
 
@@ -48,16 +48,28 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
         var env = s.Env ?? policy.Config.Env;
         List<float> returns;
-        try { returns = Evaluator.Run(policy, env, episodes, s.Greedy, s.Seed, testLevels: levels == EvaluateOptions.TestLevelSet); }
+        // With --out, episodes' returns are appended as they finish (step = episodes finished so far), at most once a
+        // second, so a worker shows an evaluation run's points live instead of all at its end.
+        if (s.Out is not null) Directory.CreateDirectory(s.Out);
+        var pending = new List<(long Step, IEnumerable<KeyValuePair<string, double>> Values)>();
+        var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
+        void Write()
+        {
+            if (pending.Count > 0) RunFolder.AppendMetrics(s.Out!, pending);
+            pending.Clear();
+            sinceWrite.Restart();
+        }
+        long finished = 0;
+        Action<float>? live = s.Out is null ? null : r =>
+        {
+            pending.Add((++finished, [new(RunFolderLayout.MetricEvaluationReturn, r)]));
+            if (sinceWrite.Elapsed.TotalSeconds >= 1) Write();
+        };
+        try { returns = Evaluator.Run(policy, env, episodes, s.Greedy, s.Seed, testLevels: levels == EvaluateOptions.TestLevelSet, onEpisode: live); }
         catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+        if (s.Out is not null) Write();
         Console.WriteLine($"checkpoint={policy.Checkpoint} env={env} rule={policy.Config.Rule} policy={(s.Greedy ? "greedy" : "sampled")}" +
                           (EnvironmentRegistry.Get(env).HasTestLevels ? $" levels={levels} train_levels={policy.Config.TrainLevels}" : ""));
-        if (s.Out is not null)
-        {
-            Directory.CreateDirectory(s.Out);
-            RunFolder.AppendMetrics(s.Out, returns.Select((r, i) =>
-                ((long)i + 1, (IEnumerable<KeyValuePair<string, double>>)[new(RunFolderLayout.MetricEvaluationReturn, r)])));
-        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min={returns.Min()} max={returns.Max()}"));
         Console.WriteLine(RunFolderLayout.EvaluateResultLine(returns.Average(), returns.Count));
         return 0;

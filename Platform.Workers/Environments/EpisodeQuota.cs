@@ -43,9 +43,11 @@ public sealed class EpisodeQuota
 
     /// <summary>
     /// Steps <paramref name="env"/> from a reset until every slot has finished its share of <paramref name="episodes"/>;
-    /// <paramref name="act"/> chooses the actions from the observations (<c>[B, H, W, C]</c>, channels-last).
+    /// <paramref name="act"/> chooses the actions from the observations (<c>[B, H, W, C]</c>, channels-last);
+    /// <paramref name="onEpisode"/> hears each counted episode's return as it finishes (for live progress).
     /// </summary>
-    public static List<float> Collect(IBatchedEnvironment env, int episodes, Action<float[], int[]> act, long maxSteps = 100_000_000)
+    public static List<float> Collect(IBatchedEnvironment env, int episodes, Action<float[], int[]> act, long maxSteps = 100_000_000,
+        Action<float>? onEpisode = null)
     {
         int n = env.BatchSize;
         var quota = new EpisodeQuota(n, episodes);
@@ -60,7 +62,7 @@ public sealed class EpisodeQuota
             act(obs, actions);
             env.Step(actions, obs, rewards, terminals);
             for (int i = 0; i < n; i++)
-                if (terminals[i]) quota.Record(i, env.GetEpisodeStats(i).LastReturn);
+                if (terminals[i] && quota.Record(i, env.GetEpisodeStats(i).LastReturn)) onEpisode?.Invoke(env.GetEpisodeStats(i).LastReturn);
         }
         return quota.Returns;
     }

@@ -48,8 +48,10 @@ public static class Evaluator
     /// <paramref name="seed"/>, each environment contributing a share fixed in advance (<see cref="EpisodeQuota"/>:
     /// no bias towards short episodes); actions are sampled from the policy, or its argmax when <paramref name="greedy"/>.
     /// ProcGen levels: the agent's training levels, or with <paramref name="testLevels"/> only levels outside them.
+    /// <paramref name="onEpisode"/> hears each counted episode's return as it finishes.
     /// </summary>
-    public static List<float> Run(Policy policy, string envId, int episodes, bool greedy, ulong seed, bool testLevels = false)
+    public static List<float> Run(Policy policy, string envId, int episodes, bool greedy, ulong seed, bool testLevels = false,
+        Action<float>? onEpisode = null)
     {
         var spec = EnvironmentRegistry.Get(envId);
         if (!spec.ObservationShape.SequenceEqual(EnvironmentRegistry.Get(policy.Config.Env).ObservationShape) ||
@@ -74,6 +76,6 @@ public static class Evaluator
                 var l = logits.AsSpan(i * spec.ActionCount, spec.ActionCount);
                 actions[i] = greedy ? LearnerRng.Argmax(l) : rng.SampleSoftmax(l);
             }
-        });
+        }, onEpisode: onEpisode);
     }
 }
