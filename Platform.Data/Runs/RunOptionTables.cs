@@ -277,6 +277,11 @@ public static class MetaTrainOptions
         "for all of η, as the reference. Adam moves each weight of those blocks by about the learning rate per meta-step whatever its " +
         "gradient's size, which can switch their ReLU units off for good (docs/LEARNING.md, issue #18).",
         1, 0, 10, "platform (not in the reference)", minExclusive: true);
+    public static readonly RunOption ActionPathwayAdamEps = RunOptionTables.Real("action-pathway-adam-eps", "Meta Adam ε of π̂'s per-action pathway",
+        "Adam's ε in the meta-update of the policy target's per-action blocks and π̂ block (the rest of η keeps optax's 1e-8). Where a " +
+        "meta-gradient is far below it, the step shrinks with the gradient instead of being about the learning rate whatever its size " +
+        "(docs/LEARNING.md, issue #18).",
+        1e-8, 0, 1, "optax.adam (its default ε; a larger value is not in the reference)", minExclusive: true);
     public static readonly RunOption Lifetime = RunOptionTables.Int("lifetime", "Agent lifetime (inner steps)",
         "Inner steps before an agent is replaced by a fresh one (0: never).", 0, 0, 1e12, "platform");
     public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
@@ -302,7 +307,7 @@ public static class MetaTrainOptions
     public static readonly IReadOnlyList<RunOption> All =
     [
         MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
-        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, Network, CheckpointEvery, Threads,
+        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, ActionPathwayAdamEps, Network, CheckpointEvery, Threads,
         ValidateEvery, ValidationAgents, ValidationSteps,
     ];
 }

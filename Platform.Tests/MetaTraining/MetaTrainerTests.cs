@@ -199,6 +199,40 @@ public sealed class MetaTrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_larger_adam_eps_for_the_action_pathway_shrinks_only_its_small_gradient_steps()
+    {
+        // Adam's first step is lr × g / (|g| + ε) elementwise: with optax's ε (1e-8) about lr × sign(g); with ε = 1 on the
+        // pathway, lr × g / (|g| + 1), never larger and much smaller where |g| ≪ 1. Every other array steps identically.
+        Dictionary<string, NpyArray> Step(double eps, string name)
+        {
+            var dir = Path.Combine(_root, name);
+            MetaTrainer.Create(Tiny(metaSteps: 1) with { InitActionBias = 0.2, ActionPathwayAdamEps = eps }, dir).Run();
+            Assert.Equal(eps, MetaTrainer.ReadConfig(dir).ActionPathwayAdamEps);   // run.json records it
+            return Arrays(Path.Combine(dir, "checkpoints", "meta-step-000000000001", MetaTrainer.MetaNetworkFile));
+        }
+        var standard = Step(Platform.Data.Runs.MetaTrainOptions.ActionPathwayAdamEps.DoubleDefault, "eps-standard");
+        var initial = Arrays(Path.Combine(_root, "eps-standard", "checkpoints", "meta-step-000000000000", MetaTrainer.MetaNetworkFile));
+        var large = Step(1, "eps-large");
+        double standardSteps = 0, largeSteps = 0;
+        foreach (var (name, start) in initial)
+        {
+            var a = (float[])start.Data;
+            var f = (float[])standard[name].Data;
+            var l = (float[])large[name].Data;
+            bool pathway = Platform.Data.MetaNetworks.DiscoArchitecture.PolicyActionPathway.Any(p => name.StartsWith(p + "/", StringComparison.Ordinal));
+            for (int i = 0; i < a.Length; i++)
+            {
+                if (!pathway) { Assert.Equal(f[i], l[i]); continue; }
+                double stepStandard = Math.Abs(f[i] - a[i]), stepLarge = Math.Abs(l[i] - a[i]);
+                Assert.True(stepLarge <= stepStandard + 1e-7, $"{name}[{i}]: {stepLarge} > {stepStandard}");
+                (standardSteps, largeSteps) = (standardSteps + stepStandard, largeSteps + stepLarge);
+            }
+        }
+        Assert.True(standardSteps > 0, "the pathway did not move");
+        Assert.True(largeSteps < 0.5 * standardSteps, $"the pathway's steps with ε = 1 ({largeSteps}) are not much smaller than with 1e-8 ({standardSteps})");
+    }
+
+    [Fact]
     public void The_inner_learner_cuts_and_masks_rollouts_as_the_reference_and_old_run_folders_keep_theirs()
     {
         // The CLI's defaults: 16-state rollouts hold 15 transitions (validation: 32 states, 31), the next starts after
@@ -246,6 +280,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init-action-bias", "-0.1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init", "disco103", "--init-action-bias", "0.1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-lr-scale", "0")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-adam-eps", "2")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 

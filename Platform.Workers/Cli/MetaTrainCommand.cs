@@ -59,6 +59,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public double? InitActionBias { get; init; }
         [CommandOption("--action-pathway-lr-scale <S>")] [RunOptionHelp(RunOptionTables.MetaTrain, "action-pathway-lr-scale")]
         public double? ActionPathwayLrScale { get; init; }
+        [CommandOption("--action-pathway-adam-eps <E>")] [RunOptionHelp(RunOptionTables.MetaTrain, "action-pathway-adam-eps")]
+        public double? ActionPathwayAdamEps { get; init; }
         [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.MetaTrain, "net")]
         public string? Net { get; init; }
         [CommandOption("--checkpoint-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "checkpoint-every")]
@@ -113,6 +115,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     Lifetime = s.Lifetime ?? MetaTrainOptions.Lifetime.LongDefault,
                     InitActionBias = s.InitActionBias ?? MetaTrainOptions.InitActionBias.DoubleDefault,
                     ActionPathwayLrScale = s.ActionPathwayLrScale ?? MetaTrainOptions.ActionPathwayLrScale.DoubleDefault,
+                    ActionPathwayAdamEps = s.ActionPathwayAdamEps ?? MetaTrainOptions.ActionPathwayAdamEps.DoubleDefault,
                     Loss = new MetaLossSettings(
                         s.EntropyCost ?? MetaTrainOptions.EntropyCost.DoubleDefault, s.PredictionEntropyCost ?? MetaTrainOptions.PredictionEntropyCost.DoubleDefault,
                         s.OutputMeanCost ?? MetaTrainOptions.OutputMeanCost.DoubleDefault, s.TargetKlCost ?? MetaTrainOptions.TargetKlCost.DoubleDefault),

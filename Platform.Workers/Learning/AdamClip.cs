@@ -56,8 +56,9 @@ public static class AdamClip
 {
     /// <summary>In-place step for ordinary training: parameters and moments are updated without autograd.</summary>
     /// <param name="learningRateScales">Per parameter, a factor on the learning rate (null: 1 for every one).</param>
+    /// <param name="epsilons">Per parameter, Adam's ε (null: <paramref name="s"/>'s for every one).</param>
     public static void Step(AdamClipSettings s, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> grads, AdamState state,
-        IReadOnlyList<double>? learningRateScales = null)
+        IReadOnlyList<double>? learningRateScales = null, IReadOnlyList<double>? epsilons = null)
     {
         using var _ = no_grad();
         state.Count++;
@@ -66,7 +67,7 @@ public static class AdamClip
         {
             state.Mu[i].mul_(s.Beta1).add_(grads[i], alpha: 1 - s.Beta1);
             state.Nu[i].mul_(s.Beta2).addcmul_(grads[i], grads[i], value: 1 - s.Beta2);
-            using var denom = (state.Nu[i] / c2).sqrt_().add_(s.Eps);
+            using var denom = (state.Nu[i] / c2).sqrt_().add_(epsilons?[i] ?? s.Eps);
             using var update = (state.Mu[i] / c1).div_(denom).clamp_(-s.MaxAbsUpdate, s.MaxAbsUpdate);
             parameters[i].add_(update, alpha: -s.LearningRate * (learningRateScales?[i] ?? 1));
         }

@@ -56,6 +56,8 @@ public sealed record MetaTrainConfig
     /// relative to the rest of η (1: one learning rate, as the reference).
     /// </summary>
     public double ActionPathwayLrScale { get; init; } = MetaTrainOptions.ActionPathwayLrScale.DoubleDefault;
+    /// <summary>Adam's ε in the meta-update of π̂'s per-action pathway (the rest of η: optax's 1e-8).</summary>
+    public double ActionPathwayAdamEps { get; init; } = MetaTrainOptions.ActionPathwayAdamEps.DoubleDefault;
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Colab;
     public MetaValueSettings Value { get; init; } = new();
     public MetaLossSettings Loss { get; init; } = new();
@@ -96,6 +98,7 @@ public sealed record MetaTrainConfig
         MetaTrainOptions.Lifetime.Require(Lifetime);
         MetaTrainOptions.InitActionBias.Require(InitActionBias);
         MetaTrainOptions.ActionPathwayLrScale.Require(ActionPathwayLrScale);
+        MetaTrainOptions.ActionPathwayAdamEps.Require(ActionPathwayAdamEps);
         if (InitActionBias != 0 && Init != "random") throw new ArgumentException("--init-action-bias applies to --init random only");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         MetaTrainOptions.CheckpointEvery.Require(CheckpointEvery);

@@ -40,7 +40,7 @@ public sealed class MetaTrainer
     private readonly DiscoUpdateRule _rule;
     private readonly AdamState _metaOptimizer;
     private readonly AdamClipSettings _metaSettings, _innerSettings;
-    private readonly IReadOnlyList<double> _metaLrScales;
+    private readonly IReadOnlyList<double> _metaLrScales, _metaEpsilons;
     private readonly Dictionary<string, AgentNetwork> _networks = [];
     private readonly List<PopulationAgent> _agents = [];
     private Dictionary<string, double> _lastLogs = [];
@@ -77,8 +77,9 @@ public sealed class MetaTrainer
         _metaOptimizer = AdamState.Zeros(_eta.Tensors);
         // optax.adam: Adam without update clipping.
         _metaSettings = new AdamClipSettings(config.MetaLearningRate, MaxAbsUpdate: double.PositiveInfinity);
-        _metaLrScales = _eta.Specs.Select(s => DiscoArchitecture.PolicyActionPathway.Any(p => s.Name.StartsWith(p + "/", StringComparison.Ordinal))
-            ? config.ActionPathwayLrScale : 1.0).ToList();
+        var pathway = _eta.Specs.Select(s => DiscoArchitecture.PolicyActionPathway.Any(p => s.Name.StartsWith(p + "/", StringComparison.Ordinal))).ToList();
+        _metaLrScales = pathway.Select(on => on ? config.ActionPathwayLrScale : 1.0).ToList();
+        _metaEpsilons = pathway.Select(on => on ? config.ActionPathwayAdamEps : _metaSettings.Eps).ToList();
         _innerSettings = new AdamClipSettings(config.InnerLearningRate);
         for (int i = 0; i < config.Agents; i++)
         {
@@ -284,7 +285,7 @@ public sealed class MetaTrainer
             using var _ = no_grad();
             var mean = sum.Select(g => g / _agents.Count).ToList();
             var before = eta.Select(p => p.clone()).ToList();
-            AdamClip.Step(_metaSettings, eta, mean, _metaOptimizer, _metaLrScales);
+            AdamClip.Step(_metaSettings, eta, mean, _metaOptimizer, _metaLrScales, _metaEpsilons);
             logs["meta_grad_norm"] = Math.Sqrt(mean.Sum(g => g.square().sum().item<float>()));
             logs["meta_update_norm"] = Math.Sqrt(eta.Zip(before, (a, b) => (a - b).square().sum().item<float>()).Sum());
             return 0;
