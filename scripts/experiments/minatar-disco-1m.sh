@@ -7,7 +7,8 @@
 # skipped. Runs go PARALLEL at a time (one torch thread each), Breakout and Space Invaders first. After each run the
 # table docs/learning/minatar-disco-1m.tsv is rewritten from every run folder's metrics (commit it as it grows):
 # env, seed, steps reached, mean of the last 100 training episodes, policy entropy, final evaluation (when finished).
-# TABLE_ONLY=1 rewrites the table without running anything. Do not run it while another script trains the same folders.
+# TABLE_ONLY=1 rewrites the table without running anything. ENVS="minatar/asterix ..." limits the games. Two copies may
+# run at once: each folder is trained under its lock (<folder>.lock), so a copy waits for the other's run, then skips it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS=${1:-1000000}; PARALLEL=${2:-2}
@@ -51,11 +52,16 @@ PY
 
 run() {
   local env=$1 seed=$2 dir="$ROOT/$(echo "$1" | tr '/' '-')/fast-s$2"
+  mkdir -p "$(dirname "$dir")"
+  # One trainer per folder, whoever started it: wait for the folder's lock (held by this run's subshell until it
+  # exits), then look whether it is finished. Another copy of this script, or a resumed trainer started by hand under
+  # `flock "$dir.lock" ...`, is waited for instead of trained over.
+  exec {lock}>"$dir.lock"
+  flock "$lock"
   # Finished: its summary counts at least STEPS (the last rollout may overshoot the budget).
   if [ -f "$dir/summary.json" ] && /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$dir/summary.json'))['steps'] < $STEPS)"; then return 0; fi
   # Finished in an earlier session (its folder is gone, its row in the committed table has a final evaluation).
   if [ ! -d "$dir" ] && awk -F'\t' -v e="$env" -v s="$seed" -v n="$STEPS" '$1==e && $2==s && $3>=n+0 && $6!="" {f=1} END {exit !f}' "$TABLE" 2>/dev/null; then return 0; fi
-  mkdir -p "$(dirname "$dir")"
   if [ -f "$dir/run.json" ] && ls "$dir/checkpoints" >/dev/null 2>&1; then
     $CLI train --resume "$dir" --steps "$STEPS" --threads 1 > "$dir.log" 2>&1
   else
@@ -69,7 +75,7 @@ run() {
 if [ "${TABLE_ONLY:-0}" = 1 ]; then table; echo "table: $TABLE"; exit 0; fi   # rewrite the table from the folders as they are
 
 jobs=()
-for env in minatar/breakout minatar/space_invaders minatar/asterix minatar/seaquest minatar/freeway; do
+for env in ${ENVS:-minatar/breakout minatar/space_invaders minatar/asterix minatar/seaquest minatar/freeway}; do
   for seed in 1 2 3; do jobs+=("$env $seed"); done
 done
 running=0
