@@ -23,7 +23,7 @@ public sealed class CheckpointDeletion(PlatformDbContext db, ArtifactStore store
         if (checkpoint.TeamId is null)
             return new CheckpointDeletionDto(id, "A shared checkpoint (the released Disco103 and other platform-wide ones) cannot be deleted by a team.", [], checkpoint.SizeBytes);
 
-        var citations = await Citations.RunsUsingAsync(db, teamId, [id], checkpoint.RunId, ct);
+        var citations = await Citations.RunsUsingAsync(db, teamId, [id], checkpoint.RunId is { } source ? [source] : [], ct);
         var pipelines = await db.Pipelines.AsNoTracking().Where(p => p.TeamId == teamId && p.SelectedCheckpointId == id)
             .Select(p => new { p.Id, p.Name }).ToListAsync(ct);
         citations.AddRange(pipelines.Select(p => new CitationDto(Citations.Pipeline, true, $"Pipeline '{p.Name}' selected it as its rule.", p.Id)));

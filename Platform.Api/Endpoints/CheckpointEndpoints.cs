@@ -22,13 +22,14 @@ namespace Platform.Api.Endpoints;
 /// upload, the released Disco103), whose step is unknown. Shared: visible to every team and read-only (the released Disco103).
 /// MetaTrainedOn: for meta-networks, the environment ids and/or suites the rule was meta-trained on (null: unknown).
 /// ValidationReturn and Selected: a meta-network of a run with meta-validation, its validation return and whether it is the
-/// run's best-validated rule.
+/// run's best-validated rule. ArchivedAt: when the team archived it (null: listed).
 /// </summary>
 public sealed record CheckpointDto(Guid Id, CheckpointKind Kind, string Name, Guid? RunId, long? Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false)
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false,
+    DateTimeOffset? ArchivedAt = null)
 {
     public static CheckpointDto Of(Checkpoint c) => new(c.Id, c.Kind, c.Name, c.RunId, c.RunId is null ? null : c.Step, c.SizeBytes, c.Sha256,
-        c.CreatedAt, c.TeamId is null, c.MetaTrainedOn, c.ValidationReturn, c.Selected);
+        c.CreatedAt, c.TeamId is null, c.MetaTrainedOn, c.ValidationReturn, c.Selected, c.ArchivedAt);
 }
 
 /// <summary>The multipart/form-data body of POST /api/checkpoints.</summary>
@@ -54,7 +55,9 @@ public static class CheckpointEndpoints
     {
         var group = app.MapGroup("/api/checkpoints").WithTags("Checkpoints");
         group.MapGet("/", List).WithName("ListCheckpoints").Produces<List<CheckpointDto>>().ProducesValidationProblem()
-            .WithSummary("The team's checkpoints and shared ones, newest first");
+            .WithSummary("The team's checkpoints and shared ones, newest first")
+            .WithDescription("Archived checkpoints are left out (archived=true lists only them), except that runId alone lists all of " +
+                             "that run's checkpoints, archived ones marked by archivedAt.");
         group.MapGet("/{id:guid}/download", Download).WithName("DownloadCheckpoint")
             .WithSummary("Download a checkpoint file")
             .WithDescription("Streams the stored file (range requests supported); X-Checksum-Sha256 carries its SHA-256 in hex. " +
@@ -66,6 +69,14 @@ public static class CheckpointEndpoints
             .WithResponseHeader(StatusCodes.Status200OK, ChecksumHeader, "The stored file's SHA-256, in lower-case hex (not for contents=policy).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id:guid}/archive", Archive).WithName("ArchiveCheckpoint")
+            .Produces<CheckpointDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Archive a checkpoint")
+            .WithDescription("Lists and the run form's pickers leave it out; it still downloads, runs that use it keep it, and its run's " +
+                             "page still lists it. 409 for a shared checkpoint (the released Disco103).");
+        group.MapPost("/{id:guid}/unarchive", Unarchive).WithName("UnarchiveCheckpoint")
+            .Produces<CheckpointDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Bring an archived checkpoint back into the lists");
         group.MapGet("/{id:guid}/deletion", DeletionPreview).WithName("PreviewCheckpointDeletion")
             .Produces<CheckpointDeletionDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("What deleting a checkpoint would do")
@@ -214,11 +225,17 @@ public static class CheckpointEndpoints
         return Problems.Deletion(outcome, "Checkpoint", preview?.Blocked, preview?.Citations);
     }
 
+    private static async Task<IResult> Archive(Guid id, ClaimsPrincipal user, PlatformDbContext db, CancellationToken ct) =>
+        Problems.Archive(await CheckpointArchiving.SetAsync(db, user.GetTeamId(), id, true, ct), "Checkpoint", CheckpointDto.Of);
+
+    private static async Task<IResult> Unarchive(Guid id, ClaimsPrincipal user, PlatformDbContext db, CancellationToken ct) =>
+        Problems.Archive(await CheckpointArchiving.SetAsync(db, user.GetTeamId(), id, false, ct), "Checkpoint", CheckpointDto.Of);
+
     private static IQueryable<Checkpoint> Visible(PlatformDbContext db, Guid teamId) =>
         db.Checkpoints.AsNoTracking().Where(c => c.TeamId == null || c.TeamId == teamId);
 
     private static async Task<IResult> List(ClaimsPrincipal user, PlatformDbContext db, CancellationToken ct,
-        string? kind = null, Guid? runId = null, int limit = 100)
+        string? kind = null, Guid? runId = null, int limit = 100, bool? archived = null)
     {
         if (limit is < 1 or > 1000) return Problems.Field("limit", "Must be between 1 and 1000.");
         var query = Visible(db, user.GetTeamId());
@@ -229,6 +246,9 @@ public static class CheckpointEndpoints
             query = query.Where(c => c.Kind == k);
         }
         if (runId is not null) query = query.Where(c => c.RunId == runId);
+        // A run's page lists all its checkpoints; every other list leaves archived ones out unless asked for them.
+        if (archived is { } onlyArchived) query = query.Where(c => (c.ArchivedAt != null) == onlyArchived);
+        else if (runId is null) query = query.Where(c => c.ArchivedAt == null);
         var rows = await query.OrderByDescending(c => c.CreatedAt).Take(limit).ToListAsync(ct);
         return TypedResults.Ok(rows.Select(CheckpointDto.Of).ToList());
     }

@@ -90,17 +90,8 @@ public static class RunEndpoints
     private static Task<IResult> Unarchive(Guid id, ClaimsPrincipal user, RunService service, CancellationToken ct) =>
         SetArchivedAsync(id, false, user, service, ct);
 
-    private static async Task<IResult> SetArchivedAsync(Guid id, bool archived, ClaimsPrincipal user, RunService service, CancellationToken ct)
-    {
-        var (outcome, run) = await service.SetArchivedAsync(user.GetTeamId(), id, archived, ct);
-        return outcome switch
-        {
-            RunService.ArchiveOutcome.NotFound => Problems.NotFound("Run"),
-            RunService.ArchiveOutcome.Active => Problems.Status(StatusCodes.Status409Conflict,
-                $"The run is {WireNames.ToWire(run!.Status)}: only a finished run is archived."),
-            _ => TypedResults.Ok(RunDto.From(run!)),
-        };
-    }
+    private static async Task<IResult> SetArchivedAsync(Guid id, bool archived, ClaimsPrincipal user, RunService service, CancellationToken ct) =>
+        Problems.Archive(await service.SetArchivedAsync(user.GetTeamId(), id, archived, ct), "Run", r => RunDto.From(r));
 
     private static async Task<IResult> DeletionPreview(Guid id, ClaimsPrincipal user, RunDeletion deletion, CancellationToken ct) =>
         await deletion.PreviewAsync(user.GetTeamId(), id, ct) is { } preview ? TypedResults.Ok(preview) : Problems.NotFound("Run");

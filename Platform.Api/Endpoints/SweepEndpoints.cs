@@ -18,12 +18,22 @@ public static class SweepEndpoints
                              $"{{\"distribution\": \"uniform\" | \"log-uniform\" | \"int-uniform\", \"low\", \"high\"}}), times the seeds; at most " +
                              $"{SweepExpansion.MaxRuns} runs. Every run is validated against the run options and the quota is checked for all of " +
                              "them at once: a bad combination refuses the whole sweep and nothing is stored.");
-        sweeps.MapGet("/", List).WithName("ListSweeps").Produces<IReadOnlyList<SweepListItemDto>>().WithSummary("The team's sweeps, newest first, with their runs' counts by status");
+        sweeps.MapGet("/", List).WithName("ListSweeps").Produces<IReadOnlyList<SweepListItemDto>>().ProducesValidationProblem()
+            .WithSummary("The team's sweeps, newest first, with their runs' counts by status")
+            .WithDescription("Archived sweeps are left out; archived=true lists only them.");
         sweeps.MapGet("/{id:guid}", Get).WithName("GetSweep").Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One sweep: its runs, counts by status, each setting's final scores over seeds, the best setting, and per parameter the final score by value");
         sweeps.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelSweep")
             .Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Cancel a sweep's unfinished runs");
+        sweeps.MapPost("/{id:guid}/archive", Archive).WithName("ArchiveSweep")
+            .Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Archive a finished sweep and its runs")
+            .WithDescription("The sweep and its runs leave their lists (archived=true lists them); results, files, leaderboard entries and " +
+                             "links stay. 409 while any of its runs is queued or running.");
+        sweeps.MapPost("/{id:guid}/unarchive", Unarchive).WithName("UnarchiveSweep")
+            .Produces<SweepDto>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Bring an archived sweep and the runs it archived back into the lists");
         sweeps.MapGet("/{id:guid}/deletion", DeletionPreview).WithName("PreviewSweepDeletion")
             .Produces<SweepDeletionDto>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("What deleting a sweep would do")
@@ -46,8 +56,14 @@ public static class SweepEndpoints
         return result.Problem ?? TypedResults.Created($"/api/sweeps/{result.Created!.Id}", result.Created);
     }
 
-    private static async Task<IResult> List(ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.ListAsync(user.GetTeamId(), ct));
+    private static async Task<IResult> List(ClaimsPrincipal user, SweepService service, CancellationToken ct, bool archived = false) =>
+        TypedResults.Ok(await service.ListAsync(user.GetTeamId(), archived, ct));
+
+    private static async Task<IResult> Archive(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
+        Problems.Archive(await service.SetArchivedAsync(user.GetTeamId(), id, true, ct), "Sweep", s => s);
+
+    private static async Task<IResult> Unarchive(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
+        Problems.Archive(await service.SetArchivedAsync(user.GetTeamId(), id, false, ct), "Sweep", s => s);
 
     private static async Task<IResult> Get(Guid id, ClaimsPrincipal user, SweepService service, CancellationToken ct) =>
         await service.GetAsync(user.GetTeamId(), id, ct) is { } dto ? TypedResults.Ok(dto) : Problems.NotFound("Sweep");

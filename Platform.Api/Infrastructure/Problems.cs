@@ -30,6 +30,14 @@ public static class Problems
             extensions: new Dictionary<string, object?> { ["citations"] = citations }),
     };
 
+    /// <summary>An archive request's answer: the thing as it now is (200), 404, or 409 with the reason it was refused.</summary>
+    public static IResult Archive<T, TDto>(Runs.ArchiveResult<T> result, string what, Func<T, TDto> dto) where T : class => result.Outcome switch
+    {
+        Runs.ArchiveOutcome.NotFound => NotFound(what),
+        Runs.ArchiveOutcome.Refused => Status(StatusCodes.Status409Conflict, result.Reason!),
+        _ => TypedResults.Ok(dto(result.Value!)),
+    };
+
     public static IResult NotFound(string what) => Status(StatusCodes.Status404NotFound, $"{what} not found.");
 
     /// <summary>A quota's refusal: a value beyond the team's limits is a 400 on its field, too many runs a 429.</summary>

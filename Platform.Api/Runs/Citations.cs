@@ -24,19 +24,19 @@ public static class Citations
     private const int MaxListed = 20;
 
     /// <summary>
-    /// The team's runs (other than <paramref name="exceptRunId"/>) that use any of the checkpoints, in one query. A run's spec
+    /// The team's runs (other than <paramref name="exceptRunIds"/>) that use any of the checkpoints, in one query. A run's spec
     /// names a checkpoint by its id wherever it uses one (an evaluation's or inspection's agent, a training run's
     /// meta-network:ID rule), so any mention in the spec's text counts, as does the meta-network a run was given.
     /// </summary>
     public static async Task<List<CitationDto>> RunsUsingAsync(PlatformDbContext db, Guid teamId, IReadOnlyCollection<Guid> checkpointIds,
-        Guid? exceptRunId, CancellationToken ct)
+        IReadOnlyCollection<Guid> exceptRunIds, CancellationToken ct)
     {
         if (checkpointIds.Count == 0) return [];
         var ids = checkpointIds.ToArray();
         var texts = ids.Select(i => i.ToString()).ToArray();
-        var except = exceptRunId ?? Guid.Empty;
+        var except = exceptRunIds.ToArray();
         var citing = await db.Runs
-            .FromSql($"SELECT * FROM runs WHERE team_id = {teamId} AND id <> {except} AND (meta_network_checkpoint_id = ANY({ids}) OR EXISTS (SELECT 1 FROM unnest({texts}) AS c(id) WHERE strpos(spec::text, c.id) > 0))")
+            .FromSql($"SELECT * FROM runs WHERE team_id = {teamId} AND NOT (id = ANY({except})) AND (meta_network_checkpoint_id = ANY({ids}) OR EXISTS (SELECT 1 FROM unnest({texts}) AS c(id) WHERE strpos(spec::text, c.id) > 0))")
             .AsNoTracking().OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.Name, r.MetaNetworkCheckpointId, r.Spec }).Take(MaxListed).ToListAsync(ct);
         return citing.Select(r =>
         {

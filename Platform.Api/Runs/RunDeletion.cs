@@ -61,41 +61,61 @@ public sealed class RunDeletion(PlatformDbContext db, ArtifactStore store, ILogg
         foreach (var id in ids) StoredFiles.TryDelete(logger, store.RunFolder(id), () => store.DeleteRunFolder(id));
     }
 
-    internal async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
+    /// <summary>What deleting these runs together would remove and what outside the set cites them.</summary>
+    internal sealed record SetPreview(IReadOnlyList<CitationDto> Citations, int Checkpoints, int Artifacts, long MetricPoints, long Bytes)
     {
-        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == run.Id)
+        /// <summary>Why the set cannot go now: <paramref name="active"/> (its runs still queued or running) first, then the first blocking citation.</summary>
+        public string? Blocked(string? active) => active
+            ?? (Citations.FirstOrDefault(c => c.Blocks) is { } blocking ? $"{blocking.Description} Delete or keep that first." : null);
+    }
+
+    /// <summary>
+    /// The preview of deleting <paramref name="runs"/> (one team's) together, in a fixed number of queries whatever their
+    /// number: a run of the set citing another is not a citation, and a citation many of them share (a leaderboard, a sweep)
+    /// is said once.
+    /// </summary>
+    internal async Task<SetPreview> PreviewAsync(IReadOnlyList<Run> runs, CancellationToken ct)
+    {
+        if (runs.Count == 0) return new SetPreview([], 0, 0, 0, 0);
+        var teamId = runs[0].TeamId;
+        var ids = runs.Select(r => r.Id).ToList();
+        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId != null && ids.Contains(c.RunId.Value))
             .Select(c => new { c.Id, c.SizeBytes }).ToListAsync(ct);
-        var artifacts = await db.Artifacts.AsNoTracking().Where(a => a.RunId == run.Id).Select(a => a.SizeBytes).ToListAsync(ct);
-        var points = await db.MetricPoints.AsNoTracking().LongCountAsync(m => m.RunId == run.Id, ct);
+        var artifacts = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.RunId)).Select(a => a.SizeBytes).ToListAsync(ct);
+        var points = await db.MetricPoints.AsNoTracking().LongCountAsync(m => ids.Contains(m.RunId), ct);
         var citations = new List<CitationDto>();
 
-        citations.AddRange(await Citations.RunsUsingAsync(db, run.TeamId, checkpoints.Select(c => c.Id).ToList(), run.Id, ct));
+        citations.AddRange(await Citations.RunsUsingAsync(db, teamId, checkpoints.Select(c => c.Id).ToList(), ids, ct));
         var checkpointIds = checkpoints.Select(c => (Guid?)c.Id).ToList();
+        var pipelineIds = runs.Where(r => r.PipelineId is not null).Select(r => r.PipelineId!.Value).Distinct().ToList();
         var pipelines = await db.Pipelines.AsNoTracking()
-            .Where(p => p.TeamId == run.TeamId && (p.Id == run.PipelineId || p.MetaTrainRunId == run.Id || checkpointIds.Contains(p.SelectedCheckpointId)))
+            .Where(p => p.TeamId == teamId && (pipelineIds.Contains(p.Id) || ids.Contains(p.MetaTrainRunId)
+                                               || checkpointIds.Contains(p.SelectedCheckpointId)))
             .Select(p => new { p.Id, p.Name }).ToListAsync(ct);
         citations.AddRange(pipelines.Select(p => new CitationDto(Citations.Pipeline, true, $"Pipeline '{p.Name}' is built on it.", p.Id)));
 
-        if (run is { Kind: RunKind.Train, Status: RunStatus.Succeeded, FinalScore: not null } && EnvironmentCatalog.Contains(run.EnvironmentId))
-        {
-            var suite = EnvironmentCatalog.Get(run.EnvironmentId).Suite;
+        foreach (var suite in runs.Where(r => r is { Kind: RunKind.Train, Status: RunStatus.Succeeded, FinalScore: not null }
+                                              && EnvironmentCatalog.Contains(r.EnvironmentId))
+                     .Select(r => EnvironmentCatalog.Get(r.EnvironmentId).Suite).Distinct())
             citations.Add(new CitationDto(Citations.Leaderboard, false, $"Its score is on the {suite} leaderboard; it leaves it.", null));
-        }
-        if (run.SweepId is { } sweepId)
+        var sweepIds = runs.Where(r => r.SweepId is not null).Select(r => r.SweepId!.Value).Distinct().ToList();
+        if (sweepIds.Count > 0)
         {
-            var name = await db.Sweeps.AsNoTracking().Where(s => s.Id == sweepId).Select(s => s.Name).SingleOrDefaultAsync(ct);
-            citations.Add(new CitationDto(Citations.Sweep, false, $"It is one of sweep '{name}''s runs; the sweep's table loses it.", sweepId));
+            var sweeps = await db.Sweeps.AsNoTracking().Where(w => sweepIds.Contains(w.Id)).Select(w => new { w.Id, w.Name }).ToListAsync(ct);
+            citations.AddRange(sweeps.Select(w => new CitationDto(Citations.Sweep, false, $"It is one of sweep '{w.Name}''s runs; the sweep's table loses it.", w.Id)));
         }
-        var reruns = await db.Runs.AsNoTracking().Where(r => r.RerunOfId == run.Id).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
+        var reruns = await db.Runs.AsNoTracking().Where(r => r.RerunOfId != null && ids.Contains(r.RerunOfId.Value) && !ids.Contains(r.Id))
+            .OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.Name }).Take(20).ToListAsync(ct);
         citations.AddRange(reruns.Select(r => new CitationDto(Citations.Rerun, false,
             $"Run {r.Name ?? ShortIds.Of(r.Id)} is a re-run of it; it keeps its results but no longer links to it.", r.Id)));
 
-        string? blocked = run.Status is RunStatus.Queued or RunStatus.Running
-            ? $"The run is {WireNames.ToWire(run.Status)}: cancel it first."
-            : citations.FirstOrDefault(c => c.Blocks) is { } blocking
-                ? $"{blocking.Description} Delete or keep that first."
-                : null;
-        return new RunDeletionDto(run.Id, blocked, citations, checkpoints.Count, artifacts.Count, points,
-            checkpoints.Sum(c => c.SizeBytes) + artifacts.Sum());
+        return new SetPreview(citations, checkpoints.Count, artifacts.Count, points, checkpoints.Sum(c => c.SizeBytes) + artifacts.Sum());
+    }
+
+    private async Task<RunDeletionDto> PreviewAsync(Run run, CancellationToken ct)
+    {
+        var set = await PreviewAsync([run], ct);
+        var blocked = set.Blocked(run.Status.IsActive() ? $"The run is {WireNames.ToWire(run.Status)}: cancel it first." : null);
+        return new RunDeletionDto(run.Id, blocked, set.Citations, set.Checkpoints, set.Artifacts, set.MetricPoints, set.Bytes);
     }
 }

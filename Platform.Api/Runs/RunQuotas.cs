@@ -47,7 +47,7 @@ public sealed class RunQuotas(PlatformDbContext db, IOptions<PlatformOptions> op
             return new QuotaRefusal(StatusCodes.Status400BadRequest, "queue", "Quota: this team may not use the gpu queue.");
         if (specs.OfType<TrainRunSpec>().FirstOrDefault(s => s.Steps > maxSteps) is not null)
             return new QuotaRefusal(StatusCodes.Status400BadRequest, "steps", $"Quota: at most {maxSteps:N0} environment steps per run for this team.");
-        var active = await db.Runs.CountAsync(r => r.TeamId == teamId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), ct);
+        var active = await db.Runs.Where(r => r.TeamId == teamId).CountAsync(RunActivity.Active, ct);
         return active + specs.Count > maxActive
             ? new QuotaRefusal(StatusCodes.Status429TooManyRequests, "runs",
                 $"Quota: at most {maxActive:N0} queued or running runs per team; the team has {active:N0} and this request adds {specs.Count:N0}.")

@@ -164,30 +164,27 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
         return (RenameOutcome.Renamed, await GetAsync(teamId, id, ct), null);
     }
 
-    public enum ArchiveOutcome { NotFound, Done, Active }
-
     /// <summary>
-    /// Archives (or brings back) a finished run of the team: lists leave archived runs out unless asked; its results, files,
-    /// leaderboard entries and links stay. An active run is not archived (it would vanish while it runs). Only the
-    /// archived column is written; archiving an archived run keeps its first time.
+    /// Archives (or brings back) a finished run of the team (<see cref="Archiving"/>). An active run is not archived (it would
+    /// vanish while it runs). Only the archived column is written; archiving an archived run keeps its first time.
     /// </summary>
-    public async Task<(ArchiveOutcome Outcome, Run? Run)> SetArchivedAsync(Guid teamId, Guid id, bool archived, CancellationToken ct)
+    public async Task<ArchiveResult<Run>> SetArchivedAsync(Guid teamId, Guid id, bool archived, CancellationToken ct)
     {
         var run = await GetAsync(teamId, id, ct);
-        if (run is null) return (ArchiveOutcome.NotFound, null);
-        if (run.Status is RunStatus.Queued or RunStatus.Running) return (ArchiveOutcome.Active, run);
-        var now = DateTimeOffset.UtcNow;
+        if (run is null) return new(ArchiveOutcome.NotFound, null);
+        if (run.Status.IsActive()) return new(ArchiveOutcome.Refused, run, $"The run is {WireNames.ToWire(run.Status)}: only a finished run is archived.");
+        var now = Archiving.Now();
         if (archived)
             await db.Runs.Where(r => r.Id == id && r.TeamId == teamId && r.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, now), ct);
         else
             await db.Runs.Where(r => r.Id == id && r.TeamId == teamId).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, (DateTimeOffset?)null), ct);
-        return (ArchiveOutcome.Done, await GetAsync(teamId, id, ct));
+        return new(ArchiveOutcome.Done, await GetAsync(teamId, id, ct));
     }
 
     /// <summary>Cancels every queued or running run of the team that <paramref name="member"/> selects (a sweep's, a pipeline's), one by one.</summary>
     public async Task CancelActiveAsync(Guid teamId, System.Linq.Expressions.Expression<Func<Run, bool>> member, CancellationToken ct)
     {
-        var active = await db.Runs.AsNoTracking().Where(r => r.TeamId == teamId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
+        var active = await db.Runs.AsNoTracking().Where(r => r.TeamId == teamId).Where(RunActivity.Active)
             .Where(member).Select(r => r.Id).ToListAsync(ct);
         foreach (var runId in active) await CancelAsync(teamId, runId, ct);
     }

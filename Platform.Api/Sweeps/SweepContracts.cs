@@ -28,7 +28,7 @@ public sealed class SubmitSweepRequest
 public sealed record SweepCreatedDto(Guid Id, IReadOnlyList<Guid> RunIds);
 
 public sealed record SweepListItemDto(Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt,
-    int Runs, IReadOnlyDictionary<string, int> Counts);
+    int Runs, IReadOnlyDictionary<string, int> Counts, DateTimeOffset? ArchivedAt);
 
 /// <summary>One run of a sweep: its point (the swept values and "seed"), and its name (null until one is given).</summary>
 public sealed record SweepRunDto(Guid Id, string Status, double? FinalScore, JsonElement Point, string? Name);
@@ -49,4 +49,5 @@ public sealed record SweepRobustnessDto(string Rule, int Settings, int WithinTen
 public sealed record SweepDto(
     Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,
     IReadOnlyDictionary<string, int> Counts, IReadOnlyList<SweepRunDto> Runs, IReadOnlyList<SweepSettingDto> Settings,
-    SweepSettingDto? Best, IReadOnlyDictionary<string, IReadOnlyList<SweepValueDto>> ByParameter, IReadOnlyList<SweepRobustnessDto> Robustness);
+    SweepSettingDto? Best, IReadOnlyDictionary<string, IReadOnlyList<SweepValueDto>> ByParameter, IReadOnlyList<SweepRobustnessDto> Robustness,
+    DateTimeOffset? ArchivedAt);

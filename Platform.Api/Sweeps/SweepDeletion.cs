@@ -42,20 +42,12 @@ public sealed class SweepDeletion(PlatformDbContext db, RunDeletion runs)
     private async Task<(SweepDeletionDto Preview, List<Guid> MemberIds)> PreviewWithMembersAsync(Sweep sweep, CancellationToken ct)
     {
         var members = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweep.Id && r.TeamId == sweep.TeamId).OrderBy(r => r.CreatedAt).ToListAsync(ct);
-        var memberIds = members.Select(r => r.Id).ToHashSet();
-        var previews = new List<RunDeletionDto>();
-        foreach (var run in members) previews.Add(await runs.PreviewAsync(run, ct));
-
-        // Citations from outside the sweep, each said once (every scored run would otherwise repeat the leaderboard's).
-        var citations = previews.SelectMany(p => p.Citations)
-            .Where(c => c.Kind != Citations.Sweep && !(c.Id is { } cited && memberIds.Contains(cited)))
-            .DistinctBy(c => (c.Kind, c.Description)).ToList();
-        int active = members.Count(r => r.Status is RunStatus.Queued or RunStatus.Running);
-        string? blocked = active > 0
-            ? $"{active} of its {members.Count} runs are still queued or running: cancel the sweep first."
-            : citations.FirstOrDefault(c => c.Blocks) is { } blocking ? $"{blocking.Description} Delete or keep that first." : null;
-        var preview = new SweepDeletionDto(sweep.Id, blocked, citations, members.Count, previews.Sum(p => p.Checkpoints),
-            previews.Sum(p => p.Artifacts), previews.Sum(p => p.MetricPoints), previews.Sum(p => p.Bytes));
-        return (preview, [.. memberIds]);
+        // The sweep's own link to its runs is not a citation here: it goes with them.
+        var set = await runs.PreviewAsync(members, ct);
+        var citations = set.Citations.Where(c => c.Kind != Citations.Sweep).ToList();
+        int active = members.Count(r => r.Status.IsActive());
+        var blocked = set.Blocked(active > 0 ? $"{active} of its {members.Count} runs are still queued or running: cancel the sweep first." : null);
+        var preview = new SweepDeletionDto(sweep.Id, blocked, citations, members.Count, set.Checkpoints, set.Artifacts, set.MetricPoints, set.Bytes);
+        return (preview, [.. members.Select(r => r.Id)]);
     }
 }

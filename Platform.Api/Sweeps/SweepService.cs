@@ -55,16 +55,17 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
         return new(new SweepCreatedDto(sweep.Id, ids), null);
     }
 
-    public async Task<IReadOnlyList<SweepListItemDto>> ListAsync(Guid teamId, CancellationToken ct)
+    /// <summary>The team's sweeps, newest first: the archived ones (<paramref name="archived"/>) or the others.</summary>
+    public async Task<IReadOnlyList<SweepListItemDto>> ListAsync(Guid teamId, bool archived, CancellationToken ct)
     {
-        var sweeps = await db.Sweeps.AsNoTracking().Where(s => s.TeamId == teamId).OrderByDescending(s => s.CreatedAt).Take(200).ToListAsync(ct);
+        var sweeps = await db.Sweeps.AsNoTracking().Where(s => s.TeamId == teamId && (s.ArchivedAt != null) == archived).OrderByDescending(s => s.CreatedAt).Take(200).ToListAsync(ct);
         var ids = sweeps.Select(s => s.Id).ToList();
         var counts = await db.Runs.AsNoTracking().Where(r => r.SweepId != null && ids.Contains(r.SweepId.Value))
             .GroupBy(r => new { r.SweepId, r.Status }).Select(g => new { g.Key.SweepId, g.Key.Status, N = g.Count() }).ToListAsync(ct);
         return sweeps.Select(s =>
         {
             var mine = counts.Where(c => c.SweepId == s.Id).ToDictionary(c => WireNames.ToWire(c.Status), c => c.N);
-            return new SweepListItemDto(s.Id, s.Name, s.Method, s.CreatedAt, s.CancelRequestedAt, mine.Values.Sum(), mine);
+            return new SweepListItemDto(s.Id, s.Name, s.Method, s.CreatedAt, s.CancelRequestedAt, mine.Values.Sum(), mine, s.ArchivedAt);
         }).ToList();
     }
 
@@ -74,7 +75,7 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
         if (sweep is null) return null;
         var members = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.TeamId == teamId).OrderBy(r => r.CreatedAt).ToListAsync(ct);
         var runDtos = members.Select(r => new SweepRunDto(r.Id, WireNames.ToWire(r.Status), r.FinalScore,
-            r.SweepPoint is { } p ? JsonDocument.Parse(p).RootElement.Clone() : default, r.Name)).ToList();
+            JsonDocument.Parse(r.SweepPoint ?? "{}").RootElement.Clone(), r.Name)).ToList();   // a run joined without a point reads as {}
         var counts = runDtos.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
 
         static JsonElement WithoutSeed(JsonElement point) => JsonSerializer.SerializeToElement(point.ValueKind == JsonValueKind.Object
@@ -106,7 +107,7 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
             .OrderBy(v => v.Value.ValueKind == JsonValueKind.Number ? v.Value.GetDouble() : 0).ThenBy(v => v.Value.GetRawText(), StringComparer.Ordinal)
             .ToList());
         return new SweepDto(sweep.Id, sweep.Name, sweep.Method, sweep.CreatedAt, sweep.CancelRequestedAt,
-            JsonDocument.Parse(sweep.Definition).RootElement.Clone(), counts, runDtos, settings, best, byParameter, robustness);
+            JsonDocument.Parse(sweep.Definition).RootElement.Clone(), counts, runDtos, settings, best, byParameter, robustness, sweep.ArchivedAt);
     }
 
     /// <summary>Cancels every run of the sweep that has not finished (queued at once, running ones asked to stop).</summary>
@@ -118,5 +119,38 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
         await db.SaveChangesAsync(ct);
         await runs.CancelActiveAsync(teamId, r => r.SweepId == id, ct);
         return await GetAsync(teamId, id, ct);
+    }
+
+    /// <summary>
+    /// Archives a finished sweep with its runs, or brings them back (<see cref="Archiving"/>). Its runs are archived at the
+    /// sweep's own instant, so bringing the sweep back returns exactly those and leaves a run archived on its own before
+    /// archived. Refused while any of its runs is queued or running; archiving an archived sweep keeps its first time.
+    /// </summary>
+    public async Task<ArchiveResult<SweepDto>> SetArchivedAsync(Guid teamId, Guid id, bool archived, CancellationToken ct)
+    {
+        var sweep = await db.Sweeps.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.TeamId == teamId, ct);
+        if (sweep is null) return new(ArchiveOutcome.NotFound, null);
+        var members = db.Runs.Where(r => r.SweepId == id && r.TeamId == teamId);
+        if (archived && sweep.ArchivedAt is null)
+        {
+            int active = await members.CountAsync(RunActivity.Active, ct);
+            if (active > 0)
+                return new(ArchiveOutcome.Refused, await GetAsync(teamId, id, ct),
+                    $"{active} of its runs {(active == 1 ? "is" : "are")} still queued or running: only a finished sweep is archived (cancel it, or wait).");
+            var now = Archiving.Now();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // Conditional on the sweep still being unarchived: of two archive requests at once, one stamps it and its runs.
+            if (await db.Sweeps.Where(s => s.Id == id && s.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.ArchivedAt, now), ct) == 1)
+                await members.Where(r => r.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, now), ct);
+            await tx.CommitAsync(ct);
+        }
+        else if (!archived && sweep.ArchivedAt is { } at)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await members.Where(r => r.ArchivedAt == at).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, (DateTimeOffset?)null), ct);
+            await db.Sweeps.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.ArchivedAt, (DateTimeOffset?)null), ct);
+            await tx.CommitAsync(ct);
+        }
+        return new(ArchiveOutcome.Done, await GetAsync(teamId, id, ct));
     }
 }

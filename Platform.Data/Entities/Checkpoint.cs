@@ -27,6 +27,8 @@ public class Checkpoint
     public double? ValidationReturn { get; set; }
     /// <summary>The best-validated meta-network of its run (the one meta-validation selected; at most one per run).</summary>
     public bool Selected { get; set; }
+    /// <summary>When the team archived it (null: listed): lists and pickers leave it out; it still downloads and runs may still use it.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 
     /// <summary>
     /// For meta-networks: what the rule was meta-trained on, as environment ids ("catch/5x5") and/or whole suites

@@ -4,6 +4,19 @@ public enum RunKind { Train, Evaluate, MetaTrain, Inspect }
 
 public enum RunStatus { Queued, Running, Succeeded, Failed, Cancelled }
 
+/// <summary>
+/// Queued or running: a run a worker may still pick up or write to. Such a run is not archived, deleted or counted as
+/// finished; it counts against the team's quota of active runs. One definition for every such check.
+/// </summary>
+public static class RunActivity
+{
+    public static bool IsActive(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running;
+
+    /// <summary>The same test as a query predicate (EF translates it to SQL).</summary>
+    public static readonly System.Linq.Expressions.Expression<Func<Run, bool>> Active =
+        r => r.Status == RunStatus.Queued || r.Status == RunStatus.Running;
+}
+
 public enum RunQueue { Cpu, Gpu }
 
 /// <summary>One submitted piece of work: a training, evaluation or meta-training run.</summary>

@@ -17,4 +17,9 @@ public class Sweep
     public required string Definition { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? CancelRequestedAt { get; set; }
+    /// <summary>
+    /// When the sweep was archived (null: it is listed). Archiving a sweep archives its runs at the same instant, so
+    /// unarchiving it brings back exactly those and leaves runs archived on their own before it archived.
+    /// </summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 }

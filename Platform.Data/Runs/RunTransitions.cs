@@ -32,7 +32,7 @@ public sealed class RunTransitions(PlatformDbContext db)
     /// <summary>An active run → <paramref name="status"/> (succeeded, failed or cancelled) with its error or final score.</summary>
     public async Task<bool> FinishAsync(Run run, RunStatus status, string? error = null, double? finalScore = null)
     {
-        if (status is RunStatus.Queued or RunStatus.Running) throw new ArgumentException($"{status} is not a final status", nameof(status));
+        if (status.IsActive()) throw new ArgumentException($"{status} is not a final status", nameof(status));
         var now = DateTimeOffset.UtcNow;
         var changed = await db.Runs.Where(r => r.Id == run.Id && Active.Contains(r.Status))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.Error, error)

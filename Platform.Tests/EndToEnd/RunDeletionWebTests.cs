@@ -99,7 +99,7 @@ public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
     }
 
     [BrowserFact]
-    public async Task ACheckpointIsDeletedFromTheCheckpointsPageAfterConfirmingAndABuiltInOneOffersNoDelete()
+    public async Task ACheckpointIsArchivedAndBackThenDeletedFromTheCheckpointsPageAfterConfirmingAndABuiltInOneOffersNeither()
     {
         var user = await fx.CreateUserAsync("team-delete-checkpoint", "ckpt@web.test", "a deleting team password");
         var upload = new Checkpoint
@@ -118,8 +118,22 @@ public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await WebFixture.WaitForCircuitAsync(page);
         var row = page.Locator("[data-test=checkpoints-table] tr", new() { Has = page.Locator("[data-test=checkpoint-name]", new() { HasText = "rule to delete" }) });
         await Assertions.Expect(row).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("[data-test=checkpoints-table] tr", new() { Has = page.Locator("[data-test=checkpoint-built-in]") })
-            .Locator("[data-test=delete-checkpoint]")).ToHaveCountAsync(0);
+        var builtIn = page.Locator("[data-test=checkpoints-table] tr", new() { Has = page.Locator("[data-test=checkpoint-built-in]") });
+        await Assertions.Expect(builtIn.Locator("[data-test=delete-checkpoint]")).ToHaveCountAsync(0);
+        await Assertions.Expect(builtIn.Locator("[data-test=archive-checkpoint]")).ToHaveCountAsync(0);
+
+        // Archiving hides it from the list (and the run form's pickers); the Archived switch shows it, and it comes back.
+        await row.Locator("[data-test=archive-checkpoint]").ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await using (var db = fx.Db()) Assert.NotNull(db.Checkpoints.Single(c => c.Id == upload.Id).ArchivedAt);
+        await page.ClickAsync("[data-test=filter-archived-checkpoints] input");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(builtIn).ToHaveCountAsync(0);
+        await row.Locator("[data-test=archive-checkpoint]").ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        await page.ClickAsync("[data-test=filter-archived-checkpoints] input");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await using (var db = fx.Db()) Assert.Null(db.Checkpoints.Single(c => c.Id == upload.Id).ArchivedAt);
 
         var dialog = page.Locator(".mud-dialog");
         await row.Locator("[data-test=delete-checkpoint]").ClickAsync();

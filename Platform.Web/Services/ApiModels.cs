@@ -99,7 +99,7 @@ public sealed record RunDto(
 public sealed record RunPage(List<RunDto> Items, int Page, int PageSize, int Total);
 
 public sealed record SweepListItemDto(Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt,
-    int Runs, Dictionary<string, int> Counts);
+    int Runs, Dictionary<string, int> Counts, DateTimeOffset? ArchivedAt = null);
 
 /// <summary>Something that cites a run (kind run | pipeline block a deletion; leaderboard | sweep | rerun need force).</summary>
 public sealed record CitationDto(string Kind, bool Blocks, string Description, Guid? Id);
@@ -128,7 +128,7 @@ public sealed record SweepRobustnessDto(string Rule, int Settings, int WithinTen
 public sealed record SweepDto(
     Guid Id, string Name, string Method, DateTimeOffset CreatedAt, DateTimeOffset? CancelRequestedAt, JsonElement Definition,
     Dictionary<string, int> Counts, List<SweepRunDto> Runs, List<SweepSettingDto> Settings, SweepSettingDto? Best,
-    Dictionary<string, List<SweepValueDto>> ByParameter, List<SweepRobustnessDto> Robustness)
+    Dictionary<string, List<SweepValueDto>> ByParameter, List<SweepRobustnessDto> Robustness, DateTimeOffset? ArchivedAt = null)
 {
     public bool IsActive => Counts.GetValueOrDefault("queued") + Counts.GetValueOrDefault("running") > 0;
 }
@@ -145,7 +145,8 @@ public sealed record RunMetricsDto(Guid RunId, List<MetricSeriesDto> Series);
 
 /// <summary>Step: null for a checkpoint no run here wrote (an upload, the released Disco103). Shared: every team's, read-only.</summary>
 public sealed record CheckpointDto(Guid Id, string Kind, string Name, Guid? RunId, long? Step, long SizeBytes,
-    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false);
+    string Sha256, DateTimeOffset CreatedAt, bool Shared, List<string>? MetaTrainedOn = null, double? ValidationReturn = null, bool Selected = false,
+    DateTimeOffset? ArchivedAt = null);
 
 public sealed record SeedScoreDto(long Seed, Guid RunId, double FinalScore, double? Normalised, double? TrainLevels = null, double? TestLevels = null);
 public sealed record NormalisationDto(double? Random, double? Reference, string Method, string? Unavailable, List<Guid> ReferenceRunIds);

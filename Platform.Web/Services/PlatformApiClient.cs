@@ -133,10 +133,17 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<CheckpointDeletionDto>(HttpMethod.Get, $"api/checkpoints/{id}/deletion", ct: ct);
     public Task<ApiResult<bool>> DeleteCheckpointAsync(Guid id, bool force, CancellationToken ct = default) =>
         SendAsync<bool>(HttpMethod.Delete, $"api/checkpoints/{id}" + (force ? "?force=true" : ""), ct: ct);
-    /// <summary>What deleting the run would remove, what cites it, and whether it can go now.</summary>
     /// <summary>Archives a finished run (lists leave it out) or brings it back.</summary>
     public Task<ApiResult<RunDto>> SetArchivedAsync(Guid id, bool archived, CancellationToken ct = default) =>
-        SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/" + (archived ? "archive" : "unarchive"), ct: ct);
+        SendAsync<RunDto>(HttpMethod.Post, $"api/runs/{id}/" + ArchiveVerb(archived), ct: ct);
+    /// <summary>Archives a finished sweep with its runs, or brings them back.</summary>
+    public Task<ApiResult<SweepDto>> SetSweepArchivedAsync(Guid id, bool archived, CancellationToken ct = default) =>
+        SendAsync<SweepDto>(HttpMethod.Post, $"api/sweeps/{id}/" + ArchiveVerb(archived), ct: ct);
+    /// <summary>Archives a checkpoint (lists and pickers leave it out) or brings it back.</summary>
+    public Task<ApiResult<CheckpointDto>> SetCheckpointArchivedAsync(Guid id, bool archived, CancellationToken ct = default) =>
+        SendAsync<CheckpointDto>(HttpMethod.Post, $"api/checkpoints/{id}/" + ArchiveVerb(archived), ct: ct);
+    private static string ArchiveVerb(bool archived) => archived ? "archive" : "unarchive";
+    /// <summary>What deleting the run would remove, what cites it, and whether it can go now.</summary>
     public Task<ApiResult<RunDeletionDto>> RunDeletionAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<RunDeletionDto>(HttpMethod.Get, $"api/runs/{id}/deletion", ct: ct);
     /// <summary>Deletes the run for good; <paramref name="force"/> once the user has seen what cites it.</summary>
@@ -144,8 +151,8 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
         SendAsync<bool>(HttpMethod.Delete, $"api/runs/{id}" + (force ? "?force=true" : ""), ct: ct);
     public Task<ApiResult<RunDto>> RenameRunAsync(Guid id, string name, CancellationToken ct = default) =>
         SendAsync<RunDto>(HttpMethod.Patch, $"api/runs/{id}", JsonContent.Create(new { name }, options: Json), ct);
-    public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(CancellationToken ct = default) =>
-        SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps", ct: ct);
+    public Task<ApiResult<List<SweepListItemDto>>> SweepsAsync(bool archived = false, CancellationToken ct = default) =>
+        SendAsync<List<SweepListItemDto>>(HttpMethod.Get, "api/sweeps" + (archived ? "?archived=true" : ""), ct: ct);
     public Task<ApiResult<SweepDto>> SweepAsync(Guid id, CancellationToken ct = default) => SendAsync<SweepDto>(HttpMethod.Get, $"api/sweeps/{id}", ct: ct);
     public Task<ApiResult<SweepDeletionDto>> SweepDeletionAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<SweepDeletionDto>(HttpMethod.Get, $"api/sweeps/{id}/deletion", ct: ct);
@@ -163,9 +170,12 @@ public sealed class PlatformApiClient(HttpClient http, AuthenticationStateProvid
     public Task<ApiResult<RerunComparisonDto>> RerunComparisonAsync(Guid id, CancellationToken ct = default) =>
         SendAsync<RerunComparisonDto>(HttpMethod.Get, $"api/runs/{id}/rerun-comparison", ct: ct);
 
-    public Task<ApiResult<List<CheckpointDto>>> CheckpointsAsync(Guid? runId = null, string? kind = null, CancellationToken ct = default)
+    /// <summary>The team's and shared checkpoints; a run's (all of them, archived ones marked) with <paramref name="runId"/>;
+    /// only archived ones with <paramref name="archived"/>.</summary>
+    public Task<ApiResult<List<CheckpointDto>>> CheckpointsAsync(Guid? runId = null, string? kind = null, bool archived = false, CancellationToken ct = default)
     {
         var q = new List<string> { "limit=200" };
+        if (archived) q.Add("archived=true");
         if (runId is not null) q.Add($"runId={runId}");
         if (kind is not null) q.Add("kind=" + kind);
         return SendAsync<List<CheckpointDto>>(HttpMethod.Get, "api/checkpoints?" + string.Join('&', q), ct: ct);

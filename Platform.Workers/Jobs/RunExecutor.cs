@@ -38,7 +38,7 @@ public sealed class RunExecutor(WorkerIdentity identity, IOptions<WorkerOptions>
         {
             // Another worker executes it — or a dead worker's session still holds the lock until PostgreSQL notices: retry
             // later (Hangfire's back-off) rather than complete a job whose run may then never resume.
-            if (await db.Runs.AnyAsync(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), ct))
+            if (await db.Runs.Where(r => r.Id == runId).AnyAsync(RunActivity.Active, ct))
                 throw new RunLockedException(runId);
             return;
         }
