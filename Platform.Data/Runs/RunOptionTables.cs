@@ -282,6 +282,12 @@ public static class MetaTrainOptions
         "meta-gradient is far below it, the step shrinks with the gradient instead of being about the learning rate whatever its size " +
         "(docs/LEARNING.md, issue #18).",
         1e-8, 0, 1, "optax.adam (its default ε; a larger value is not in the reference)", minExclusive: true);
+    public static readonly RunOption PathwayAttributionEvery = RunOptionTables.Int("pathway-attribution-every", "Attribute π̂'s pathway gradient every",
+        "Every this many meta-steps (0: never), split the meta-gradient on π̂'s per-action pathway by meta-loss term (policy gradient, " +
+        "entropy, y/z entropy, output mean, target KL) and log each term's share of it (pathway_share_<term>, summing to 1) and its " +
+        "gradient's mean on those blocks' biases (pathway_bias_grad_<term>; positive: the term pushes the biases down, towards closing " +
+        "the ReLU units). A diagnostic: five extra backward passes on those steps (docs/LEARNING.md, issue #18).",
+        0, 0, 1e9, "platform (a diagnostic)");
     public static readonly RunOption Lifetime = RunOptionTables.Int("lifetime", "Agent lifetime (inner steps)",
         "Inner steps before an agent is replaced by a fresh one (0: never).", 0, 0, 1e12, "platform");
     public static readonly RunOption Network = RunOptionTables.Choice("net", "Agent network",
@@ -307,7 +313,7 @@ public static class MetaTrainOptions
     public static readonly IReadOnlyList<RunOption> All =
     [
         MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
-        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, ActionPathwayAdamEps, Network, CheckpointEvery, Threads,
+        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, ActionPathwayAdamEps, PathwayAttributionEvery, Network, CheckpointEvery, Threads,
         ValidateEvery, ValidationAgents, ValidationSteps,
     ];
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Platform.Data.Npz;
 using Platform.Tests.Learning;
 using Platform.Tests.UpdateRules;
@@ -233,6 +234,32 @@ public sealed class MetaTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Pathway_attribution_splits_the_pathways_meta_gradient_by_term_and_changes_nothing_else()
+    {
+        // Two meta-steps each way: the split on step 2 only; η after both is the same bit for bit (the diagnostic only reads
+        // gradients), and the logged shares of the five terms sum to 1.
+        var plain = Path.Combine(_root, "attribution-off");
+        var split = Path.Combine(_root, "attribution-on");
+        MetaTrainer.Create(Tiny(metaSteps: 2) with { InitActionBias = 0.2 }, plain).Run();
+        MetaTrainer.Create(Tiny(metaSteps: 2) with { InitActionBias = 0.2, PathwayAttributionEvery = 2 }, split).Run();
+        Assert.Equal(2, MetaTrainer.ReadConfig(split).PathwayAttributionEvery);
+        var a = Arrays(Path.Combine(plain, "checkpoints", "meta-step-000000000002", MetaTrainer.MetaNetworkFile));
+        var b = Arrays(Path.Combine(split, "checkpoints", "meta-step-000000000002", MetaTrainer.MetaNetworkFile));
+        foreach (var (name, array) in a) Assert.Equal((float[])array.Data, (float[])b[name].Data);
+
+        var rows = File.ReadLines(Path.Combine(split, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Dictionary<string, double> At(long step) => rows.Where(r => (long)r["step"]! == step)
+            .SelectMany(r => r["values"]!.AsObject()).ToDictionary(kv => kv.Key, kv => (double)kv.Value!);
+        Assert.DoesNotContain(At(1).Keys, k => k.StartsWith("pathway_", StringComparison.Ordinal));
+        var logged = At(2);
+        var shares = MetaGradient.TermNames.Select(n => logged["pathway_share_" + n]).ToList();
+        Assert.Equal(1.0, shares.Sum(), 6);
+        Assert.Contains(shares, s => Math.Abs(s) > 1e-3);
+        Assert.True(logged["pathway_grad_norm"] > 0);
+        Assert.All(MetaGradient.TermNames, n => Assert.True(double.IsFinite(logged["pathway_bias_grad_" + n])));
+    }
+
+    [Fact]
     public void The_inner_learner_cuts_and_masks_rollouts_as_the_reference_and_old_run_folders_keep_theirs()
     {
         // The CLI's defaults: 16-state rollouts hold 15 transitions (validation: 32 states, 31), the next starts after
@@ -281,6 +308,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--init", "disco103", "--init-action-bias", "0.1")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-lr-scale", "0")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-adam-eps", "2")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--pathway-attribution-every", "-1")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 

@@ -61,6 +61,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public double? ActionPathwayLrScale { get; init; }
         [CommandOption("--action-pathway-adam-eps <E>")] [RunOptionHelp(RunOptionTables.MetaTrain, "action-pathway-adam-eps")]
         public double? ActionPathwayAdamEps { get; init; }
+        [CommandOption("--pathway-attribution-every <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "pathway-attribution-every")]
+        public long? PathwayAttributionEvery { get; init; }
         [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.MetaTrain, "net")]
         public string? Net { get; init; }
         [CommandOption("--checkpoint-every <M>")] [RunOptionHelp(RunOptionTables.MetaTrain, "checkpoint-every")]
@@ -116,6 +118,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     InitActionBias = s.InitActionBias ?? MetaTrainOptions.InitActionBias.DoubleDefault,
                     ActionPathwayLrScale = s.ActionPathwayLrScale ?? MetaTrainOptions.ActionPathwayLrScale.DoubleDefault,
                     ActionPathwayAdamEps = s.ActionPathwayAdamEps ?? MetaTrainOptions.ActionPathwayAdamEps.DoubleDefault,
+                    PathwayAttributionEvery = s.PathwayAttributionEvery ?? MetaTrainOptions.PathwayAttributionEvery.LongDefault,
                     Loss = new MetaLossSettings(
                         s.EntropyCost ?? MetaTrainOptions.EntropyCost.DoubleDefault, s.PredictionEntropyCost ?? MetaTrainOptions.PredictionEntropyCost.DoubleDefault,
                         s.OutputMeanCost ?? MetaTrainOptions.OutputMeanCost.DoubleDefault, s.TargetKlCost ?? MetaTrainOptions.TargetKlCost.DoubleDefault),

@@ -134,8 +134,9 @@ public static class MetaGradient
     /// The meta-loss on a validation rollout at the unrolled parameters θ_K: policy gradient with constant advantages
     /// [T, B] (normalised, from the separate value function, which <paramref name="advantagesOf"/> computes from θ_K's
     /// logits [T+1, B, A] without a graph), − entropy, − y/z entropy, + the unroll's output-mean and target-KL regularisers.
+    /// Terms: each of those five, weighted as in the loss (they sum to it), with their graphs, by <see cref="TermNames"/>.
     /// </summary>
-    public static (Tensor Loss, Dictionary<string, Tensor> Log) ValidationLoss(AgentNetwork network, InnerUnroll unroll,
+    public static (Tensor Loss, Dictionary<string, Tensor> Log, IReadOnlyDictionary<string, Tensor> Terms) ValidationLoss(AgentNetwork network, InnerUnroll unroll,
         RolloutTensors validation, Func<Tensor, Tensor> advantagesOf, MetaLossSettings settings)
     {
         long vt1 = validation.T + 1, vb = validation.B;
@@ -152,8 +153,12 @@ public static class MetaGradient
         var entropy = Entropy(logits).mean();
         var yEntropy = Entropy(v.Y).mean();
         var zEntropy = Entropy(SelectAction(DropLast(v.Z), actions)).mean();
-        var total = pgLoss - settings.EntropyCost * entropy - settings.PredictionEntropyCost * (yEntropy + zEntropy)
-                    + settings.OutputMeanCost * unroll.OutputMeanPenalty + settings.TargetKlCost * unroll.TargetKl;
+        var terms = new Dictionary<string, Tensor>
+        {
+            ["pg"] = pgLoss, ["entropy"] = -settings.EntropyCost * entropy, ["prediction_entropy"] = -settings.PredictionEntropyCost * (yEntropy + zEntropy),
+            ["output_mean"] = settings.OutputMeanCost * unroll.OutputMeanPenalty, ["target_kl"] = settings.TargetKlCost * unroll.TargetKl,
+        };
+        var total = terms["pg"] + terms["entropy"] + terms["prediction_entropy"] + terms["output_mean"] + terms["target_kl"];
 
         var log = new Dictionary<string, Tensor>
         {
@@ -161,7 +166,37 @@ public static class MetaGradient
             ["target_kl"] = unroll.TargetKl.detach(), ["output_mean_penalty"] = unroll.OutputMeanPenalty.detach(),
             ["pi_hat_entropy"] = unroll.PiHatEntropy, ["pi_hat_spread"] = unroll.PiHatSpread, ["validation_advantage"] = validationAdvantages.abs().mean(),
         };
-        return (total, log);
+        return (total, log, terms);
+    }
+
+    /// <summary>The meta-loss's terms, as <see cref="ValidationLoss"/> names them.</summary>
+    public static readonly IReadOnlyList<string> TermNames = ["pg", "entropy", "prediction_entropy", "output_mean", "target_kl"];
+
+    /// <summary>
+    /// Which term of the meta-loss makes the meta-gradient on some of η's tensors (π̂'s per-action pathway): each term's
+    /// gradient g_k on <paramref name="leaves"/>, its share ⟨g_k, g⟩ / ‖g‖² of their sum g (the shares sum to 1; a negative
+    /// one opposes the rest), and its mean over the leaves flagged in <paramref name="isBias"/> (positive: a descent step
+    /// lowers those biases). The graph is kept for the meta-gradient that follows.
+    /// </summary>
+    public static Dictionary<string, double> Attribute(IReadOnlyDictionary<string, Tensor> terms, IReadOnlyList<Tensor> leaves, IReadOnlyList<bool> isBias)
+    {
+        var perTerm = TermNames.ToDictionary(n => n, n =>
+        {
+            var grads = autograd.grad([terms[n]], leaves.ToList(), retain_graph: true, allow_unused: true);
+            return leaves.Select((p, i) => grads[i] is { } g && !g.IsInvalid ? g.detach().to(float64) : zeros_like(p, dtype: float64)).ToList();
+        });
+        var sum = leaves.Select((_, i) => TermNames.Select(n => perTerm[n][i]).Aggregate((a, b) => a + b)).ToList();
+        double norm2 = sum.Sum(g => g.square().sum().item<double>());
+        var log = new Dictionary<string, double>();
+        foreach (var n in TermNames)
+        {
+            double dot = perTerm[n].Zip(sum, (a, b) => (a * b).sum().item<double>()).Sum();
+            log["pathway_share_" + n] = norm2 > 0 ? dot / norm2 : 0;
+            var biases = perTerm[n].Where((_, i) => isBias[i]).ToList();
+            log["pathway_bias_grad_" + n] = biases.Count == 0 ? 0 : biases.Sum(b => b.sum().item<double>()) / biases.Sum(b => b.numel());
+        }
+        log["pathway_grad_norm"] = Math.Sqrt(norm2);
+        return log;
     }
 
     /// <summary>The meta-loss as a differentiable function of η: <see cref="Unroll"/>, then <see cref="ValidationLoss"/>.</summary>
@@ -171,7 +206,7 @@ public static class MetaGradient
         AdamClipSettings inner, MetaLossSettings settings, bool stopGradientDenominator = true)
     {
         var unroll = Unroll(rule, network, start, trainRollouts, inner, stopGradientDenominator);
-        var (loss, log) = ValidationLoss(network, unroll, validation, _ => validationAdvantages, settings);
+        var (loss, log, _) = ValidationLoss(network, unroll, validation, _ => validationAdvantages, settings);
         return (loss, unroll.Final, log);
     }
 

@@ -41,6 +41,11 @@ public sealed class MetaTrainer
     private readonly AdamState _metaOptimizer;
     private readonly AdamClipSettings _metaSettings, _innerSettings;
     private readonly IReadOnlyList<double> _metaLrScales, _metaEpsilons;
+    // π̂'s per-action pathway in η (DiscoArchitecture.PolicyActionPathway), for --pathway-attribution-every.
+    private readonly IReadOnlyList<Tensor> _pathwayTensors;
+    private readonly IReadOnlyList<bool> _pathwayIsBias;
+    /// <summary>This step's meta-gradient is split by term: the steps logged as N, 2N, … (the step counter moves after it).</summary>
+    private bool AttributionDue => Config.PathwayAttributionEvery > 0 && (MetaStep + 1) % Config.PathwayAttributionEvery == 0;
     private readonly Dictionary<string, AgentNetwork> _networks = [];
     private readonly List<PopulationAgent> _agents = [];
     private Dictionary<string, double> _lastLogs = [];
@@ -80,6 +85,8 @@ public sealed class MetaTrainer
         var pathway = _eta.Specs.Select(s => DiscoArchitecture.PolicyActionPathway.Any(p => s.Name.StartsWith(p + "/", StringComparison.Ordinal))).ToList();
         _metaLrScales = pathway.Select(on => on ? config.ActionPathwayLrScale : 1.0).ToList();
         _metaEpsilons = pathway.Select(on => on ? config.ActionPathwayAdamEps : _metaSettings.Eps).ToList();
+        _pathwayTensors = _eta.Tensors.Where((_, i) => pathway[i]).ToList();
+        _pathwayIsBias = _eta.Specs.Where((_, i) => pathway[i]).Select(s => s.Name.EndsWith("/b", StringComparison.Ordinal)).ToList();
         _innerSettings = new AdamClipSettings(config.InnerLearningRate);
         for (int i = 0; i < config.Agents; i++)
         {
@@ -324,10 +331,13 @@ public sealed class MetaTrainer
             double valueLoss = 0;
             var unroll = MetaGradient.Unroll(_rule, net, agent.State, trainTensors, _innerSettings,
                 afterStep: (r, logits) => valueLoss += agent.Value.Update(r, logits) / Config.InnerSteps);
-            var (loss, log) = MetaGradient.ValidationLoss(net, unroll, validTensors,
+            var (loss, log, terms) = MetaGradient.ValidationLoss(net, unroll, validTensors,
                 logits => agent.Value.Evaluate(validTensors, logits).NormalizedAdvantages, Config.Loss);
+            // The diagnostic comes first: it keeps the graph the meta-gradient then consumes.
+            var attribution = AttributionDue ? MetaGradient.Attribute(terms, _pathwayTensors, _pathwayIsBias) : null;
             var g = MetaGradient.GradientOf(loss, _eta);
             var l = log.ToDictionary(kv => kv.Key, kv => kv.Value.to(float64).item<double>());
+            if (attribution is not null) foreach (var (k, v) in attribution) l[k] = v;
             l["value_loss"] = valueLoss;
             return (g, unroll.Final.Detach(), l);
         });
