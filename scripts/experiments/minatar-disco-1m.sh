@@ -4,7 +4,7 @@
 # Resumable across sessions: each run lives in runs/minatar-disco/<env>/fast-s<seed>/ (the folders
 # minatar-disco-regimes.sh writes with the same options: batch 32, replay ratio 16, lr 1e-2, which are the MinAtar
 # defaults of Disco rules since 2026-12-07); an unfinished run resumes from its latest checkpoint, a finished one is
-# skipped. Runs go PARALLEL at a time (one torch thread each), Breakout and Space Invaders first. After each run the
+# skipped. Runs go PARALLEL at a time (one torch thread each), every game's seed 1 first, then seeds 2 and 3. After each run the
 # table docs/learning/minatar-disco-1m.tsv is rewritten from every run folder's metrics (commit it as it grows):
 # env, seed, steps reached, mean of the last 100 training episodes, policy entropy, final evaluation (when finished).
 # TABLE_ONLY=1 rewrites the table without running anything. ENVS="minatar/asterix ..." limits the games. Two copies may
@@ -75,8 +75,9 @@ run() {
 if [ "${TABLE_ONLY:-0}" = 1 ]; then table; echo "table: $TABLE"; exit 0; fi   # rewrite the table from the folders as they are
 
 jobs=()
-for env in ${ENVS:-minatar/breakout minatar/space_invaders minatar/asterix minatar/seaquest minatar/freeway}; do
-  for seed in 1 2 3; do jobs+=("$env $seed"); done
+# Seed-major: every game's seed 1 before any game's seed 2, so each game is seen once as early as possible.
+for seed in 1 2 3; do
+  for env in ${ENVS:-minatar/breakout minatar/space_invaders minatar/asterix minatar/seaquest minatar/freeway}; do jobs+=("$env $seed"); done
 done
 running=0
 for job in "${jobs[@]}"; do
