@@ -282,6 +282,11 @@ public static class MetaTrainOptions
         "meta-gradient is far below it, the step shrinks with the gradient instead of being about the learning rate whatever its size " +
         "(docs/LEARNING.md, issue #18).",
         1e-8, 0, 1, "optax.adam (its default ε; a larger value is not in the reference)", minExclusive: true);
+    public static readonly RunOption MetaLrWarmup = RunOptionTables.Int("meta-lr-warmup", "Meta learning-rate warm-up (meta-steps)",
+        "The meta learning rate rises linearly from 1/W of its value at the first meta-step to all of it at meta-step W (0: no " +
+        "warm-up, as the reference). The first meta-gradients on π̂'s per-action pathway are the largest and lower its biases; " +
+        "Adam makes each such step about the learning rate whatever its size (docs/LEARNING.md, issue #18).",
+        0, 0, 1e9, "platform (not in the reference)");
     public static readonly RunOption PathwayAttributionEvery = RunOptionTables.Int("pathway-attribution-every", "Attribute π̂'s pathway gradient every",
         "Every this many meta-steps (0: never), split the meta-gradient on π̂'s per-action pathway by meta-loss term (policy gradient, " +
         "entropy, y/z entropy, output mean, target KL) and log each term's share of it (pathway_share_<term>, summing to 1) and its " +
@@ -313,7 +318,7 @@ public static class MetaTrainOptions
     public static readonly IReadOnlyList<RunOption> All =
     [
         MetaSteps, Seed, Agents, InnerSteps, Rollout, Segments, LossMask, Batch, InnerLearningRate, MetaLearningRate, MetaGradClip,
-        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, ActionPathwayAdamEps, PathwayAttributionEvery, Network, CheckpointEvery, Threads,
+        EntropyCost, PredictionEntropyCost, OutputMeanCost, TargetKlCost, Lifetime, InitActionBias, ActionPathwayLrScale, ActionPathwayAdamEps, MetaLrWarmup, PathwayAttributionEvery, Network, CheckpointEvery, Threads,
         ValidateEvery, ValidationAgents, ValidationSteps,
     ];
 }

@@ -234,6 +234,38 @@ public sealed class MetaTrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_meta_lr_warmup_scales_the_first_meta_steps_by_their_share_of_it()
+    {
+        // Adam's first step is lr × m̂ / (√v̂ + ε) elementwise: with a warm-up of 4 meta-steps the first takes a quarter of the
+        // learning rate, so every array moves a quarter as far as without; meta_lr logs the rate each step used.
+        Dictionary<string, NpyArray> First(long warmup, string name)
+        {
+            var dir = Path.Combine(_root, name);
+            MetaTrainer.Create(Tiny(metaSteps: 2) with { MetaLrWarmup = warmup, CheckpointEvery = 1 }, dir).Run();
+            Assert.Equal(warmup, MetaTrainer.ReadConfig(dir).MetaLrWarmup);   // run.json records it
+            return Arrays(Path.Combine(dir, "checkpoints", "meta-step-000000000001", MetaTrainer.MetaNetworkFile));
+        }
+        var full = First(0, "warmup-none");
+        var initial = Arrays(Path.Combine(_root, "warmup-none", "checkpoints", "meta-step-000000000000", MetaTrainer.MetaNetworkFile));
+        var warm = First(4, "warmup-4");
+        int moved = 0;
+        foreach (var (name, start) in initial)
+        {
+            var (a, f, w) = ((float[])start.Data, (float[])full[name].Data, (float[])warm[name].Data);
+            for (int i = 0; i < a.Length; i++)
+            {
+                Assert.Equal((f[i] - a[i]) * 0.25, w[i] - a[i], tolerance: 2e-7);   // float32 rounding of the stored values
+                if (Math.Abs(f[i] - a[i]) > 1e-5) moved++;
+            }
+        }
+        Assert.True(moved > 100, $"only {moved} elements moved");
+        var rates = File.ReadLines(Path.Combine(_root, "warmup-4", "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(r => r["values"]!["meta_lr"] is not null).Select(r => (double)r["values"]!["meta_lr"]!).ToList();
+        var lr = Tiny(metaSteps: 1).MetaLearningRate;
+        Assert.Equal([lr / 4, lr / 2], rates, (x, y) => Math.Abs(x - y) < 1e-15);
+    }
+
+    [Fact]
     public void Pathway_attribution_splits_the_pathways_meta_gradient_by_term_and_changes_nothing_else()
     {
         // Two meta-steps each way: the split on step 2 only; η after both is the same bit for bit (the diagnostic only reads
@@ -309,6 +341,7 @@ public sealed class MetaTrainerTests : IDisposable
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-lr-scale", "0")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--action-pathway-adam-eps", "2")]
     [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--pathway-attribution-every", "-1")]
+    [InlineData("meta-train", "--envs", "catch/5x5", "--out", "X", "--meta-lr-warmup", "-1")]
     [InlineData("meta-train", "--resume", "/does/not/exist")]
     public void Invalid_options_exit_2_with_one_line(params string[] args) => WorkerCli.AssertUsageError(args);
 

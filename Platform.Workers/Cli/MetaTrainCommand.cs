@@ -61,6 +61,8 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
         public double? ActionPathwayLrScale { get; init; }
         [CommandOption("--action-pathway-adam-eps <E>")] [RunOptionHelp(RunOptionTables.MetaTrain, "action-pathway-adam-eps")]
         public double? ActionPathwayAdamEps { get; init; }
+        [CommandOption("--meta-lr-warmup <W>")] [RunOptionHelp(RunOptionTables.MetaTrain, "meta-lr-warmup")]
+        public long? MetaLrWarmup { get; init; }
         [CommandOption("--pathway-attribution-every <N>")] [RunOptionHelp(RunOptionTables.MetaTrain, "pathway-attribution-every")]
         public long? PathwayAttributionEvery { get; init; }
         [CommandOption("--net <NET>")] [RunOptionHelp(RunOptionTables.MetaTrain, "net")]
@@ -118,6 +120,7 @@ public sealed class MetaTrainCommand : Command<MetaTrainCommand.Settings>
                     InitActionBias = s.InitActionBias ?? MetaTrainOptions.InitActionBias.DoubleDefault,
                     ActionPathwayLrScale = s.ActionPathwayLrScale ?? MetaTrainOptions.ActionPathwayLrScale.DoubleDefault,
                     ActionPathwayAdamEps = s.ActionPathwayAdamEps ?? MetaTrainOptions.ActionPathwayAdamEps.DoubleDefault,
+                    MetaLrWarmup = s.MetaLrWarmup ?? MetaTrainOptions.MetaLrWarmup.LongDefault,
                     PathwayAttributionEvery = s.PathwayAttributionEvery ?? MetaTrainOptions.PathwayAttributionEvery.LongDefault,
                     Loss = new MetaLossSettings(
                         s.EntropyCost ?? MetaTrainOptions.EntropyCost.DoubleDefault, s.PredictionEntropyCost ?? MetaTrainOptions.PredictionEntropyCost.DoubleDefault,

@@ -58,6 +58,8 @@ public sealed record MetaTrainConfig
     public double ActionPathwayLrScale { get; init; } = MetaTrainOptions.ActionPathwayLrScale.DoubleDefault;
     /// <summary>Adam's ε in the meta-update of π̂'s per-action pathway (the rest of η: optax's 1e-8).</summary>
     public double ActionPathwayAdamEps { get; init; } = MetaTrainOptions.ActionPathwayAdamEps.DoubleDefault;
+    /// <summary>Meta-steps over which the meta learning rate rises linearly to its value (0: none, as the reference).</summary>
+    public long MetaLrWarmup { get; init; } = MetaTrainOptions.MetaLrWarmup.LongDefault;
     /// <summary>Every this many meta-steps, log which meta-loss term makes the meta-gradient on π̂'s pathway (0: never).</summary>
     public long PathwayAttributionEvery { get; init; } = MetaTrainOptions.PathwayAttributionEvery.LongDefault;
     public AgentNetworkConfig Network { get; init; } = AgentNetworkConfig.Colab;
@@ -102,6 +104,7 @@ public sealed record MetaTrainConfig
         MetaTrainOptions.ActionPathwayLrScale.Require(ActionPathwayLrScale);
         MetaTrainOptions.ActionPathwayAdamEps.Require(ActionPathwayAdamEps);
         MetaTrainOptions.PathwayAttributionEvery.Require(PathwayAttributionEvery);
+        MetaTrainOptions.MetaLrWarmup.Require(MetaLrWarmup);
         if (InitActionBias != 0 && Init != "random") throw new ArgumentException("--init-action-bias applies to --init random only");
         if (LogEvery < 1) throw new ArgumentException("--log-every must be ≥ 1");
         MetaTrainOptions.CheckpointEvery.Require(CheckpointEvery);

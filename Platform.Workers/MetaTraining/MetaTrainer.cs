@@ -292,7 +292,12 @@ public sealed class MetaTrainer
             using var _ = no_grad();
             var mean = sum.Select(g => g / _agents.Count).ToList();
             var before = eta.Select(p => p.clone()).ToList();
-            AdamClip.Step(_metaSettings, eta, mean, _metaOptimizer, _metaLrScales, _metaEpsilons);
+            // Warm-up: meta-step s (counting from 1) takes min(1, s / W) of the learning rate.
+            var settings = Config.MetaLrWarmup > 0
+                ? _metaSettings with { LearningRate = _metaSettings.LearningRate * Math.Min(1.0, (MetaStep + 1) / (double)Config.MetaLrWarmup) }
+                : _metaSettings;
+            AdamClip.Step(settings, eta, mean, _metaOptimizer, _metaLrScales, _metaEpsilons);
+            logs["meta_lr"] = settings.LearningRate;
             logs["meta_grad_norm"] = Math.Sqrt(mean.Sum(g => g.square().sum().item<float>()));
             logs["meta_update_norm"] = Math.Sqrt(eta.Zip(before, (a, b) => (a - b).square().sum().item<float>()).Sum());
             return 0;
