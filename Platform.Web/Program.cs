@@ -38,7 +38,9 @@ builder.Services.AddAuthorization();
 builder.Services.AddCascadingAuthenticationState();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
+// Notices at the bottom right: every page keeps its actions (Cancel, Archive, Delete, filters) at the top right, where
+// MudBlazor's default would cover them for the seconds a notice shows (longer while the pointer rests on it).
+builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
 
 var app = builder.Build();
 

@@ -129,6 +129,7 @@ public class RunDeletionWebTests(WebFixture fx) : IClassFixture<WebFixture>
         await page.ClickAsync("[data-test=filter-archived-checkpoints] input");
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(builtIn).ToHaveCountAsync(0);
+        await WebFixture.ScreenshotAsync(page, "checkpoints-archived");
         await row.Locator("[data-test=archive-checkpoint]").ClickAsync();
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await page.ClickAsync("[data-test=filter-archived-checkpoints] input");
