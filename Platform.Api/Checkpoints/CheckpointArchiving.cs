@@ -18,7 +18,7 @@ public static class CheckpointArchiving
         var checkpoint = await visible.SingleOrDefaultAsync(ct);
         if (checkpoint is null) return new(ArchiveOutcome.NotFound, null);
         if (checkpoint.TeamId is null)
-            return new(ArchiveOutcome.Refused, checkpoint, "A shared checkpoint (the released Disco103 and other platform-wide ones) is not archived by a team.");
+            return new(ArchiveOutcome.Refused, null, "A shared checkpoint (the released Disco103 and other platform-wide ones) is not archived by a team.");
         var mine = db.Checkpoints.Where(c => c.Id == id && c.TeamId == teamId);
         if (archived)
             await mine.Where(c => c.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(c => c.ArchivedAt, Archiving.Now()), ct);

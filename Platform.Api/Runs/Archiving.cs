@@ -7,7 +7,7 @@ namespace Platform.Api.Runs;
 /// </summary>
 public enum ArchiveOutcome { NotFound, Refused, Done }
 
-/// <summary>The outcome and the thing as it now is (null when not found).</summary>
+/// <summary>The outcome and, when done, the thing as it now is (null otherwise: a refusal's answer is its reason).</summary>
 public sealed record ArchiveResult<T>(ArchiveOutcome Outcome, T? Value, string? Reason = null) where T : class;
 
 public static class Archiving

@@ -172,7 +172,7 @@ public sealed class RunService(PlatformDbContext db, IBackgroundJobClient jobs, 
     {
         var run = await GetAsync(teamId, id, ct);
         if (run is null) return new(ArchiveOutcome.NotFound, null);
-        if (run.Status.IsActive()) return new(ArchiveOutcome.Refused, run, $"The run is {WireNames.ToWire(run.Status)}: only a finished run is archived.");
+        if (run.Status.IsActive()) return new(ArchiveOutcome.Refused, null, $"The run is {WireNames.ToWire(run.Status)}: only a finished run is archived.");
         var now = Archiving.Now();
         if (archived)
             await db.Runs.Where(r => r.Id == id && r.TeamId == teamId && r.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, now), ct);

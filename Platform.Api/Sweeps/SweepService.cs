@@ -135,7 +135,7 @@ public sealed class SweepService(PlatformDbContext db, RunService runs, RunQuota
         {
             int active = await members.CountAsync(RunActivity.Active, ct);
             if (active > 0)
-                return new(ArchiveOutcome.Refused, await GetAsync(teamId, id, ct),
+                return new(ArchiveOutcome.Refused, null,
                     $"{active} of its runs {(active == 1 ? "is" : "are")} still queued or running: only a finished sweep is archived (cancel it, or wait).");
             var now = Archiving.Now();
             await using var tx = await db.Database.BeginTransactionAsync(ct);

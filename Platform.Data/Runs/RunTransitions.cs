@@ -16,13 +16,11 @@ namespace Platform.Data.Runs;
 /// </summary>
 public sealed class RunTransitions(PlatformDbContext db)
 {
-    private static readonly RunStatus[] Active = [RunStatus.Queued, RunStatus.Running];
-
     /// <summary>queued (or running, on a takeover) → running on <paramref name="worker"/>; false when the run is no longer active.</summary>
     public async Task<bool> StartAsync(Run run, string worker, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
-        var changed = await db.Runs.Where(r => r.Id == run.Id && Active.Contains(r.Status))
+        var changed = await db.Runs.Where(r => r.Id == run.Id).Where(RunActivity.Active)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.WorkerName, worker)
                 .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), ct);
         if (changed > 0) await NotifyAsync(run);
@@ -34,7 +32,7 @@ public sealed class RunTransitions(PlatformDbContext db)
     {
         if (status.IsActive()) throw new ArgumentException($"{status} is not a final status", nameof(status));
         var now = DateTimeOffset.UtcNow;
-        var changed = await db.Runs.Where(r => r.Id == run.Id && Active.Contains(r.Status))
+        var changed = await db.Runs.Where(r => r.Id == run.Id).Where(RunActivity.Active)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.Error, error)
                 .SetProperty(r => r.FinalScore, finalScore).SetProperty(r => r.FinishedAt, now), CancellationToken.None);
         if (changed > 0) await NotifyAsync(run);

@@ -153,12 +153,14 @@ public static class MetaGradient
         var entropy = Entropy(logits).mean();
         var yEntropy = Entropy(v.Y).mean();
         var zEntropy = Entropy(SelectAction(DropLast(v.Z), actions)).mean();
-        var terms = new Dictionary<string, Tensor>
-        {
-            ["pg"] = pgLoss, ["entropy"] = -settings.EntropyCost * entropy, ["prediction_entropy"] = -settings.PredictionEntropyCost * (yEntropy + zEntropy),
-            ["output_mean"] = settings.OutputMeanCost * unroll.OutputMeanPenalty, ["target_kl"] = settings.TargetKlCost * unroll.TargetKl,
-        };
-        var total = terms["pg"] + terms["entropy"] + terms["prediction_entropy"] + terms["output_mean"] + terms["target_kl"];
+        // In TermNames' order; the loss is their sum, left to right.
+        Tensor[] weighted =
+        [
+            pgLoss, -settings.EntropyCost * entropy, -settings.PredictionEntropyCost * (yEntropy + zEntropy),
+            settings.OutputMeanCost * unroll.OutputMeanPenalty, settings.TargetKlCost * unroll.TargetKl,
+        ];
+        var terms = TermNames.Zip(weighted).ToDictionary(t => t.First, t => t.Second);
+        var total = weighted.Aggregate((a, b) => a + b);
 
         var log = new Dictionary<string, Tensor>
         {
